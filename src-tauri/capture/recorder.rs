@@ -1,0 +1,366 @@
+//! The recorder: starts every capture thread for one recording, and pauses, resumes, takes notes
+//! and markers, reports health and stops. The GUI, the CLI and the control socket all drive this
+//! one type. A recording is created in the library only once capture is known to work, holds a
+//! [`RecorderLock`] for as long as it runs, and is finalised on stop; if the process dies instead,
+//! the next [`Library::open`] recovers it as `interrupted`.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use crossbeam_channel::{bounded, unbounded, Sender};
+
+use super::exclusion::ExclusionRule;
+use super::frames::{encode_loop, CaptureLoop, CaptureTrigger, FrameCounters, FrameSettings};
+use super::input::{self, InputCounters};
+use super::privacy::PrivacyGate;
+use super::screen::{open_screen, ScreenBackend};
+use super::window::{self, WindowContext};
+use super::CaptureError;
+use crate::clock::RecordingClock;
+use crate::model::*;
+use crate::store::writer::{WriteOp, Writer, WriterHandle};
+use crate::store::{Library, RecorderLock, StoreError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum RecordError {
+    #[error(transparent)]
+    Capture(#[from] CaptureError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("a recorder is already running in this library ({0})")]
+    AlreadyRecording(String),
+    #[error("the recording is not {0}")]
+    WrongState(&'static str),
+    #[error("cannot start a recorder thread: {0}")]
+    Thread(std::io::Error),
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct RecorderConfig {
+    pub task: Option<Task>,
+    pub expert_id: Option<String>,
+    pub exclusions: Vec<ExclusionRule>,
+    pub backend: ScreenBackend,
+    pub frames: FrameSettings,
+}
+
+/// What a running recorder reports.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct RecorderStatus {
+    pub id: String,
+    pub task: String,
+    pub state: RecordingStatus,
+    pub elapsed_us: Micros,
+    pub health: Health,
+}
+
+struct Shared {
+    id: String,
+    task: Task,
+    clock: RecordingClock,
+    gate: Arc<PrivacyGate>,
+    writer: WriterHandle,
+    frame_counters: Arc<FrameCounters>,
+    input_counters: Arc<InputCounters>,
+    input_dropped: Box<dyn Fn() -> u64 + Send + Sync>,
+    state: Mutex<RecordingStatus>,
+    /// Set when a thread failed in a way that ends the recording (disk full, display gone).
+    fatal: Mutex<Option<String>>,
+}
+
+/// A cheap handle for pausing, notes, markers and status from any thread.
+#[derive(Clone)]
+pub struct RecorderControl(Arc<Shared>);
+
+pub struct Recorder {
+    control: RecorderControl,
+    triggers: Sender<CaptureTrigger>,
+    stop: Arc<AtomicBool>,
+    threads: Vec<(&'static str, JoinHandle<()>)>,
+    writer_join: JoinHandle<()>,
+    _lock: RecorderLock,
+    lock_path: std::path::PathBuf,
+}
+
+impl Recorder {
+    /// Starts recording `$DISPLAY` into `library`.
+    pub fn start(library: &Library, config: RecorderConfig) -> Result<Recorder, RecordError> {
+        // Everything that can fail because of the machine fails before the recording exists.
+        let screen = open_screen(config.backend)?;
+        let window_ctx = WindowContext::connect()?;
+        let subscription = input::subscribe()?;
+        if let Ok(mut s) = std::os::unix::net::UnixStream::connect(library.control_socket()) {
+            let _ = std::io::Write::write_all(&mut s, b"{\"cmd\":\"status\"}\n");
+            return Err(RecordError::AlreadyRecording(library.control_socket().display().to_string()));
+        }
+
+        let id = uuid::Uuid::now_v7().to_string();
+        let lock_path = library.lock_path(&id);
+        let lock = RecorderLock::try_acquire(&lock_path)?.ok_or_else(|| RecordError::AlreadyRecording(id.clone()))?;
+        let task = config.task.clone().unwrap_or(Task { id: None, instruction: String::new() });
+        let clock = RecordingClock::start();
+        let recording = Recording {
+            id: id.clone(),
+            task: task.clone(),
+            expert_id: config.expert_id.clone(),
+            status: RecordingStatus::Recording,
+            started_at: now_rfc3339(),
+            duration_us: 0,
+            environment: environment(screen.backend(), screen.displays().to_vec()),
+            pauses: vec![],
+            outcome: Outcome::Unknown,
+            outcome_note: None,
+            error: None,
+        };
+        library.create_recording(&recording)?;
+        let (writer, writer_join) = Writer::spawn(library.db_path(), id.clone())?;
+
+        let gate = Arc::new(PrivacyGate::default());
+        let frame_counters = Arc::new(FrameCounters::default());
+        let input_counters = Arc::new(InputCounters::default());
+        let stop = Arc::new(AtomicBool::new(false));
+        let (trigger_tx, trigger_rx) = unbounded();
+        let (encode_tx, encode_rx) = bounded(4);
+        let (window_tx, window_rx) = unbounded::<WindowEvent>();
+        let sub = Arc::new(subscription);
+        let sub_for_health = sub.clone();
+        let shared = Arc::new(Shared {
+            id: id.clone(),
+            task,
+            clock,
+            gate: gate.clone(),
+            writer: writer.clone(),
+            frame_counters: frame_counters.clone(),
+            input_counters: input_counters.clone(),
+            input_dropped: Box::new(move || sub_for_health.dropped()),
+            state: Mutex::new(RecordingStatus::Recording),
+            fatal: Mutex::new(None),
+        });
+        let control = RecorderControl(shared.clone());
+        let mut threads = Vec::new();
+        let spawn = |name: &'static str, f: Box<dyn FnOnce() + Send>| -> Result<(&'static str, JoinHandle<()>), RecordError> {
+            std::thread::Builder::new().name(format!("apprentice-{name}")).spawn(f).map(|h| (name, h)).map_err(RecordError::Thread)
+        };
+
+        // Window context (also feeds the privacy gate before any frame or key is released).
+        {
+            let (gate, stop, triggers, rules) = (gate.clone(), stop.clone(), trigger_tx.clone(), config.exclusions.clone());
+            threads.push(spawn(
+                "window",
+                Box::new(move || window::watch(window_ctx, rules, clock, gate, window_tx, move || { let _ = triggers.send(CaptureTrigger::Focus); }, stop)),
+            )?);
+        }
+        {
+            let writer = writer.clone();
+            threads.push(spawn(
+                "window-writer",
+                Box::new(move || {
+                    for e in window_rx {
+                        writer.send(WriteOp::Window(e));
+                    }
+                }),
+            )?);
+        }
+        {
+            let (media, writer, counters, control) = (library.media().clone(), writer.clone(), frame_counters.clone(), control.clone());
+            threads.push(spawn(
+                "encoder",
+                Box::new(move || {
+                    if let Err(e) = encode_loop(encode_rx, media, writer, counters) {
+                        control.fail(e.to_string());
+                    }
+                }),
+            )?);
+        }
+        {
+            let capture = CaptureLoop { source: screen, settings: config.frames.clone(), clock, gate: gate.clone(), counters: frame_counters.clone(), triggers: trigger_rx, encoder: encode_tx };
+            let control = control.clone();
+            threads.push(spawn(
+                "capture",
+                Box::new(move || {
+                    if let Err(e) = capture.run() {
+                        control.fail(format!("screen capture stopped: {e}"));
+                    }
+                }),
+            )?);
+        }
+        {
+            let (gate, stop, counters, writer, triggers) = (gate.clone(), stop.clone(), input_counters.clone(), writer.clone(), trigger_tx.clone());
+            threads.push(spawn(
+                "input",
+                Box::new(move || {
+                    input::route(
+                        &sub,
+                        clock,
+                        &gate,
+                        &counters,
+                        &stop,
+                        |ev| {
+                            let press = !matches!(ev.kind, InputKind::Move | InputKind::KeyRelease | InputKind::ButtonRelease);
+                            let _ = triggers.send(CaptureTrigger::Input { press });
+                        },
+                        |ev| {
+                            writer.send(WriteOp::Input(ev));
+                        },
+                    )
+                }),
+            )?);
+        }
+        {
+            let (control, stop) = (control.clone(), stop.clone());
+            threads.push(spawn(
+                "heartbeat",
+                Box::new(move || {
+                    while !stop.load(Ordering::Relaxed) {
+                        std::thread::sleep(Duration::from_millis(250));
+                        let status = control.status();
+                        control.0.writer.send(WriteOp::Heartbeat { now: status.elapsed_us, health: status.health });
+                        if let Some(f) = control.0.writer.failure() {
+                            control.fail(f);
+                        }
+                    }
+                }),
+            )?);
+        }
+        tracing::info!(recording = %id, "recording started");
+        Ok(Recorder { control, triggers: trigger_tx, stop, threads, writer_join, _lock: lock, lock_path })
+    }
+
+    pub fn id(&self) -> &str {
+        &self.control.0.id
+    }
+
+    pub fn control(&self) -> RecorderControl {
+        self.control.clone()
+    }
+
+    /// Stops every thread, writes the final state and releases the recording.
+    pub fn stop(self) -> Result<String, RecordError> {
+        let Recorder { control, triggers, stop, threads, writer_join, _lock, lock_path } = self;
+        let _ = triggers.send(CaptureTrigger::Stop);
+        stop.store(true, Ordering::Relaxed);
+        for (name, handle) in threads {
+            if handle.join().is_err() {
+                control.fail(format!("the {name} thread panicked"));
+            }
+        }
+        let status = control.status();
+        let error = control.fatal();
+        control.0.writer.send(WriteOp::Finish { status: RecordingStatus::Finished, duration: status.elapsed_us, health: status.health, error: error.clone() });
+        let _ = writer_join.join();
+        if let Some(f) = control.0.writer.failure() {
+            // The final row could not be written; the lock is released and the next open recovers it.
+            tracing::error!(error = %f, "could not finalise the recording");
+            return Err(RecordError::Store(StoreError::Corrupt { path: lock_path.clone(), reason: f }));
+        }
+        drop(_lock);
+        let _ = std::fs::remove_file(&lock_path);
+        tracing::info!(recording = %control.0.id, "recording stopped");
+        Ok(control.0.id.clone())
+    }
+}
+
+impl RecorderControl {
+    pub fn id(&self) -> &str {
+        &self.0.id
+    }
+
+    pub fn pause(&self) -> Result<(), RecordError> {
+        let mut state = self.0.state.lock().map_err(|_| RecordError::WrongState("usable"))?;
+        if *state != RecordingStatus::Recording {
+            return Err(RecordError::WrongState("recording"));
+        }
+        let t = self.0.clock.now();
+        self.0.gate.paused.set(t, true);
+        self.0.writer.send(WriteOp::PauseStart(t));
+        *state = RecordingStatus::Paused;
+        Ok(())
+    }
+
+    pub fn resume(&self) -> Result<(), RecordError> {
+        let mut state = self.0.state.lock().map_err(|_| RecordError::WrongState("usable"))?;
+        if *state != RecordingStatus::Paused {
+            return Err(RecordError::WrongState("paused"));
+        }
+        let t = self.0.clock.now();
+        self.0.gate.paused.set(t, false);
+        self.0.writer.send(WriteOp::PauseEnd(t));
+        *state = RecordingStatus::Recording;
+        Ok(())
+    }
+
+    pub fn note(&self, text: &str, source: NoteSource) -> Micros {
+        let t = self.0.clock.now();
+        self.0.writer.send(WriteOp::Note(Note { t, text: text.to_string(), source }));
+        t
+    }
+
+    pub fn mark(&self, kind: MarkerKind, label: Option<String>) -> Micros {
+        let t = self.0.clock.now();
+        self.0.writer.send(WriteOp::Marker(Marker { t, kind, label }));
+        t
+    }
+
+    pub fn status(&self) -> RecorderStatus {
+        let f = &self.0.frame_counters;
+        let now = self.0.clock.now();
+        let last = f.last_capture_us.load(Ordering::Relaxed);
+        let health = Health {
+            frames_captured: f.captured.load(Ordering::Relaxed),
+            frames_stored: f.stored.load(Ordering::Relaxed),
+            frames_unchanged: f.unchanged.load(Ordering::Relaxed),
+            frames_dropped: f.dropped.load(Ordering::Relaxed),
+            frames_excluded: f.excluded.load(Ordering::Relaxed),
+            input_events: self.0.input_counters.kept.load(Ordering::Relaxed),
+            input_dropped: (self.0.input_dropped)(),
+            input_excluded: self.0.input_counters.excluded.load(Ordering::Relaxed),
+            encode_queue: f.encode_queue.load(Ordering::Relaxed),
+            write_queue: self.0.writer.queue_len() as u64,
+            last_frame_age_ms: (last > 0).then(|| now.saturating_sub(last) / 1000),
+            media_bytes: f.media_bytes.load(Ordering::Relaxed),
+        };
+        let state = self.0.state.lock().map(|s| *s).unwrap_or(RecordingStatus::Recording);
+        RecorderStatus { id: self.0.id.clone(), task: self.0.task.instruction.clone(), state, elapsed_us: now, health }
+    }
+
+    /// Why the recording must end early, if it must.
+    pub fn fatal(&self) -> Option<String> {
+        self.0.fatal.lock().ok().and_then(|f| f.clone())
+    }
+
+    fn fail(&self, reason: String) {
+        tracing::error!(%reason, "recording failed");
+        if let Ok(mut f) = self.0.fatal.lock() {
+            f.get_or_insert(reason);
+        }
+    }
+}
+
+fn now_rfc3339() -> String {
+    time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
+}
+
+fn environment(backend: &str, displays: Vec<DisplayInfo>) -> Environment {
+    let os_version = std::fs::read_to_string("/etc/os-release")
+        .ok()
+        .and_then(|s| s.lines().find_map(|l| l.strip_prefix("PRETTY_NAME=").map(|v| v.trim_matches('"').to_string())))
+        .unwrap_or_default();
+    let keyboard_layout = std::process::Command::new("setxkbmap")
+        .arg("-query")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .and_then(|s| s.lines().find_map(|l| l.strip_prefix("layout:").map(|v| v.trim().to_string())))
+        .unwrap_or_else(|| std::env::var("XKB_DEFAULT_LAYOUT").unwrap_or_else(|_| "unknown".into()));
+    Environment {
+        os: std::env::consts::OS.into(),
+        os_version,
+        display_server: "x11".into(),
+        displays,
+        keyboard_layout,
+        recorder_version: env!("CARGO_PKG_VERSION").into(),
+        capture_backend: backend.into(),
+    }
+}

@@ -1,0 +1,321 @@
+//! The command line: a thin shell over the library. `record` runs a recorder in the foreground;
+//! `note`, `mark`, `pause`, `resume`, `stop` and `status` drive a running one over its control
+//! socket; `list`, `info`, `events` and `frame` read the library. Errors become one line on
+//! stderr and a non-zero exit code.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{bail, Context, Result};
+use clap::{Parser, Subcommand};
+
+use crate::capture::exclusion::ExclusionRule;
+use crate::capture::frames::FrameSettings;
+use crate::capture::recorder::{Recorder, RecorderConfig};
+use crate::capture::screen::ScreenBackend;
+use crate::control::{self, ControlRequest, ControlServer};
+use crate::model::{Outcome, Task};
+use crate::store::Library;
+
+#[derive(Debug, Parser)]
+#[command(name = "apprentice", version, about = "Record how experts do real computer work; turn it into trajectories for computer-use agents.")]
+pub struct Cli {
+    /// Library directory (default: $APPRENTICE_LIBRARY, else ~/.local/share/apprentice).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub library: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Record $DISPLAY until Ctrl-C, SIGTERM or `apprentice stop`; prints the recording id.
+    Record {
+        /// The task instruction the expert is performing.
+        #[arg(long)]
+        task: String,
+        /// The task's id in your catalog.
+        #[arg(long)]
+        task_id: Option<String>,
+        /// Pseudonymous id of the expert.
+        #[arg(long)]
+        expert: Option<String>,
+        /// Never capture these windows: class:NAME, title:PATTERN or PATTERN (repeatable; `*` wildcards).
+        #[arg(long = "exclude", value_name = "RULE")]
+        exclude: Vec<ExclusionRule>,
+        /// Screen capture backend.
+        #[arg(long, value_enum, default_value_t = ScreenBackend::Auto)]
+        backend: ScreenBackend,
+        /// Frames per second while idle.
+        #[arg(long, default_value_t = 1.0)]
+        idle_fps: f64,
+        /// Frames per second while input is flowing.
+        #[arg(long, default_value_t = 5.0)]
+        active_fps: f64,
+    },
+    /// List recordings.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Status, duration and counts of one recording (an id prefix is enough).
+    Info {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print a recording's raw streams as JSON lines.
+    Events {
+        id: String,
+        /// Which stream.
+        #[arg(long, value_enum, default_value_t = Stream::Input)]
+        stream: Stream,
+    },
+    /// Write one frame of a recording as PNG.
+    Frame {
+        id: String,
+        /// Frame sequence number (see `events --stream frames`).
+        #[arg(long, conflicts_with = "at_ms")]
+        seq: Option<u64>,
+        /// The last frame captured at or before this recording time.
+        #[arg(long)]
+        at_ms: Option<u64>,
+        /// Display id.
+        #[arg(long, default_value_t = 0)]
+        display: u32,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Set a recording's outcome.
+    Outcome {
+        id: String,
+        #[arg(value_parser = parse_outcome)]
+        outcome: Outcome,
+        #[arg(long)]
+        comment: Option<String>,
+    },
+    /// Add a typed note (reasoning) to the running recording.
+    Note { text: Vec<String> },
+    /// Mark the current moment: mistake, recovery, subtask-start, subtask-end, custom.
+    Mark {
+        kind: String,
+        #[arg(long)]
+        label: Option<String>,
+    },
+    /// Pause the running recording (nothing is captured until resume).
+    Pause,
+    /// Resume a paused recording.
+    Resume,
+    /// Stop the running recording and wait until it is saved.
+    Stop,
+    /// Show the running recorder's state and health.
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Open the desktop app.
+    #[cfg(feature = "gui")]
+    Gui,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum Stream {
+    Input,
+    Window,
+    Notes,
+    Markers,
+    Frames,
+}
+
+fn parse_outcome(s: &str) -> Result<Outcome, String> {
+    Outcome::parse(s).ok_or_else(|| format!("'{s}': use success, failure, infeasible or unknown"))
+}
+
+pub fn library_dir(cli: &Cli) -> PathBuf {
+    cli.library.clone().unwrap_or_else(Library::default_dir)
+}
+
+pub fn open_library(dir: &std::path::Path) -> Result<Library> {
+    Library::open(dir).with_context(|| format!("cannot open the library at {}", dir.display()))
+}
+
+fn control_request(dir: &std::path::Path, req: ControlRequest) -> Result<control::ControlReply> {
+    Ok(control::send(&dir.join("recorder.sock"), &req)?)
+}
+
+pub fn run(cli: Cli) -> Result<()> {
+    let dir = library_dir(&cli);
+    let Some(command) = cli.command else { bail!("no command given; see `apprentice --help`") };
+    let mut out = std::io::stdout().lock();
+    match command {
+        Command::Record { task, task_id, expert, exclude, backend, idle_fps, active_fps } => {
+            if !(idle_fps > 0.0 && active_fps > 0.0) {
+                bail!("--idle-fps and --active-fps must be positive");
+            }
+            let lib = open_library(&dir)?;
+            let config = RecorderConfig {
+                task: Some(Task { id: task_id, instruction: task }),
+                expert_id: expert,
+                exclusions: exclude,
+                backend,
+                frames: FrameSettings { idle_interval: Duration::from_secs_f64(1.0 / idle_fps), active_interval: Duration::from_secs_f64(1.0 / active_fps), ..Default::default() },
+            };
+            let id = record(&lib, config)?;
+            writeln!(out, "{id}")?;
+        }
+        Command::List { json } => {
+            let list = open_library(&dir)?.list()?;
+            if json {
+                writeln!(out, "{}", serde_json::to_string_pretty(&list)?)?;
+            } else {
+                for r in list {
+                    writeln!(out, "{}  {:<11}  {:>8}  {}  {}", r.id, r.status.as_str(), fmt_duration(r.duration_us), r.started_at, r.task)?;
+                }
+            }
+        }
+        Command::Info { id, json } => {
+            let info = open_library(&dir)?.info(&id)?;
+            if json {
+                writeln!(out, "{}", serde_json::to_string_pretty(&info)?)?;
+            } else {
+                let r = &info.recording;
+                let c = &info.counts;
+                writeln!(out, "id:        {}", r.id)?;
+                writeln!(out, "task:      {}{}", r.task.instruction, r.task.id.as_deref().map(|i| format!(" [{i}]")).unwrap_or_default())?;
+                writeln!(out, "status:    {}{}", r.status.as_str(), r.error.as_deref().map(|e| format!(" ({e})")).unwrap_or_default())?;
+                writeln!(out, "started:   {}", r.started_at)?;
+                writeln!(out, "duration:  {}", fmt_duration(r.duration_us))?;
+                writeln!(out, "outcome:   {}", r.outcome.as_str())?;
+                writeln!(out, "frames:    {} ({} key frames)", c.frames, c.key_frames)?;
+                writeln!(out, "events:    {} input, {} window", c.input_events, c.window_events)?;
+                writeln!(out, "notes:     {}   markers: {}   pauses: {}", c.notes, c.markers, c.pauses)?;
+                if let Some(h) = &info.health {
+                    writeln!(out, "drops:     {} frames, {} input events", h.frames_dropped, h.input_dropped)?;
+                }
+                writeln!(out, "on disk:   {} bytes of frames", info.media_bytes)?;
+            }
+        }
+        Command::Events { id, stream } => {
+            let lib = open_library(&dir)?;
+            let lines: Vec<String> = match stream {
+                Stream::Input => lib.input_events(&id)?.iter().map(serde_json::to_string).collect::<Result<_, _>>()?,
+                Stream::Window => lib.window_events(&id)?.iter().map(serde_json::to_string).collect::<Result<_, _>>()?,
+                Stream::Notes => lib.notes(&id)?.iter().map(serde_json::to_string).collect::<Result<_, _>>()?,
+                Stream::Markers => lib.markers(&id)?.iter().map(serde_json::to_string).collect::<Result<_, _>>()?,
+                Stream::Frames => lib.frames(&id)?.iter().map(serde_json::to_string).collect::<Result<_, _>>()?,
+            };
+            for l in lines {
+                writeln!(out, "{l}")?;
+            }
+        }
+        Command::Frame { id, seq, at_ms, display, out: path } => {
+            let lib = open_library(&dir)?;
+            let seq = match (seq, at_ms) {
+                (Some(s), _) => s,
+                (None, at) => {
+                    let at_us = at.map(|ms| ms * 1000).unwrap_or(u64::MAX);
+                    lib.frames(&id)?
+                        .iter()
+                        .filter(|f| f.display == display && f.t <= at_us)
+                        .next_back()
+                        .map(|f| f.seq)
+                        .context("no frame of that display at or before that time")?
+                }
+            };
+            let img = lib.frame_image(&id, seq)?;
+            img.save_with_format(&path, image::ImageFormat::Png).with_context(|| format!("cannot write {}", path.display()))?;
+        }
+        Command::Outcome { id, outcome, comment } => {
+            open_library(&dir)?.set_outcome(&id, outcome, comment.as_deref())?;
+        }
+        Command::Note { text } => {
+            let text = text.join(" ");
+            let reply = control_request(&dir, ControlRequest::Note { text })?;
+            writeln!(out, "noted at {}", fmt_duration(reply.t_us.unwrap_or(0)))?;
+        }
+        Command::Mark { kind, label } => {
+            let reply = control_request(&dir, ControlRequest::Mark { kind, label })?;
+            writeln!(out, "marked at {}", fmt_duration(reply.t_us.unwrap_or(0)))?;
+        }
+        Command::Pause => drop(control_request(&dir, ControlRequest::Pause)?),
+        Command::Resume => drop(control_request(&dir, ControlRequest::Resume)?),
+        Command::Stop => {
+            let reply = control_request(&dir, ControlRequest::Stop)?;
+            let socket = dir.join("recorder.sock");
+            for _ in 0..600 {
+                if !socket.exists() {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            if let Some(s) = reply.status {
+                writeln!(out, "{}", s.id)?;
+            }
+        }
+        Command::Status { json } => {
+            let reply = control_request(&dir, ControlRequest::Status)?;
+            let s = reply.status.context("the recorder sent no status")?;
+            if json {
+                writeln!(out, "{}", serde_json::to_string_pretty(&s)?)?;
+            } else {
+                writeln!(out, "{}  {}  {}  frames {} stored {} dropped {}  input {}", s.id, s.state.as_str(), fmt_duration(s.elapsed_us), s.health.frames_captured, s.health.frames_stored, s.health.frames_dropped, s.health.input_events)?;
+            }
+        }
+        #[cfg(feature = "gui")]
+        Command::Gui => crate::app::run(dir)?,
+    }
+    Ok(())
+}
+
+/// Records in the foreground until a signal, a Stop over the control socket, or a fatal error.
+fn record(lib: &Library, config: RecorderConfig) -> Result<String> {
+    let signalled = Arc::new(AtomicBool::new(false));
+    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP] {
+        signal_hook::flag::register(sig, signalled.clone()).context("cannot install signal handlers")?;
+    }
+    let recorder = Recorder::start(lib, config)?;
+    let (stop_tx, stop_rx) = crossbeam_channel::bounded(1);
+    let server = ControlServer::bind(&lib.control_socket(), recorder.control(), stop_tx)?;
+    eprintln!("recording {} — Ctrl-C or `apprentice stop` to finish", recorder.id());
+    let control = recorder.control();
+    loop {
+        if signalled.load(Ordering::Relaxed) || stop_rx.recv_timeout(Duration::from_millis(100)).is_ok() {
+            break;
+        }
+        if let Some(reason) = control.fatal() {
+            eprintln!("apprentice: {reason}");
+            break;
+        }
+    }
+    let id = recorder.stop()?;
+    drop(server);
+    if let Some(reason) = control.fatal() {
+        bail!("recording {id} ended early: {reason}");
+    }
+    Ok(id)
+}
+
+fn fmt_duration(us: u64) -> String {
+    let s = us / 1_000_000;
+    format!("{}:{:02}:{:02}.{}", s / 3600, s / 60 % 60, s % 60, us / 100_000 % 10)
+}
+
+/// Logs go to stderr and to `<library>/logs/apprentice.log`, rotated at 5 MB (two files kept).
+pub fn init_logging(dir: &std::path::Path) {
+    use tracing_subscriber::{fmt, prelude::*, EnvFilter};
+    const MAX_LOG: u64 = 5 * 1024 * 1024;
+    let logs = dir.join("logs");
+    let file = std::fs::create_dir_all(&logs).ok().and_then(|_| {
+        let path = logs.join("apprentice.log");
+        if std::fs::metadata(&path).map(|m| m.len() > MAX_LOG).unwrap_or(false) {
+            let _ = std::fs::rename(&path, logs.join("apprentice.log.1"));
+        }
+        std::fs::OpenOptions::new().create(true).append(true).open(path).ok()
+    });
+    let filter = || EnvFilter::try_from_env("APPRENTICE_LOG").unwrap_or_else(|_| EnvFilter::new("warn"));
+    let file_layer = file.map(|f| fmt::layer().with_ansi(false).with_writer(std::sync::Mutex::new(f)).with_filter(EnvFilter::new("info")));
+    let _ = tracing_subscriber::registry().with(fmt::layer().with_writer(std::io::stderr).with_filter(filter())).with(file_layer).try_init();
+}

@@ -1,0 +1,22 @@
+//! Apprentice records how a domain expert does real computer work and turns it into training
+//! data for computer-use agents. The library runs headless; the CLI (`cli`) and the Tauri shell
+//! (`app`) are thin layers over it. Modules follow the pipeline:
+//!
+//! capture → store → (segment → review → export)
+//!
+//! - [`model`]: the trajectory data model (serde types, schema version),
+//! - [`clock`]: the one monotonic clock every stream is stamped with,
+//! - [`capture`]: screen, input and window context, and the recorder that runs them,
+//! - [`store`]: the library (SQLite index + content-addressed media), recovery,
+//! - [`control`]: the local socket through which a running recorder is driven,
+//! - [`cli`] and [`app`]: the shells.
+
+pub mod capture;
+pub mod cli;
+pub mod clock;
+pub mod control;
+pub mod model;
+pub mod store;
+
+#[cfg(feature = "gui")]
+pub mod app;

@@ -1,0 +1,431 @@
+//! The trajectory data model: the serde types every stage shares (capture writes them, the store
+//! keeps them, segmentation and export read them). Types only — no I/O, no behaviour beyond
+//! small conversions. Timestamps are microseconds on the recording's monotonic clock
+//! (see [`crate::clock`]); coordinates are physical pixels of the X screen.
+
+use serde::{Deserialize, Serialize};
+
+/// Schema id of the canonical trajectory; bump when the meaning of a field changes.
+pub const SCHEMA_VERSION: &str = "apprentice.trajectory/1";
+
+/// Microseconds since the recording started, on the recording's monotonic clock.
+pub type Micros = u64;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RecordingStatus {
+    Recording,
+    Paused,
+    Finished,
+    /// The recorder died (crash, kill -9, power loss); recovered on the next start.
+    Interrupted,
+}
+
+impl RecordingStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Recording => "recording",
+            Self::Paused => "paused",
+            Self::Finished => "finished",
+            Self::Interrupted => "interrupted",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "recording" => Self::Recording,
+            "paused" => Self::Paused,
+            "finished" => Self::Finished,
+            "interrupted" => Self::Interrupted,
+            _ => return None,
+        })
+    }
+    /// True while a recorder process may still be writing.
+    pub fn is_live(self) -> bool {
+        matches!(self, Self::Recording | Self::Paused)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Success,
+    Failure,
+    Infeasible,
+    #[default]
+    Unknown,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Success => "success",
+            Self::Failure => "failure",
+            Self::Infeasible => "infeasible",
+            Self::Unknown => "unknown",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "success" => Self::Success,
+            "failure" => Self::Failure,
+            "infeasible" => Self::Infeasible,
+            "unknown" => Self::Unknown,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Task {
+    pub id: Option<String>,
+    pub instruction: String,
+}
+
+/// One monitor, in physical pixels of the X screen.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DisplayInfo {
+    pub id: u32,
+    pub name: String,
+    pub x: i32,
+    pub y: i32,
+    pub width: u32,
+    pub height: u32,
+    pub scale: f64,
+    pub primary: bool,
+}
+
+/// Conditions of the recording, so that it can be understood and audited later.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Environment {
+    pub os: String,
+    pub os_version: String,
+    pub display_server: String,
+    pub displays: Vec<DisplayInfo>,
+    pub keyboard_layout: String,
+    pub recorder_version: String,
+    pub capture_backend: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pause {
+    pub t0: Micros,
+    /// None while the pause is still running.
+    pub t1: Option<Micros>,
+}
+
+/// A recording as the library indexes it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Recording {
+    pub id: String,
+    pub task: Task,
+    pub expert_id: Option<String>,
+    pub status: RecordingStatus,
+    /// RFC 3339, UTC.
+    pub started_at: String,
+    pub duration_us: Micros,
+    pub environment: Environment,
+    pub pauses: Vec<Pause>,
+    pub outcome: Outcome,
+    pub outcome_note: Option<String>,
+    /// Why the recording stopped early (disk full, display lost…), if it did.
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FrameReason {
+    /// The first frame of a display, or the first after a pause or a privacy gap.
+    Start,
+    Periodic,
+    Input,
+    Focus,
+}
+
+impl FrameReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Start => "start",
+            Self::Periodic => "periodic",
+            Self::Input => "input",
+            Self::Focus => "focus",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "start" => Self::Start,
+            "periodic" => Self::Periodic,
+            "input" => Self::Input,
+            "focus" => Self::Focus,
+            _ => return None,
+        })
+    }
+}
+
+/// A pixel rectangle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Rect {
+    pub x: i32,
+    pub y: i32,
+    pub width: u32,
+    pub height: u32,
+}
+
+impl Rect {
+    pub fn intersect(&self, other: &Rect) -> Option<Rect> {
+        let x0 = self.x.max(other.x);
+        let y0 = self.y.max(other.y);
+        let x1 = (self.x + self.width as i32).min(other.x + other.width as i32);
+        let y1 = (self.y + self.height as i32).min(other.y + other.height as i32);
+        (x1 > x0 && y1 > y0).then(|| Rect { x: x0, y: y0, width: (x1 - x0) as u32, height: (y1 - y0) as u32 })
+    }
+    pub fn contains(&self, x: i32, y: i32) -> bool {
+        x >= self.x && y >= self.y && x < self.x + self.width as i32 && y < self.y + self.height as i32
+    }
+}
+
+/// How a stored frame's pixels are kept on disk.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum FrameEncoding {
+    /// The whole display as one lossless WebP image.
+    Key,
+    /// Only the tiles that changed since `parent`, stacked top to bottom in one lossless WebP
+    /// image; each rect (display-relative) is pasted over the parent frame.
+    Delta { parent: u64, rects: Vec<Rect> },
+}
+
+/// One screen observation. `t` is when its capture *completed*: a frame with `t` before an
+/// action's first event cannot show that action's effect.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Frame {
+    pub seq: u64,
+    pub t: Micros,
+    pub display: u32,
+    pub width: u32,
+    pub height: u32,
+    pub reason: FrameReason,
+    pub encoding: FrameEncoding,
+    /// sha256 of the stored media file (content address).
+    pub sha256: String,
+    pub bytes: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InputKind {
+    Move,
+    ButtonPress,
+    ButtonRelease,
+    Wheel,
+    KeyPress,
+    KeyRelease,
+}
+
+impl InputKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Move => "move",
+            Self::ButtonPress => "button_press",
+            Self::ButtonRelease => "button_release",
+            Self::Wheel => "wheel",
+            Self::KeyPress => "key_press",
+            Self::KeyRelease => "key_release",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "move" => Self::Move,
+            "button_press" => Self::ButtonPress,
+            "button_release" => Self::ButtonRelease,
+            "wheel" => Self::Wheel,
+            "key_press" => Self::KeyPress,
+            "key_release" => Self::KeyRelease,
+            _ => return None,
+        })
+    }
+}
+
+/// Modifier keys held when an input event happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Modifiers(pub u8);
+
+impl Modifiers {
+    pub const SHIFT: u8 = 1;
+    pub const CTRL: u8 = 2;
+    pub const ALT: u8 = 4;
+    pub const WIN: u8 = 8;
+    pub const ALTGR: u8 = 16;
+    pub const CAPSLOCK: u8 = 32;
+    const NAMES: [(u8, &'static str); 6] = [
+        (Self::CTRL, "ctrl"),
+        (Self::SHIFT, "shift"),
+        (Self::ALT, "alt"),
+        (Self::WIN, "win"),
+        (Self::ALTGR, "altgr"),
+        (Self::CAPSLOCK, "capslock"),
+    ];
+    pub fn names(self) -> Vec<&'static str> {
+        Self::NAMES.iter().filter(|(bit, _)| self.0 & bit != 0).map(|(_, n)| *n).collect()
+    }
+    pub fn from_names<'a>(names: impl IntoIterator<Item = &'a str>) -> Self {
+        let mut bits = 0;
+        for name in names {
+            if let Some((bit, _)) = Self::NAMES.iter().find(|(_, n)| *n == name) {
+                bits |= bit;
+            }
+        }
+        Modifiers(bits)
+    }
+}
+
+impl Serialize for Modifiers {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.names().serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Modifiers {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let names: Vec<String> = Vec::deserialize(d)?;
+        Ok(Modifiers::from_names(names.iter().map(String::as_str)))
+    }
+}
+
+/// One raw input event. Keys are named in pyautogui's vocabulary (`a`, `enter`, `shift`,
+/// `ctrl`, `f5`, …); `code` is the X keycode; `text` what the key press produced, if printable.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InputEvent {
+    pub t: Micros,
+    pub kind: InputKind,
+    pub x: i32,
+    pub y: i32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub button: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    /// Wheel notches; dy > 0 scrolls up, dx > 0 scrolls right.
+    #[serde(default)]
+    pub dx: i32,
+    #[serde(default)]
+    pub dy: i32,
+    pub modifiers: Modifiers,
+}
+
+/// The focused window changed, or its title or bounds did.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WindowEvent {
+    pub t: Micros,
+    pub window_id: u32,
+    /// WM_CLASS class name (the application); "[excluded]" for excluded windows.
+    pub app: String,
+    /// Window title; empty for excluded windows.
+    pub title: String,
+    pub bounds: Rect,
+    pub excluded: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NoteSource {
+    Typed,
+    Spoken,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Note {
+    pub t: Micros,
+    pub text: String,
+    pub source: NoteSource,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MarkerKind {
+    Mistake,
+    Recovery,
+    SubtaskStart,
+    SubtaskEnd,
+    Custom,
+}
+
+impl MarkerKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Mistake => "mistake",
+            Self::Recovery => "recovery",
+            Self::SubtaskStart => "subtask-start",
+            Self::SubtaskEnd => "subtask-end",
+            Self::Custom => "custom",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "mistake" => Self::Mistake,
+            "recovery" | "recovering" => Self::Recovery,
+            "subtask-start" | "subtask_start" => Self::SubtaskStart,
+            "subtask-end" | "subtask_end" => Self::SubtaskEnd,
+            "custom" => Self::Custom,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Marker {
+    pub t: Micros,
+    pub kind: MarkerKind,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+}
+
+/// Live health of a recorder, also kept with the recording when it ends.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Health {
+    pub frames_captured: u64,
+    pub frames_stored: u64,
+    pub frames_unchanged: u64,
+    pub frames_dropped: u64,
+    pub frames_excluded: u64,
+    pub input_events: u64,
+    pub input_dropped: u64,
+    pub input_excluded: u64,
+    pub encode_queue: u64,
+    pub write_queue: u64,
+    pub last_frame_age_ms: Option<u64>,
+    pub media_bytes: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn modifiers_round_trip_through_names() {
+        let m = Modifiers(Modifiers::CTRL | Modifiers::SHIFT);
+        let json = serde_json::to_string(&m).unwrap();
+        assert_eq!(json, r#"["ctrl","shift"]"#);
+        assert_eq!(serde_json::from_str::<Modifiers>(&json).unwrap(), m);
+    }
+
+    #[test]
+    fn rect_intersection() {
+        let a = Rect { x: 0, y: 0, width: 100, height: 100 };
+        let b = Rect { x: 50, y: 80, width: 100, height: 100 };
+        assert_eq!(a.intersect(&b), Some(Rect { x: 50, y: 80, width: 50, height: 20 }));
+        assert_eq!(a.intersect(&Rect { x: 100, y: 0, width: 5, height: 5 }), None);
+    }
+
+    #[test]
+    fn enum_names_parse_back() {
+        for k in [MarkerKind::Mistake, MarkerKind::Recovery, MarkerKind::SubtaskStart, MarkerKind::SubtaskEnd, MarkerKind::Custom] {
+            assert_eq!(MarkerKind::parse(k.as_str()), Some(k));
+        }
+        for s in [RecordingStatus::Recording, RecordingStatus::Paused, RecordingStatus::Finished, RecordingStatus::Interrupted] {
+            assert_eq!(RecordingStatus::parse(s.as_str()), Some(s));
+        }
+    }
+}

@@ -1,0 +1,596 @@
+//! The library: a SQLite index (WAL) of recordings and their raw streams, plus content-addressed
+//! media files, in one directory (default `$XDG_DATA_HOME/apprentice`). Opening a library applies
+//! numbered migrations and recovers recordings whose recorder died (they become `interrupted`).
+//! Reading is done here; writing during a recording goes through the single [`writer`] thread.
+//! Not here: capture (see `capture/`), segmentation, export.
+
+pub mod frame_codec;
+pub mod media;
+pub mod writer;
+
+use std::fs::{self, File};
+use std::os::unix::io::AsRawFd;
+use std::path::{Path, PathBuf};
+
+use image::RgbImage;
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::Serialize;
+
+use crate::model::*;
+pub use media::MediaStore;
+
+/// Numbered migrations, applied in order; `PRAGMA user_version` records how many ran.
+const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_init.sql")];
+
+const DB_FILE: &str = "library.sqlite";
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("library database {path}: {source}")]
+    Db { path: PathBuf, source: rusqlite::Error },
+    #[error("{path} is corrupt: {reason} (nothing was changed; keep a copy before repairing)")]
+    Corrupt { path: PathBuf, reason: String },
+    #[error("the library at {path} was written by a newer Apprentice (schema {found}, this build knows {known})")]
+    TooNew { path: PathBuf, found: u32, known: u32 },
+    #[error("no recording matches '{0}'")]
+    NotFound(String),
+    #[error("'{0}' matches more than one recording; give more of the id")]
+    Ambiguous(String),
+    #[error("the disk holding {path} is full: recording stopped, everything written so far is kept")]
+    DiskFull { path: PathBuf },
+    #[error("could not encode a frame: {0}")]
+    Encode(String),
+}
+
+impl StoreError {
+    pub fn io(path: &Path, source: std::io::Error) -> Self {
+        if source.raw_os_error() == Some(libc::ENOSPC) {
+            return StoreError::DiskFull { path: path.to_path_buf() };
+        }
+        StoreError::Io { path: path.to_path_buf(), source }
+    }
+
+    fn db(path: &Path, source: rusqlite::Error) -> Self {
+        use rusqlite::ffi::ErrorCode;
+        match source.sqlite_error_code() {
+            Some(ErrorCode::NotADatabase) | Some(ErrorCode::DatabaseCorrupt) => {
+                StoreError::Corrupt { path: path.to_path_buf(), reason: source.to_string() }
+            }
+            Some(ErrorCode::DiskFull) => StoreError::DiskFull { path: path.to_path_buf() },
+            _ => StoreError::Db { path: path.to_path_buf(), source },
+        }
+    }
+}
+
+/// A row of `apprentice list`.
+#[derive(Debug, Clone, Serialize)]
+pub struct RecordingSummary {
+    pub id: String,
+    pub task: String,
+    pub task_id: Option<String>,
+    pub status: RecordingStatus,
+    pub started_at: String,
+    pub duration_us: Micros,
+    pub outcome: Outcome,
+}
+
+/// What `apprentice info` shows.
+#[derive(Debug, Clone, Serialize)]
+pub struct RecordingInfo {
+    #[serde(flatten)]
+    pub recording: Recording,
+    pub counts: Counts,
+    pub health: Option<Health>,
+    /// Bytes of media files this recording references, as stored (shared files counted once).
+    pub media_bytes: u64,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Counts {
+    pub frames: u64,
+    pub key_frames: u64,
+    pub input_events: u64,
+    pub window_events: u64,
+    pub notes: u64,
+    pub markers: u64,
+    pub pauses: u64,
+}
+
+pub struct Library {
+    root: PathBuf,
+    conn: Connection,
+    media: MediaStore,
+}
+
+impl Library {
+    /// `$APPRENTICE_LIBRARY`, else `$XDG_DATA_HOME/apprentice` (usually ~/.local/share/apprentice).
+    pub fn default_dir() -> PathBuf {
+        if let Some(dir) = std::env::var_os("APPRENTICE_LIBRARY") {
+            return PathBuf::from(dir);
+        }
+        dirs::data_dir().unwrap_or_else(|| PathBuf::from(".")).join("apprentice")
+    }
+
+    /// Opens (creating if needed) the library at `root`, migrates it and recovers recordings
+    /// whose recorder is gone.
+    pub fn open(root: impl Into<PathBuf>) -> Result<Library, StoreError> {
+        let root = root.into();
+        for dir in [root.clone(), root.join("media"), root.join("locks"), root.join("logs")] {
+            fs::create_dir_all(&dir).map_err(|e| StoreError::io(&dir, e))?;
+        }
+        let conn = open_connection(&root.join(DB_FILE))?;
+        let lib = Library { media: MediaStore::new(root.join("media")), root, conn };
+        lib.migrate()?;
+        lib.recover_interrupted()?;
+        Ok(lib)
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+    pub fn db_path(&self) -> PathBuf {
+        self.root.join(DB_FILE)
+    }
+    pub fn media(&self) -> &MediaStore {
+        &self.media
+    }
+    /// Where a running recorder listens for control commands.
+    pub fn control_socket(&self) -> PathBuf {
+        self.root.join("recorder.sock")
+    }
+    pub fn lock_path(&self, id: &str) -> PathBuf {
+        self.root.join("locks").join(format!("{id}.lock"))
+    }
+    pub fn logs_dir(&self) -> PathBuf {
+        self.root.join("logs")
+    }
+
+    fn err(&self, e: rusqlite::Error) -> StoreError {
+        StoreError::db(&self.db_path(), e)
+    }
+
+    fn migrate(&self) -> Result<(), StoreError> {
+        let version: u32 = self.conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(|e| self.err(e))?;
+        if version as usize > MIGRATIONS.len() {
+            return Err(StoreError::TooNew { path: self.db_path(), found: version, known: MIGRATIONS.len() as u32 });
+        }
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+            let batch = format!("BEGIN IMMEDIATE; {sql}; PRAGMA user_version = {}; COMMIT;", i + 1);
+            self.conn.execute_batch(&batch).map_err(|e| {
+                let _ = self.conn.execute_batch("ROLLBACK");
+                self.err(e)
+            })?;
+        }
+        Ok(())
+    }
+
+    /// A live recording whose lock nobody holds has lost its recorder: mark it interrupted, with
+    /// its duration taken from the last thing that reached disk.
+    fn recover_interrupted(&self) -> Result<(), StoreError> {
+        let live: Vec<String> = {
+            let mut stmt = self.conn.prepare("SELECT id FROM recordings WHERE status IN ('recording','paused')").map_err(|e| self.err(e))?;
+            let rows = stmt.query_map([], |r| r.get(0)).map_err(|e| self.err(e))?;
+            rows.collect::<Result<_, _>>().map_err(|e| self.err(e))?
+        };
+        for id in live {
+            let lock_path = self.lock_path(&id);
+            let Some(_lock) = RecorderLock::try_acquire(&lock_path)? else { continue };
+            let last: i64 = self
+                .conn
+                .query_row(
+                    "SELECT MAX(t) FROM (
+                        SELECT duration_us AS t FROM recordings WHERE id = ?1
+                        UNION ALL SELECT MAX(t_us) FROM frames WHERE recording_id = ?1
+                        UNION ALL SELECT MAX(t_us) FROM input_events WHERE recording_id = ?1
+                        UNION ALL SELECT MAX(t_us) FROM window_events WHERE recording_id = ?1
+                        UNION ALL SELECT MAX(t_us) FROM notes WHERE recording_id = ?1
+                        UNION ALL SELECT MAX(t_us) FROM markers WHERE recording_id = ?1)",
+                    [&id],
+                    |r| r.get::<_, Option<i64>>(0),
+                )
+                .map_err(|e| self.err(e))?
+                .unwrap_or(0);
+            self.conn
+                .execute_batch("BEGIN IMMEDIATE")
+                .and_then(|_| self.conn.execute("UPDATE pauses SET t1_us = ?2 WHERE recording_id = ?1 AND t1_us IS NULL", params![id, last]))
+                .and_then(|_| {
+                    self.conn.execute(
+                        "UPDATE recordings SET status = 'interrupted', duration_us = ?2,
+                         error = COALESCE(error, 'the recorder stopped unexpectedly; recovered what reached disk') WHERE id = ?1",
+                        params![id, last],
+                    )
+                })
+                .and_then(|_| self.conn.execute_batch("COMMIT"))
+                .map_err(|e| self.err(e))?;
+            tracing::warn!(recording = %id, duration_us = last, "recovered interrupted recording");
+            drop(_lock);
+            let _ = fs::remove_file(&lock_path);
+        }
+        Ok(())
+    }
+
+    pub fn create_recording(&self, rec: &Recording) -> Result<(), StoreError> {
+        let env = serde_json::to_string(&rec.environment).map_err(|e| StoreError::Encode(e.to_string()))?;
+        self.conn
+            .execute(
+                "INSERT INTO recordings (id, task_id, instruction, expert_id, status, started_at, duration_us, environment, outcome)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, ?7, 'unknown')",
+                params![rec.id, rec.task.id, rec.task.instruction, rec.expert_id, rec.status.as_str(), rec.started_at, env],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(())
+    }
+
+    pub fn set_outcome(&self, id: &str, outcome: Outcome, note: Option<&str>) -> Result<(), StoreError> {
+        let id = self.resolve_id(id)?;
+        self.conn
+            .execute("UPDATE recordings SET outcome = ?2, outcome_note = ?3 WHERE id = ?1", params![id, outcome.as_str(), note])
+            .map_err(|e| self.err(e))?;
+        Ok(())
+    }
+
+    /// Full id from a unique prefix (ids are long; people paste the first few characters).
+    pub fn resolve_id(&self, prefix: &str) -> Result<String, StoreError> {
+        let mut stmt = self.conn.prepare("SELECT id FROM recordings WHERE id LIKE ?1 || '%' LIMIT 2").map_err(|e| self.err(e))?;
+        let ids: Vec<String> = stmt.query_map([prefix], |r| r.get(0)).map_err(|e| self.err(e))?.collect::<Result<_, _>>().map_err(|e| self.err(e))?;
+        match ids.len() {
+            0 => Err(StoreError::NotFound(prefix.to_string())),
+            1 => Ok(ids.into_iter().next().unwrap_or_default()),
+            _ => Err(StoreError::Ambiguous(prefix.to_string())),
+        }
+    }
+
+    pub fn list(&self) -> Result<Vec<RecordingSummary>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, instruction, task_id, status, started_at, duration_us, outcome FROM recordings ORDER BY started_at DESC, id DESC")
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(RecordingSummary {
+                    id: r.get(0)?,
+                    task: r.get(1)?,
+                    task_id: r.get(2)?,
+                    status: RecordingStatus::parse(&r.get::<_, String>(3)?).unwrap_or(RecordingStatus::Interrupted),
+                    started_at: r.get(4)?,
+                    duration_us: r.get::<_, i64>(5)? as u64,
+                    outcome: Outcome::parse(&r.get::<_, String>(6)?).unwrap_or_default(),
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
+    pub fn recording(&self, id: &str) -> Result<Recording, StoreError> {
+        let id = self.resolve_id(id)?;
+        let (rec, env) = self
+            .conn
+            .query_row(
+                "SELECT id, task_id, instruction, expert_id, status, started_at, duration_us, environment, outcome, outcome_note, error FROM recordings WHERE id = ?1",
+                [&id],
+                |r| {
+                    let env: String = r.get(7)?;
+                    Ok((
+                        Recording {
+                            id: r.get(0)?,
+                            task: Task { id: r.get(1)?, instruction: r.get(2)? },
+                            expert_id: r.get(3)?,
+                            status: RecordingStatus::parse(&r.get::<_, String>(4)?).unwrap_or(RecordingStatus::Interrupted),
+                            started_at: r.get(5)?,
+                            duration_us: r.get::<_, i64>(6)? as u64,
+                            environment: Environment {
+                                os: String::new(),
+                                os_version: String::new(),
+                                display_server: String::new(),
+                                displays: vec![],
+                                keyboard_layout: String::new(),
+                                recorder_version: String::new(),
+                                capture_backend: String::new(),
+                            },
+                            pauses: vec![],
+                            outcome: Outcome::parse(&r.get::<_, String>(8)?).unwrap_or_default(),
+                            outcome_note: r.get(9)?,
+                            error: r.get(10)?,
+                        },
+                        env,
+                    ))
+                },
+            )
+            .map_err(|e| self.err(e))?;
+        let mut rec = rec;
+        rec.environment = serde_json::from_str(&env).map_err(|e| StoreError::Corrupt { path: self.db_path(), reason: format!("environment of {id}: {e}") })?;
+        let mut stmt = self.conn.prepare("SELECT t0_us, t1_us FROM pauses WHERE recording_id = ?1 ORDER BY t0_us").map_err(|e| self.err(e))?;
+        rec.pauses = stmt
+            .query_map([&id], |r| Ok(Pause { t0: r.get::<_, i64>(0)? as u64, t1: r.get::<_, Option<i64>>(1)?.map(|t| t as u64) }))
+            .map_err(|e| self.err(e))?
+            .collect::<Result<_, _>>()
+            .map_err(|e| self.err(e))?;
+        Ok(rec)
+    }
+
+    pub fn info(&self, id: &str) -> Result<RecordingInfo, StoreError> {
+        let recording = self.recording(id)?;
+        let id = recording.id.clone();
+        let count = |table: &str| -> Result<u64, StoreError> {
+            self.conn
+                .query_row(&format!("SELECT COUNT(*) FROM {table} WHERE recording_id = ?1"), [&id], |r| r.get::<_, i64>(0))
+                .map(|n| n as u64)
+                .map_err(|e| self.err(e))
+        };
+        let counts = Counts {
+            frames: count("frames")?,
+            key_frames: self
+                .conn
+                .query_row("SELECT COUNT(*) FROM frames WHERE recording_id = ?1 AND encoding LIKE '%\"key\"%'", [&id], |r| r.get::<_, i64>(0))
+                .map_err(|e| self.err(e))? as u64,
+            input_events: count("input_events")?,
+            window_events: count("window_events")?,
+            notes: count("notes")?,
+            markers: count("markers")?,
+            pauses: count("pauses")?,
+        };
+        let health: Option<String> = self.conn.query_row("SELECT health FROM recordings WHERE id = ?1", [&id], |r| r.get(0)).map_err(|e| self.err(e))?;
+        let media_bytes: i64 = self
+            .conn
+            .query_row("SELECT COALESCE(SUM(bytes), 0) FROM (SELECT DISTINCT sha256, bytes FROM frames WHERE recording_id = ?1)", [&id], |r| r.get(0))
+            .map_err(|e| self.err(e))?;
+        Ok(RecordingInfo { recording, counts, health: health.and_then(|h| serde_json::from_str(&h).ok()), media_bytes: media_bytes as u64 })
+    }
+
+    pub fn frames(&self, id: &str) -> Result<Vec<Frame>, StoreError> {
+        let id = self.resolve_id(id)?;
+        let mut stmt = self
+            .conn
+            .prepare("SELECT seq, t_us, display_id, width, height, reason, encoding, sha256, bytes FROM frames WHERE recording_id = ?1 ORDER BY t_us, seq")
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([&id], |r| {
+                let enc: String = r.get(6)?;
+                Ok(Frame {
+                    seq: r.get::<_, i64>(0)? as u64,
+                    t: r.get::<_, i64>(1)? as u64,
+                    display: r.get::<_, i64>(2)? as u32,
+                    width: r.get::<_, i64>(3)? as u32,
+                    height: r.get::<_, i64>(4)? as u32,
+                    reason: FrameReason::parse(&r.get::<_, String>(5)?).unwrap_or(FrameReason::Periodic),
+                    encoding: serde_json::from_str(&enc).unwrap_or(FrameEncoding::Key),
+                    sha256: r.get(7)?,
+                    bytes: r.get::<_, i64>(8)? as u64,
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
+    /// The full image of frame `seq`, rebuilt from its key frame and deltas.
+    pub fn frame_image(&self, id: &str, seq: u64) -> Result<RgbImage, StoreError> {
+        let id = self.resolve_id(id)?;
+        let mut chain = Vec::new();
+        let mut next = Some(seq);
+        while let Some(s) = next {
+            let (enc, sha): (String, String) = self
+                .conn
+                .query_row("SELECT encoding, sha256 FROM frames WHERE recording_id = ?1 AND seq = ?2", params![id, s as i64], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()
+                .map_err(|e| self.err(e))?
+                .ok_or_else(|| StoreError::Corrupt { path: self.db_path(), reason: format!("frame {s} of {id} is missing (needed to rebuild frame {seq})") })?;
+            let enc: FrameEncoding = serde_json::from_str(&enc).map_err(|e| StoreError::Corrupt { path: self.db_path(), reason: e.to_string() })?;
+            next = match &enc {
+                FrameEncoding::Key => None,
+                FrameEncoding::Delta { parent, .. } => Some(*parent),
+            };
+            chain.push((enc, sha));
+            if chain.len() > 100_000 {
+                return Err(StoreError::Corrupt { path: self.db_path(), reason: "frame chain loops".into() });
+            }
+        }
+        let mut image: Option<RgbImage> = None;
+        for (enc, sha) in chain.into_iter().rev() {
+            let decoded = frame_codec::decode_webp(&self.media.get(&sha, "webp")?)?;
+            match (enc, image.as_mut()) {
+                (FrameEncoding::Key, _) => image = Some(decoded),
+                (FrameEncoding::Delta { rects, .. }, Some(base)) => frame_codec::apply_delta(base, &decoded, &rects)?,
+                (FrameEncoding::Delta { .. }, None) => unreachable_chain()?,
+            }
+        }
+        image.ok_or_else(|| StoreError::Corrupt { path: self.db_path(), reason: format!("frame {seq} has no key frame") })
+    }
+
+    pub fn input_events(&self, id: &str) -> Result<Vec<InputEvent>, StoreError> {
+        let id = self.resolve_id(id)?;
+        let mut stmt = self
+            .conn
+            .prepare("SELECT t_us, kind, x, y, button, key, code, text, dx, dy, modifiers FROM input_events WHERE recording_id = ?1 ORDER BY t_us, rowid")
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([&id], |r| {
+                Ok(InputEvent {
+                    t: r.get::<_, i64>(0)? as u64,
+                    kind: InputKind::parse(&r.get::<_, String>(1)?).unwrap_or(InputKind::Move),
+                    x: r.get(2)?,
+                    y: r.get(3)?,
+                    button: r.get(4)?,
+                    key: r.get(5)?,
+                    code: r.get::<_, Option<i64>>(6)?.map(|c| c as u32),
+                    text: r.get(7)?,
+                    dx: r.get(8)?,
+                    dy: r.get(9)?,
+                    modifiers: Modifiers(r.get::<_, i64>(10)? as u8),
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
+    pub fn window_events(&self, id: &str) -> Result<Vec<WindowEvent>, StoreError> {
+        let id = self.resolve_id(id)?;
+        let mut stmt = self
+            .conn
+            .prepare("SELECT t_us, window_id, app, title, x, y, width, height, excluded FROM window_events WHERE recording_id = ?1 ORDER BY t_us, rowid")
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([&id], |r| {
+                Ok(WindowEvent {
+                    t: r.get::<_, i64>(0)? as u64,
+                    window_id: r.get::<_, i64>(1)? as u32,
+                    app: r.get(2)?,
+                    title: r.get(3)?,
+                    bounds: Rect { x: r.get(4)?, y: r.get(5)?, width: r.get::<_, i64>(6)? as u32, height: r.get::<_, i64>(7)? as u32 },
+                    excluded: r.get(8)?,
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
+    pub fn notes(&self, id: &str) -> Result<Vec<Note>, StoreError> {
+        let id = self.resolve_id(id)?;
+        let mut stmt = self.conn.prepare("SELECT t_us, text, source FROM notes WHERE recording_id = ?1 ORDER BY t_us, rowid").map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([&id], |r| {
+                let source: String = r.get(2)?;
+                Ok(Note { t: r.get::<_, i64>(0)? as u64, text: r.get(1)?, source: if source == "spoken" { NoteSource::Spoken } else { NoteSource::Typed } })
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
+    pub fn markers(&self, id: &str) -> Result<Vec<Marker>, StoreError> {
+        let id = self.resolve_id(id)?;
+        let mut stmt = self.conn.prepare("SELECT t_us, kind, label FROM markers WHERE recording_id = ?1 ORDER BY t_us, rowid").map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([&id], |r| {
+                Ok(Marker { t: r.get::<_, i64>(0)? as u64, kind: MarkerKind::parse(&r.get::<_, String>(1)?).unwrap_or(MarkerKind::Custom), label: r.get(2)? })
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+}
+
+fn unreachable_chain() -> Result<(), StoreError> {
+    Err(StoreError::Corrupt { path: PathBuf::new(), reason: "delta frame without a key frame before it".into() })
+}
+
+pub(crate) fn open_connection(path: &Path) -> Result<Connection, StoreError> {
+    let conn = Connection::open(path).map_err(|e| StoreError::db(path, e))?;
+    // journal_mode is the first statement that reads the file: a non-database fails here,
+    // before anything is written to it.
+    conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(())).map_err(|e| StoreError::db(path, e))?;
+    conn.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;")
+        .map_err(|e| StoreError::db(path, e))?;
+    Ok(conn)
+}
+
+/// An exclusive advisory lock a recorder holds on its recording for as long as it runs. The
+/// kernel drops it when the process dies, however it dies, which is how recovery tells a
+/// crashed recorder from a running one.
+pub struct RecorderLock {
+    _file: File,
+}
+
+impl RecorderLock {
+    /// None if another process holds it.
+    pub fn try_acquire(path: &Path) -> Result<Option<RecorderLock>, StoreError> {
+        let file = fs::OpenOptions::new().create(true).truncate(false).write(true).open(path).map_err(|e| StoreError::io(path, e))?;
+        // SAFETY: flock on a file descriptor we own.
+        let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
+        if rc == 0 {
+            Ok(Some(RecorderLock { _file: file }))
+        } else {
+            let err = std::io::Error::last_os_error();
+            if err.raw_os_error() == Some(libc::EWOULDBLOCK) {
+                Ok(None)
+            } else {
+                Err(StoreError::io(path, err))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub(crate) fn sample_recording(id: &str) -> Recording {
+        Recording {
+            id: id.into(),
+            task: Task { id: Some("T-1".into()), instruction: "Rename the file".into() },
+            expert_id: Some("expert-7".into()),
+            status: RecordingStatus::Recording,
+            started_at: "2026-11-23T10:00:00Z".into(),
+            duration_us: 0,
+            environment: Environment {
+                os: "linux".into(),
+                os_version: "test".into(),
+                display_server: "x11".into(),
+                displays: vec![],
+                keyboard_layout: "us".into(),
+                recorder_version: "0".into(),
+                capture_backend: "test".into(),
+            },
+            pauses: vec![],
+            outcome: Outcome::Unknown,
+            outcome_note: None,
+            error: None,
+        }
+    }
+
+    #[test]
+    fn open_migrates_and_round_trips_a_recording() {
+        let dir = tempfile::tempdir().unwrap();
+        let lib = Library::open(dir.path()).unwrap();
+        let rec = sample_recording("0190-abc");
+        lib.create_recording(&rec).unwrap();
+        let back = lib.recording("0190").unwrap();
+        assert_eq!(back.task, rec.task);
+        assert_eq!(back.environment, rec.environment);
+        assert_eq!(lib.list().unwrap().len(), 1);
+        drop(lib);
+        // Re-opening does not re-run migrations (they would fail on existing tables).
+        Library::open(dir.path()).unwrap();
+    }
+
+    #[test]
+    fn a_live_recording_without_a_lock_holder_is_recovered_as_interrupted() {
+        let dir = tempfile::tempdir().unwrap();
+        let lib = Library::open(dir.path()).unwrap();
+        lib.create_recording(&sample_recording("r1")).unwrap();
+        lib.conn.execute("INSERT INTO notes VALUES ('r1', 4200000, 'hi', 'typed')", []).unwrap();
+        lib.conn.execute("INSERT INTO pauses VALUES ('r1', 1000000, NULL)", []).unwrap();
+        // While a recorder holds the lock, nothing is recovered.
+        let held = RecorderLock::try_acquire(&lib.lock_path("r1")).unwrap().unwrap();
+        let lib = Library::open(dir.path()).unwrap();
+        assert_eq!(lib.recording("r1").unwrap().status, RecordingStatus::Recording);
+        drop(held);
+        let lib2 = Library::open(dir.path()).unwrap();
+        let rec = lib2.recording("r1").unwrap();
+        assert_eq!(rec.status, RecordingStatus::Interrupted);
+        assert_eq!(rec.duration_us, 4_200_000);
+        assert_eq!(rec.pauses, vec![Pause { t0: 1_000_000, t1: Some(4_200_000) }]);
+        drop(lib);
+    }
+
+    #[test]
+    fn a_corrupt_database_is_reported_and_left_untouched() {
+        let dir = tempfile::tempdir().unwrap();
+        let garbage = b"this is not a database, it is an expert's hours of work".repeat(100);
+        fs::write(dir.path().join(DB_FILE), &garbage).unwrap();
+        let err = Library::open(dir.path()).err().expect("must fail");
+        assert!(matches!(err, StoreError::Corrupt { .. }), "{err}");
+        assert!(err.to_string().contains("library.sqlite"), "{err}");
+        assert_eq!(fs::read(dir.path().join(DB_FILE)).unwrap(), garbage);
+    }
+
+    #[test]
+    fn ambiguous_and_unknown_ids_are_clear_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let lib = Library::open(dir.path()).unwrap();
+        lib.create_recording(&sample_recording("abc1")).unwrap();
+        lib.create_recording(&sample_recording("abc2")).unwrap();
+        assert!(matches!(lib.resolve_id("abc"), Err(StoreError::Ambiguous(_))));
+        assert!(matches!(lib.resolve_id("zzz"), Err(StoreError::NotFound(_))));
+        assert_eq!(lib.resolve_id("abc2").unwrap(), "abc2");
+    }
+}

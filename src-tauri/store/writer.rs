@@ -1,0 +1,207 @@
+//! The one thread that writes a recording's rows. Everything captured arrives here as a
+//! [`WriteOp`] on a bounded channel and is committed in batches at least every
+//! [`COMMIT_INTERVAL`], so a crash (even `kill -9`) loses at most that much. Each commit also
+//! advances the recording's duration and health, which is what recovery trusts after a crash.
+//! A write that fails (full disk, vanished directory) stops the writer and is reported through
+//! [`WriterHandle::failure`]; whatever was committed before stays.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{bounded, Receiver, RecvTimeoutError, Sender};
+use rusqlite::{params, Connection};
+
+use super::{open_connection, StoreError};
+use crate::model::*;
+
+/// How often buffered rows are committed: the most a crash can lose.
+pub const COMMIT_INTERVAL: Duration = Duration::from_millis(250);
+const MAX_BATCH: usize = 5_000;
+const QUEUE: usize = 100_000;
+
+#[derive(Debug)]
+pub enum WriteOp {
+    Input(InputEvent),
+    Window(WindowEvent),
+    Note(Note),
+    Marker(Marker),
+    Frame(Frame),
+    PauseStart(Micros),
+    PauseEnd(Micros),
+    /// The recording is alive at `now`; `health` is the latest snapshot.
+    Heartbeat { now: Micros, health: Health },
+    /// Final state; the writer commits and exits after it.
+    Finish { status: RecordingStatus, duration: Micros, health: Health, error: Option<String> },
+}
+
+#[derive(Clone)]
+pub struct WriterHandle {
+    tx: Sender<WriteOp>,
+    failure: Arc<Mutex<Option<String>>>,
+}
+
+impl WriterHandle {
+    /// Queues an op. False if the writer has stopped (see [`Self::failure`]).
+    pub fn send(&self, op: WriteOp) -> bool {
+        self.tx.send(op).is_ok()
+    }
+    pub fn queue_len(&self) -> usize {
+        self.tx.len()
+    }
+    /// Why the writer stopped, if it failed.
+    pub fn failure(&self) -> Option<String> {
+        self.failure.lock().ok().and_then(|f| f.clone())
+    }
+}
+
+pub struct Writer;
+
+impl Writer {
+    pub fn spawn(db_path: PathBuf, recording_id: String) -> Result<(WriterHandle, JoinHandle<()>), StoreError> {
+        let conn = open_connection(&db_path)?;
+        let (tx, rx) = bounded(QUEUE);
+        let failure = Arc::new(Mutex::new(None));
+        let handle = WriterHandle { tx, failure: failure.clone() };
+        let join = std::thread::Builder::new()
+            .name("apprentice-writer".into())
+            .spawn(move || {
+                if let Err(e) = run(&conn, &db_path, &recording_id, rx) {
+                    tracing::error!(error = %e, "writer stopped");
+                    if let Ok(mut f) = failure.lock() {
+                        *f = Some(e.to_string());
+                    }
+                }
+            })
+            .map_err(|e| StoreError::io(std::path::Path::new("writer thread"), e))?;
+        Ok((handle, join))
+    }
+}
+
+fn run(conn: &Connection, db_path: &std::path::Path, id: &str, rx: Receiver<WriteOp>) -> Result<(), StoreError> {
+    let mut batch: Vec<WriteOp> = Vec::with_capacity(1024);
+    loop {
+        let deadline = Instant::now() + COMMIT_INTERVAL;
+        let mut finished = false;
+        let mut disconnected = false;
+        while batch.len() < MAX_BATCH {
+            match rx.recv_deadline(deadline) {
+                Ok(op) => {
+                    finished = matches!(op, WriteOp::Finish { .. });
+                    batch.push(op);
+                    if finished {
+                        break;
+                    }
+                }
+                Err(RecvTimeoutError::Timeout) => break,
+                Err(RecvTimeoutError::Disconnected) => {
+                    disconnected = true;
+                    break;
+                }
+            }
+        }
+        if !batch.is_empty() {
+            commit(conn, id, &batch).map_err(|e| StoreError::db(db_path, e))?;
+            batch.clear();
+        }
+        if finished || disconnected {
+            return Ok(());
+        }
+    }
+}
+
+fn commit(conn: &Connection, id: &str, batch: &[WriteOp]) -> rusqlite::Result<()> {
+    let tx = conn.unchecked_transaction()?;
+    let mut latest: Micros = 0;
+    {
+        let mut input = tx.prepare_cached(
+            "INSERT INTO input_events (recording_id, t_us, kind, x, y, button, key, code, text, dx, dy, modifiers) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)",
+        )?;
+        let mut window = tx.prepare_cached(
+            "INSERT INTO window_events (recording_id, t_us, window_id, app, title, x, y, width, height, excluded) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)",
+        )?;
+        let mut frame = tx.prepare_cached(
+            "INSERT OR REPLACE INTO frames (recording_id, seq, t_us, display_id, width, height, reason, encoding, sha256, bytes) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)",
+        )?;
+        for op in batch {
+            match op {
+                WriteOp::Input(e) => {
+                    latest = latest.max(e.t);
+                    input.execute(params![id, e.t as i64, e.kind.as_str(), e.x, e.y, e.button, e.key, e.code, e.text, e.dx, e.dy, e.modifiers.0])?;
+                }
+                WriteOp::Window(w) => {
+                    latest = latest.max(w.t);
+                    window.execute(params![id, w.t as i64, w.window_id, w.app, w.title, w.bounds.x, w.bounds.y, w.bounds.width, w.bounds.height, w.excluded])?;
+                }
+                WriteOp::Frame(f) => {
+                    latest = latest.max(f.t);
+                    let enc = serde_json::to_string(&f.encoding).unwrap_or_else(|_| "{\"kind\":\"key\"}".into());
+                    frame.execute(params![id, f.seq as i64, f.t as i64, f.display, f.width, f.height, f.reason.as_str(), enc, f.sha256, f.bytes as i64])?;
+                }
+                WriteOp::Note(n) => {
+                    latest = latest.max(n.t);
+                    let source = match n.source {
+                        NoteSource::Typed => "typed",
+                        NoteSource::Spoken => "spoken",
+                    };
+                    tx.execute("INSERT INTO notes (recording_id, t_us, text, source) VALUES (?1,?2,?3,?4)", params![id, n.t as i64, n.text, source])?;
+                }
+                WriteOp::Marker(m) => {
+                    latest = latest.max(m.t);
+                    tx.execute("INSERT INTO markers (recording_id, t_us, kind, label) VALUES (?1,?2,?3,?4)", params![id, m.t as i64, m.kind.as_str(), m.label])?;
+                }
+                WriteOp::PauseStart(t) => {
+                    latest = latest.max(*t);
+                    tx.execute("INSERT OR IGNORE INTO pauses (recording_id, t0_us, t1_us) VALUES (?1, ?2, NULL)", params![id, *t as i64])?;
+                    tx.execute("UPDATE recordings SET status = 'paused' WHERE id = ?1", [id])?;
+                }
+                WriteOp::PauseEnd(t) => {
+                    latest = latest.max(*t);
+                    tx.execute("UPDATE pauses SET t1_us = ?2 WHERE recording_id = ?1 AND t1_us IS NULL", params![id, *t as i64])?;
+                    tx.execute("UPDATE recordings SET status = 'recording' WHERE id = ?1", [id])?;
+                }
+                WriteOp::Heartbeat { now, health } => {
+                    latest = latest.max(*now);
+                    tx.execute("UPDATE recordings SET health = ?2 WHERE id = ?1", params![id, serde_json::to_string(health).ok()])?;
+                }
+                WriteOp::Finish { status, duration, health, error } => {
+                    latest = latest.max(*duration);
+                    tx.execute("UPDATE pauses SET t1_us = ?2 WHERE recording_id = ?1 AND t1_us IS NULL", params![id, *duration as i64])?;
+                    tx.execute(
+                        "UPDATE recordings SET status = ?2, health = ?3, error = COALESCE(?4, error) WHERE id = ?1",
+                        params![id, status.as_str(), serde_json::to_string(health).ok(), error],
+                    )?;
+                }
+            }
+        }
+    }
+    tx.execute("UPDATE recordings SET duration_us = MAX(duration_us, ?2) WHERE id = ?1", params![id, latest as i64])?;
+    tx.commit()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Library;
+
+    #[test]
+    fn ops_are_committed_within_the_commit_interval_without_finish() {
+        let dir = tempfile::tempdir().unwrap();
+        let lib = Library::open(dir.path()).unwrap();
+        lib.create_recording(&crate::store::tests::sample_recording("w1")).unwrap();
+        let (w, _join) = Writer::spawn(lib.db_path(), "w1".into()).unwrap();
+        w.send(WriteOp::Note(Note { t: 10, text: "why".into(), source: NoteSource::Typed }));
+        w.send(WriteOp::Marker(Marker { t: 20, kind: MarkerKind::Mistake, label: None }));
+        w.send(WriteOp::PauseStart(30));
+        std::thread::sleep(COMMIT_INTERVAL * 3);
+        // Read through a separate connection, as a crash-recovering process would.
+        let lib2 = Library::open(dir.path()).unwrap();
+        assert_eq!(lib2.notes("w1").unwrap()[0].text, "why");
+        assert_eq!(lib2.markers("w1").unwrap()[0].kind, MarkerKind::Mistake);
+        let rec = lib2.recording("w1").unwrap();
+        assert_eq!(rec.status, RecordingStatus::Paused);
+        assert_eq!(rec.duration_us, 30);
+        assert_eq!(rec.pauses, vec![Pause { t0: 30, t1: None }]);
+    }
+}

@@ -220,12 +220,7 @@ impl CaptureLoop {
             let t1 = self.clock.now();
             self.counters.captured.fetch_add(1, Ordering::Relaxed);
             self.counters.last_capture_us.store(t1, Ordering::Relaxed);
-            let screen = Rect { x: display.x, y: display.y, width: layout.width, height: layout.height };
-            for m in &masks {
-                if let Some(hit) = m.intersect(&screen) {
-                    mask(&mut pixels, layout, Rect { x: hit.x - display.x, y: hit.y - display.y, ..hit });
-                }
-            }
+            apply_masks(&mut pixels, layout, &display, &masks);
             pending.push_back(Pending { display: index, t0, t1, reason, layout, pixels });
         }
         Ok(())
@@ -238,11 +233,14 @@ impl CaptureLoop {
             if !all && p.t1 + PRIVACY_HOLD.as_micros() as u64 > now {
                 break;
             }
-            let Some(p) = pending.pop_front() else { break };
+            let Some(mut p) = pending.pop_front() else { break };
             if !self.gate.allows(p.t0, p.t1) {
                 self.counters.excluded.fetch_add(1, Ordering::Relaxed);
                 continue;
             }
+            // Masked again with what the watcher knows now: a window that appeared just before
+            // the capture may only now be known.
+            apply_masks(&mut p.pixels, p.layout, &self.source.displays()[p.display], &self.gate.masks.get());
             let reference = &mut refs[p.display];
             let pixels_ref = PixelsRef { data: &p.pixels, width: p.layout.width, height: p.layout.height, stride: p.layout.stride, format: p.layout.format };
             let delta = match reference {
@@ -278,6 +276,16 @@ impl CaptureLoop {
                 _ => Reference { seq: *seq, pixels, layout: p.layout, chain: 0, key_at: Instant::now() },
             });
             *seq += 1;
+        }
+    }
+}
+
+/// Paints every mask (root coordinates) that touches `display` a flat grey.
+fn apply_masks(pixels: &mut [u8], layout: CapturedLayout, display: &crate::model::DisplayInfo, masks: &[Rect]) {
+    let screen = Rect { x: display.x, y: display.y, width: layout.width, height: layout.height };
+    for m in masks {
+        if let Some(hit) = m.intersect(&screen) {
+            mask(pixels, layout, Rect { x: hit.x - display.x, y: hit.y - display.y, ..hit });
         }
     }
 }

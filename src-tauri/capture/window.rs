@@ -121,6 +121,20 @@ impl WindowContext {
         Some(Rect { x: pos.dst_x as i32, y: pos.dst_y as i32, width: geo.width as u32, height: geo.height as u32 })
     }
 
+    /// Bounds of the window with its window-manager frame (title bar and borders), which can
+    /// show the title too: what a mask must cover.
+    pub fn framed_bounds(&self, w: Window) -> Option<Rect> {
+        let mut top = w;
+        for _ in 0..16 {
+            let tree = self.conn.query_tree(top).ok()?.reply().ok()?;
+            if tree.parent == self.root || tree.parent == 0 {
+                break;
+            }
+            top = tree.parent;
+        }
+        self.bounds(top)
+    }
+
     fn is_viewable(&self, w: Window) -> bool {
         self.conn.get_window_attributes(w).ok().and_then(|c| c.reply().ok()).map(|a| a.map_state == MapState::VIEWABLE).unwrap_or(false)
     }
@@ -168,7 +182,7 @@ pub fn watch(
                 .filter(|&w| ctx.is_viewable(w))
                 .filter_map(|w| ctx.info(w))
                 .filter(|info| excluded(&rules, info))
-                .map(|info| info.bounds)
+                .filter_map(|info| ctx.framed_bounds(info.id))
                 .collect();
             gate.masks.set(masks);
             if let Some(f) = &focused {

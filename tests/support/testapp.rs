@@ -54,8 +54,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut mark: Option<(i16, i16)> = None;
     let out = std::io::stdout();
     let say = |s: String| {
+        let ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or(0);
         let mut o = out.lock();
-        let _ = writeln!(o, "{s}");
+        let _ = writeln!(o, "{{\"ms\":{ms},{}", &s[1..]);
         let _ = o.flush();
     };
     say(format!("{{\"event\":\"started\",\"window\":{win}}}"));

@@ -1,0 +1,70 @@
+//! Privacy end to end: what the expert excluded never reaches disk.
+
+mod support;
+
+use apprentice::model::*;
+use apprentice::store::Library;
+use support::*;
+
+#[test]
+fn an_excluded_window_leaves_no_keys_no_title_and_no_pixels_on_disk() {
+    let tmp = tempfile::tempdir().unwrap();
+    let lib_dir = tmp.path().join("library");
+    let mut x = XSession::start();
+    let app = x.testapp("Ordinary App", "ordinary-app", "400x300+760+80", &tmp.path().join("app.jsonl"));
+    x.spawn("xterm", &["-class", "SecretVault", "-T", "Vault TopSecretTitle", "-geometry", "60x15+40+60", "-bg", "white", "-fg", "black"]);
+    let vault = x.xdo(&["search", "--sync", "--onlyvisible", "--class", "SecretVault"]).lines().next().unwrap_or_default().to_string();
+    let rec = RecorderProcess::start(&x, &lib_dir, &["--exclude", "class:SecretVault"]);
+
+    x.xdo(&["windowactivate", "--sync", &app]);
+    pause(300);
+    x.xdo(&["type", "--delay", "80", "ok"]);
+    pause(300);
+    x.xdo(&["windowactivate", "--sync", &vault]);
+    pause(300);
+    x.xdo(&["type", "--delay", "80", "hunter2 TOPSECRET"]);
+    x.xdo(&["key", "Return"]);
+    pause(600);
+    x.xdo(&["windowactivate", "--sync", &app]);
+    pause(400);
+    x.xdo(&["type", "--delay", "80", "done"]);
+    pause(600);
+    let id = rec.stop();
+
+    let lib = Library::open(&lib_dir).unwrap();
+    let events = lib.input_events(&id).unwrap();
+    let typed: String = events.iter().filter(|e| e.kind == InputKind::KeyPress).filter_map(|e| e.text.clone()).collect();
+    assert_eq!(typed, "okdone", "only what was typed outside the vault is kept");
+    assert!(!events.iter().any(|e| e.key.as_deref() == Some("enter")), "the Return typed in the vault is gone too");
+
+    let windows = lib.window_events(&id).unwrap();
+    let hidden: Vec<&WindowEvent> = windows.iter().filter(|w| w.excluded).collect();
+    assert!(!hidden.is_empty(), "focus on the vault is recorded as an excluded span: {windows:?}");
+    assert!(hidden.iter().all(|w| w.app == "[excluded]" && w.title.is_empty()));
+    let (start, end) = (hidden[0].t, windows.iter().find(|w| w.t > hidden[0].t && !w.excluded).expect("focus came back").t);
+    assert!(!events.iter().any(|e| e.t >= start && e.t <= end && e.kind != InputKind::Move), "no keys or clicks while the vault had focus");
+    assert!(lib.frames(&id).unwrap().iter().all(|f| f.t < start || f.t > end), "no frames while the vault had focus");
+
+    // Not a byte of the title or the secret anywhere in the library, database and WAL included.
+    for path in all_files(&lib_dir) {
+        let bytes = std::fs::read(&path).unwrap();
+        for needle in [&b"TopSecretTitle"[..], b"TOPSECRET", b"hunter2", b"SecretVault"] {
+            assert!(!bytes.windows(needle.len()).any(|w| w == needle), "{} contains {}", path.display(), String::from_utf8_lossy(needle));
+        }
+    }
+
+    // The vault stays visible while the other app has focus: every frame shows it masked,
+    // title bar included.
+    let (vx, vy, vw, vh) = x.geometry(&vault);
+    let frames = lib.frames(&id).unwrap();
+    assert!(frames.len() >= 2);
+    for f in &frames {
+        let img = lib.frame_image(&id, f.seq).unwrap();
+        for y in (vy - 15).max(0)..vy + vh as i32 {
+            for x in vx..vx + vw as i32 {
+                let p = img.get_pixel(x as u32, y as u32).0;
+                assert_eq!(p, [0x40, 0x40, 0x40], "frame {} shows the excluded window at ({x},{y})", f.seq);
+            }
+        }
+    }
+}

@@ -1,0 +1,166 @@
+//! Bad conditions end to end: a killed recorder, a full disk, no display, a display without
+//! RECORD, a corrupt library, no running recorder. Each gives a clear error and loses nothing
+//! already written.
+
+mod support;
+
+use std::process::Stdio;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use apprentice::model::*;
+use apprentice::store::Library;
+use support::*;
+
+fn unix_ms() -> u128 {
+    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_millis()
+}
+
+#[test]
+fn kill_9_loses_at_most_the_last_second_and_the_recording_is_recovered_as_interrupted() {
+    let tmp = tempfile::tempdir().unwrap();
+    let lib_dir = tmp.path().join("library");
+    let app_log = tmp.path().join("app.jsonl");
+    let mut x = XSession::start();
+    let win = x.testapp("Crash App", "crash-app", "400x300+100+100", &app_log);
+    x.xdo(&["windowactivate", "--sync", &win]);
+    let mut rec = RecorderProcess::start(&x, &lib_dir, &[]);
+    ok(rec.cli(&["note", "about to type"]));
+    // Typing is still going on when the recorder dies.
+    let mut typing = x.command("xdotool").args(["type", "--delay", "100", "abcdefghijklmnopqrstuvwxyz"]).stdout(Stdio::null()).spawn().unwrap();
+    pause(1800);
+    let killed_at = unix_ms();
+    rec.child.kill().unwrap(); // SIGKILL
+    let _ = rec.child.wait();
+    let _ = typing.wait();
+
+    // The first command after the crash recovers the recording.
+    let list: serde_json::Value = serde_json::from_str(&ok(cli(&lib_dir, &["list", "--json"]))).unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    assert_eq!(list[0]["status"], "interrupted");
+    let id = list[0]["id"].as_str().unwrap().to_string();
+
+    let lib = Library::open(&lib_dir).unwrap();
+    let recording = lib.recording(&id).unwrap();
+    assert_eq!(recording.status, RecordingStatus::Interrupted);
+    assert!(recording.error.is_some());
+    let keys: Vec<u32> = lib.input_events(&id).unwrap().iter().filter(|e| e.kind == InputKind::KeyPress).filter_map(|e| e.code).collect();
+    // Every key the app received more than a second before the kill is in the library, in order.
+    let app_keys: Vec<(u128, u32)> = std::fs::read_to_string(&app_log)
+        .unwrap()
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|v| v["event"] == "key")
+        .map(|v| (v["ms"].as_u64().unwrap() as u128, v["keycode"].as_u64().unwrap() as u32))
+        .collect();
+    let old_enough: Vec<u32> = app_keys.iter().filter(|(ms, _)| *ms + 1000 < killed_at).map(|(_, k)| *k).collect();
+    assert!(old_enough.len() >= 5, "the test typed for long enough: {app_keys:?}");
+    assert!(keys.len() >= old_enough.len(), "lost keys: library {keys:?}, app {old_enough:?}");
+    assert_eq!(&keys[..old_enough.len()], &old_enough[..]);
+    assert_eq!(lib.notes(&id).unwrap()[0].text, "about to type");
+    let frames = lib.frames(&id).unwrap();
+    assert!(!frames.is_empty());
+    lib.frame_image(&id, frames.last().unwrap().seq).expect("the last frame on disk decodes");
+    assert!(recording.duration_us >= keys.len() as u64 * 50_000, "duration recovered from what reached disk");
+
+    // The library is usable again: a new recording starts (the stale socket does not block it).
+    let rec2 = RecorderProcess::start(&x, &lib_dir, &[]);
+    let id2 = rec2.stop();
+    assert_eq!(lib.recording(&id2).unwrap().status, RecordingStatus::Finished);
+}
+
+#[test]
+fn a_full_disk_stops_the_recording_with_a_clear_error_and_keeps_what_was_written() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mnt = tmp.path().join("small-disk");
+    std::fs::create_dir_all(&mnt).unwrap();
+    let mounted = std::process::Command::new("mount").args(["-t", "tmpfs", "-o", "size=4m", "tmpfs"]).arg(&mnt).status().unwrap();
+    assert!(mounted.success(), "this test mounts a 4 MB tmpfs and needs root (CI runs as root)");
+    struct Unmount(std::path::PathBuf);
+    impl Drop for Unmount {
+        fn drop(&mut self) {
+            let _ = std::process::Command::new("umount").arg(&self.0).status();
+        }
+    }
+    let _unmount = Unmount(mnt.clone());
+    let lib_dir = mnt.join("library");
+    Library::open(&lib_dir).unwrap();
+
+    let mut x = XSession::start();
+    let win = x.testapp("Disk App", "disk-app", "600x500+50+50", &tmp.path().join("app.jsonl"));
+    x.xdo(&["windowactivate", "--sync", &win]);
+    let mut rec = RecorderProcess::start(&x, &lib_dir, &["--active-fps", "10"]);
+    x.xdo(&["type", "--delay", "60", "before"]);
+    pause(800);
+    // Fill the disk, then keep working.
+    let filler = mnt.join("filler");
+    let _ = std::process::Command::new("dd").args(["if=/dev/urandom", "bs=64k", "count=200"]).arg(format!("of={}", filler.display())).stderr(Stdio::null()).status();
+    for i in 0..40 {
+        x.xdo(&["mousemove", &(100 + i * 10).to_string(), "300", "click", "1"]);
+        pause(100);
+        if rec.child.try_wait().unwrap().is_some() {
+            break;
+        }
+    }
+    let output = std::mem::replace(&mut rec.child, std::process::Command::new("true").spawn().unwrap()).wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "the recorder must not claim success on a full disk");
+    assert!(stderr.contains("full"), "a clear message: {stderr}");
+
+    // Once space is freed, everything written before the disk filled is there and readable.
+    std::fs::remove_file(&filler).unwrap();
+    let list: serde_json::Value = serde_json::from_str(&ok(cli(&lib_dir, &["list", "--json"]))).unwrap();
+    let id = list[0]["id"].as_str().unwrap().to_string();
+    assert!(matches!(list[0]["status"].as_str(), Some("interrupted") | Some("finished")), "{list}");
+    let lib = Library::open(&lib_dir).unwrap();
+    let typed: String = lib.input_events(&id).unwrap().iter().filter(|e| e.kind == InputKind::KeyPress).filter_map(|e| e.text.clone()).collect();
+    assert!(typed.starts_with("before"), "typed before the disk filled: {typed:?}");
+    for f in lib.frames(&id).unwrap() {
+        lib.frame_image(&id, f.seq).expect("every frame in the index decodes");
+    }
+}
+
+#[test]
+fn no_display_is_a_clear_error_and_creates_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(apprentice_bin()).env_remove("DISPLAY").arg("--library").arg(tmp.path()).args(["record", "--task", "t"]).output().unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("$DISPLAY is not set"), "{stderr}");
+    assert_eq!(ok(cli(tmp.path(), &["list", "--json"])).trim(), "[]");
+}
+
+#[test]
+fn a_display_without_record_is_a_clear_error_and_creates_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let x = XSession::start_with(&["-extension", "RECORD"], false);
+    let out = x.command(apprentice_bin()).arg("--library").arg(tmp.path()).args(["record", "--task", "t"]).output().unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("no RECORD extension"), "{stderr}");
+    assert_eq!(ok(cli(tmp.path(), &["list", "--json"])).trim(), "[]");
+}
+
+#[test]
+fn a_corrupt_library_is_a_clear_error_and_is_left_untouched() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("library.sqlite");
+    let garbage = b"definitely not SQLite".repeat(500);
+    std::fs::write(&db, &garbage).unwrap();
+    for args in [&["list"][..], &["info", "abc"], &["record", "--task", "t"]] {
+        let out = cli(tmp.path(), args);
+        assert!(!out.status.success(), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("library.sqlite is corrupt"), "{args:?}: {stderr}");
+    }
+    assert_eq!(std::fs::read(&db).unwrap(), garbage);
+}
+
+#[test]
+fn control_commands_without_a_running_recorder_say_so() {
+    let tmp = tempfile::tempdir().unwrap();
+    for args in [&["note", "hello"][..], &["mark", "mistake"], &["pause"], &["stop"], &["status"]] {
+        let out = cli(tmp.path(), args);
+        assert!(!out.status.success(), "{args:?}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("no recorder is running"), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+}

@@ -1,0 +1,182 @@
+//! Harness for end-to-end tests: a private X server (Xvfb + openbox) per test, xdotool to drive
+//! it, the real `apprentice` binary and the `testapp` example to record. Nothing is mocked.
+
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+pub struct XSession {
+    pub display: String,
+    xvfb: Child,
+    wm: Option<Child>,
+    apps: Vec<Child>,
+}
+
+impl XSession {
+    /// A 1280×800 screen with openbox running.
+    pub fn start() -> XSession {
+        Self::start_with(&[], true)
+    }
+
+    pub fn start_with(extra_args: &[&str], with_wm: bool) -> XSession {
+        let mut xvfb = Command::new("Xvfb")
+            .args(["-displayfd", "1", "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
+            .args(extra_args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("Xvfb must be installed (.ci/run installs it)");
+        let mut line = String::new();
+        BufReader::new(xvfb.stdout.take().expect("stdout")).read_line(&mut line).expect("Xvfb prints its display number");
+        let display = format!(":{}", line.trim());
+        assert!(line.trim().parse::<u32>().is_ok(), "Xvfb did not start: {line:?}");
+        let mut s = XSession { display, xvfb, wm: None, apps: vec![] };
+        if with_wm {
+            s.wm = Some(s.command("openbox").stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("openbox must be installed"));
+            s.wait_until("openbox to manage the screen", || {
+                s.command("xprop").args(["-root", "_NET_SUPPORTING_WM_CHECK"]).output().map(|o| String::from_utf8_lossy(&o.stdout).contains("window id")).unwrap_or(false)
+            });
+        }
+        s
+    }
+
+    pub fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
+        let mut c = Command::new(program);
+        c.env("DISPLAY", &self.display);
+        c
+    }
+
+    /// Runs xdotool and checks it succeeded.
+    pub fn xdo(&self, args: &[&str]) -> String {
+        let out = self.command("xdotool").args(args).output().expect("xdotool must be installed");
+        assert!(out.status.success(), "xdotool {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
+    /// Starts the test app and waits until its window is mapped; returns its window id.
+    /// The app's own log of what it received goes to `log` (JSON lines).
+    pub fn testapp(&mut self, title: &str, class: &str, geometry: &str, log: &Path) -> String {
+        let log = std::fs::File::create(log).expect("testapp log");
+        let child = self.command(example("testapp")).args(["--title", title, "--class", class, "--geometry", geometry]).stdout(log).spawn().expect("testapp");
+        self.apps.push(child);
+        self.xdo(&["search", "--sync", "--onlyvisible", "--classname", class]).lines().next().unwrap_or_default().to_string()
+    }
+
+    /// Starts any X program (kept until the session ends).
+    pub fn spawn(&mut self, program: &str, args: &[&str]) {
+        let child = self.command(program).args(args).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap_or_else(|e| panic!("{program}: {e}"));
+        self.apps.push(child);
+    }
+
+    /// Window bounds in root coordinates: (x, y, width, height). From xwininfo: xdotool's
+    /// getwindowgeometry misreports positions under a reparenting window manager.
+    pub fn geometry(&self, window: &str) -> (i32, i32, u32, u32) {
+        let out = self.command("xwininfo").args(["-id", window]).output().expect("xwininfo (x11-utils)");
+        let out = String::from_utf8_lossy(&out.stdout).into_owned();
+        let get = |k: &str| out.lines().find_map(|l| l.trim().strip_prefix(k)).and_then(|v| v.trim().parse::<i64>().ok()).unwrap_or_else(|| panic!("no {k} in {out}"));
+        (get("Absolute upper-left X:") as i32, get("Absolute upper-left Y:") as i32, get("Width:") as u32, get("Height:") as u32)
+    }
+
+    pub fn wait_until(&self, what: &str, mut f: impl FnMut() -> bool) {
+        let start = Instant::now();
+        while !f() {
+            assert!(start.elapsed() < Duration::from_secs(20), "timed out waiting for {what}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for XSession {
+    fn drop(&mut self) {
+        for c in self.apps.iter_mut().chain(self.wm.iter_mut()) {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+        let _ = self.xvfb.kill();
+        let _ = self.xvfb.wait();
+    }
+}
+
+/// A built example binary (cargo builds examples for `cargo test`).
+pub fn example(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().expect("test exe");
+    let dir = exe.parent().and_then(Path::parent).expect("target dir");
+    dir.join("examples").join(name)
+}
+
+pub fn apprentice_bin() -> &'static str {
+    env!("CARGO_BIN_EXE_apprentice")
+}
+
+/// A recorder process under test.
+pub struct RecorderProcess {
+    pub child: Child,
+    pub library: PathBuf,
+}
+
+impl RecorderProcess {
+    /// Starts `apprentice record` on the session's display and waits until it is capturing.
+    pub fn start(x: &XSession, library: &Path, extra: &[&str]) -> RecorderProcess {
+        let child = x
+            .command(apprentice_bin())
+            .args(["--library", library.to_str().unwrap_or_default(), "record", "--task", "end-to-end test task", "--task-id", "E2E-1"])
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("apprentice");
+        let p = RecorderProcess { child, library: library.to_path_buf() };
+        x.wait_until("the recorder to accept control commands", || p.cli(&["status", "--json"]).status.success());
+        // First frame taken and through the privacy hold.
+        std::thread::sleep(Duration::from_millis(400));
+        p
+    }
+
+    pub fn cli(&self, args: &[&str]) -> Output {
+        cli(&self.library, args)
+    }
+
+    /// Stops through the control socket and returns the id the recorder printed.
+    pub fn stop(mut self) -> String {
+        let out = self.cli(&["stop"]);
+        assert!(out.status.success(), "stop: {}", String::from_utf8_lossy(&out.stderr));
+        let output = std::mem::replace(&mut self.child, Command::new("true").spawn().expect("true")).wait_with_output().expect("recorder exit");
+        assert!(output.status.success(), "recorder failed: {}", String::from_utf8_lossy(&output.stderr));
+        String::from_utf8_lossy(&output.stdout).trim().to_string()
+    }
+}
+
+/// Runs the CLI against a library (no display needed).
+pub fn cli(library: &Path, args: &[&str]) -> Output {
+    Command::new(apprentice_bin()).arg("--library").arg(library).args(args).output().expect("apprentice")
+}
+
+pub fn ok(out: Output) -> String {
+    assert!(out.status.success(), "command failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Human-like pause.
+pub fn pause(ms: u64) {
+    std::thread::sleep(Duration::from_millis(ms));
+}
+
+/// Every file under `dir`, recursively.
+pub fn all_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = vec![];
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,145 @@
+//! The Tauri shell: a thin layer that exposes the library to the web UI as typed commands
+//! (see `ui/src/api.ts`) and events. It owns at most one running recorder, which it also serves
+//! on the library's control socket, so `apprentice note|mark|pause|resume|stop` work against
+//! the GUI's recording too. No business logic lives here.
+
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+use tauri::{AppHandle, Emitter, Manager, State};
+
+use crate::capture::exclusion::{ExclusionField, ExclusionRule};
+use crate::capture::recorder::{Recorder, RecorderConfig, RecorderStatus};
+use crate::control::ControlServer;
+use crate::model::{MarkerKind, NoteSource, Outcome, Task};
+use crate::store::{Library, RecordingSummary};
+
+struct Session {
+    recorder: Recorder,
+    _server: ControlServer,
+}
+
+struct AppState {
+    library_dir: PathBuf,
+    session: Mutex<Option<Session>>,
+}
+
+type CmdResult<T> = Result<T, String>;
+
+fn err(e: impl std::fmt::Display) -> String {
+    e.to_string()
+}
+
+/// The recorder's own windows are never part of a demonstration.
+fn own_window_rule() -> ExclusionRule {
+    ExclusionRule { field: ExclusionField::Class, pattern: "apprentice".into() }
+}
+
+#[tauri::command]
+fn recorder_status(state: State<'_, AppState>) -> CmdResult<Option<RecorderStatus>> {
+    let session = state.session.lock().map_err(err)?;
+    Ok(session.as_ref().map(|s| s.recorder.control().status()))
+}
+
+#[tauri::command]
+async fn start_recording(app: AppHandle, task: String, task_id: Option<String>, exclusions: Vec<String>) -> CmdResult<RecorderStatus> {
+    let state = app.state::<AppState>();
+    let mut session = state.session.lock().map_err(err)?;
+    if session.is_some() {
+        return Err("a recording is already running".into());
+    }
+    let mut rules: Vec<ExclusionRule> = exclusions.iter().filter(|s| !s.trim().is_empty()).map(|s| s.parse().map_err(err)).collect::<CmdResult<_>>()?;
+    rules.push(own_window_rule());
+    let lib = Library::open(&state.library_dir).map_err(err)?;
+    let task_id = task_id.filter(|t| !t.trim().is_empty());
+    let config = RecorderConfig { task: Some(Task { id: task_id, instruction: task }), exclusions: rules, ..Default::default() };
+    let recorder = Recorder::start(&lib, config).map_err(err)?;
+    let (stop_tx, stop_rx) = crossbeam_channel::bounded::<()>(1);
+    let server = ControlServer::bind(&lib.control_socket(), recorder.control(), stop_tx).map_err(err)?;
+    let status = recorder.control().status();
+    *session = Some(Session { recorder, _server: server });
+    // A Stop over the control socket ends the recording as the Stop button would.
+    let handle = app.clone();
+    std::thread::spawn(move || {
+        if stop_rx.recv().is_ok() {
+            match finish(&handle, Outcome::Unknown, None) {
+                Ok(id) => drop(handle.emit("recording-stopped", id)),
+                Err(e) => tracing::error!(error = %e, "stopping from the control socket failed"),
+            }
+        }
+    });
+    Ok(status)
+}
+
+fn finish(app: &AppHandle, outcome: Outcome, comment: Option<String>) -> CmdResult<String> {
+    let state = app.state::<AppState>();
+    let session = state.session.lock().map_err(err)?.take().ok_or("no recording is running")?;
+    let id = session.recorder.stop().map_err(err)?;
+    drop(session._server);
+    Library::open(&state.library_dir).and_then(|lib| lib.set_outcome(&id, outcome, comment.as_deref())).map_err(err)?;
+    Ok(id)
+}
+
+#[tauri::command]
+async fn stop_recording(app: AppHandle, outcome: String, comment: Option<String>) -> CmdResult<String> {
+    let outcome = Outcome::parse(&outcome).ok_or_else(|| format!("unknown outcome '{outcome}'"))?;
+    finish(&app, outcome, comment.filter(|c| !c.trim().is_empty()))
+}
+
+fn with_control<T>(state: &State<'_, AppState>, f: impl FnOnce(&crate::capture::recorder::RecorderControl) -> CmdResult<T>) -> CmdResult<T> {
+    let session = state.session.lock().map_err(err)?;
+    let s = session.as_ref().ok_or("no recording is running")?;
+    f(&s.recorder.control())
+}
+
+#[tauri::command]
+fn pause_recording(state: State<'_, AppState>) -> CmdResult<()> {
+    with_control(&state, |c| c.pause().map_err(err))
+}
+
+#[tauri::command]
+fn resume_recording(state: State<'_, AppState>) -> CmdResult<()> {
+    with_control(&state, |c| c.resume().map_err(err))
+}
+
+#[tauri::command]
+fn add_note(state: State<'_, AppState>, text: String) -> CmdResult<u64> {
+    if text.trim().is_empty() {
+        return Err("empty note".into());
+    }
+    with_control(&state, |c| Ok(c.note(&text, NoteSource::Typed)))
+}
+
+#[tauri::command]
+fn add_marker(state: State<'_, AppState>, kind: String, label: Option<String>) -> CmdResult<u64> {
+    let kind = MarkerKind::parse(&kind).ok_or_else(|| format!("unknown marker '{kind}'"))?;
+    with_control(&state, |c| Ok(c.mark(kind, label)))
+}
+
+#[tauri::command]
+fn list_recordings(state: State<'_, AppState>) -> CmdResult<Vec<RecordingSummary>> {
+    Library::open(&state.library_dir).and_then(|lib| lib.list()).map_err(err)
+}
+
+/// Opens the desktop app on the library at `library_dir`.
+pub fn run(library_dir: PathBuf) -> anyhow::Result<()> {
+    // Recover anything a crash left behind before the UI lists it.
+    Library::open(&library_dir)?;
+    tauri::Builder::default()
+        .manage(AppState { library_dir, session: Mutex::new(None) })
+        .invoke_handler(tauri::generate_handler![recorder_status, start_recording, stop_recording, pause_recording, resume_recording, add_note, add_marker, list_recordings])
+        .build(tauri::generate_context!())?
+        .run(|app, event| {
+            if let tauri::RunEvent::Exit = event {
+                // Closing the window never loses a recording: stop and save it.
+                if let Some(state) = app.try_state::<AppState>() {
+                    if let Ok(Some(session)) = state.session.lock().map(|mut s| s.take()) {
+                        if let Err(e) = session.recorder.stop() {
+                            tracing::error!(error = %e, "could not save the recording on exit");
+                        }
+                    }
+                }
+            }
+        });
+    Ok(())
+}

@@ -8,6 +8,8 @@
 //! - [`clock`]: the one monotonic clock every stream is stamped with,
 //! - [`capture`]: screen, input and window context, and the recorder that runs them,
 //! - [`store`]: the library (SQLite index + content-addressed media), recovery,
+//! - [`segment`]: raw events → actions → steps, and quality figures,
+//! - [`export`]: projections into trainer formats (the canonical bundle first),
 //! - [`control`]: the local socket through which a running recorder is driven,
 //! - [`cli`] and [`app`]: the shells.
 
@@ -15,7 +17,9 @@ pub mod capture;
 pub mod cli;
 pub mod clock;
 pub mod control;
+pub mod export;
 pub mod model;
+pub mod segment;
 pub mod store;
 
 #[cfg(feature = "gui")]

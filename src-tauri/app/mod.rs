@@ -76,7 +76,9 @@ fn finish(app: &AppHandle, outcome: Outcome, comment: Option<String>) -> CmdResu
     let session = state.session.lock().map_err(err)?.take().ok_or("no recording is running")?;
     let id = session.recorder.stop().map_err(err)?;
     drop(session._server);
-    Library::open(&state.library_dir).and_then(|lib| lib.set_outcome(&id, outcome, comment.as_deref())).map_err(err)?;
+    let lib = Library::open(&state.library_dir).map_err(err)?;
+    lib.set_outcome(&id, outcome, comment.as_deref()).map_err(err)?;
+    crate::segment::segment_recording(&lib, &id).map_err(err)?;
     Ok(id)
 }
 

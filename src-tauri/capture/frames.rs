@@ -35,6 +35,9 @@ pub struct FrameSettings {
     pub min_gap: Duration,
     /// After a press, another frame this much later shows the settled consequence.
     pub settle_after: Duration,
+    /// Presses closer together than this are one burst (typing): only its first gets an
+    /// immediate frame.
+    pub burst_gap: Duration,
     /// A key frame at least this often, so a delta chain stays short.
     pub key_interval: Duration,
     pub max_chain: u32,
@@ -50,6 +53,7 @@ impl Default for FrameSettings {
             active_for: Duration::from_secs(2),
             min_gap: Duration::from_millis(50),
             settle_after: Duration::from_millis(300),
+            burst_gap: Duration::from_millis(400),
             key_interval: Duration::from_secs(60),
             max_chain: 200,
             key_area_ratio: 0.5,
@@ -88,9 +92,14 @@ pub struct EncodeJob {
     pub display: u32,
     pub reason: FrameReason,
     pub layout: CapturedLayout,
-    pub pixels: Arc<Vec<u8>>,
-    /// None for a key frame.
-    pub delta: Option<(u64, Vec<Rect>)>,
+    pub content: JobContent,
+}
+
+pub enum JobContent {
+    /// The whole display (shared with the capture thread's reference, not copied).
+    Key(Arc<Vec<u8>>),
+    /// Only the changed tiles, already stacked: a delta never keeps a whole frame alive.
+    Delta { parent: u64, rects: Vec<Rect>, atlas: image::RgbImage },
 }
 
 struct Pending {
@@ -130,6 +139,7 @@ impl CaptureLoop {
         let mut seq: u64 = 0;
         let mut last_capture: Option<Instant> = None;
         let mut last_input: Option<Instant> = None;
+        let mut last_press: Option<Instant> = None;
         let mut next_due = Instant::now();
         let mut next_reason = FrameReason::Start;
         let mut settle_at: Option<Instant> = None;
@@ -146,13 +156,19 @@ impl CaptureLoop {
             let stop = match self.triggers.recv_timeout(wake.saturating_duration_since(now)) {
                 Ok(CaptureTrigger::Stop) | Err(RecvTimeoutError::Disconnected) => true,
                 Ok(CaptureTrigger::Input { press }) => {
+                    let quiet_before = last_input.map_or(true, |l| l.elapsed() >= self.settings.burst_gap);
                     last_input = Some(Instant::now());
                     if press {
-                        let earliest = last_capture.map(|l| l + self.settings.min_gap).unwrap_or_else(Instant::now);
-                        if earliest < next_due {
-                            next_due = earliest;
-                            next_reason = FrameReason::Input;
+                        // The first press of a burst gets a frame at once; within a burst (typing)
+                        // the active rate suffices, and the settled frame follows the last press.
+                        if quiet_before || last_press.map_or(true, |l| l.elapsed() >= self.settings.burst_gap) {
+                            let earliest = last_capture.map(|l| l + self.settings.min_gap).unwrap_or_else(Instant::now);
+                            if earliest < next_due {
+                                next_due = earliest;
+                                next_reason = FrameReason::Input;
+                            }
                         }
+                        last_press = Some(Instant::now());
                         settle_at = Some(Instant::now() + self.settings.settle_after);
                     } else {
                         let active_due = last_capture.map(|l| l + self.settings.active_interval).unwrap_or_else(Instant::now);
@@ -242,10 +258,10 @@ impl CaptureLoop {
             // the capture may only now be known.
             apply_masks(&mut p.pixels, p.layout, &self.source.displays()[p.display], &self.gate.masks.get());
             let reference = &mut refs[p.display];
-            let pixels_ref = PixelsRef { data: &p.pixels, width: p.layout.width, height: p.layout.height, stride: p.layout.stride, format: p.layout.format };
+            let pixels_ref = view(&p.pixels, p.layout);
             let delta = match reference {
                 Some(r) if r.layout == p.layout => {
-                    let prev = PixelsRef { data: &r.pixels, width: r.layout.width, height: r.layout.height, stride: r.layout.stride, format: r.layout.format };
+                    let prev = view(&r.pixels, r.layout);
                     let rects = frame_codec::changed_rects(prev, pixels_ref);
                     if rects.is_empty() {
                         self.counters.unchanged.fetch_add(1, Ordering::Relaxed);
@@ -258,8 +274,13 @@ impl CaptureLoop {
                 _ => None,
             };
             let display_id = self.source.displays()[p.display].id;
+            let is_delta = delta.is_some();
             let pixels = Arc::new(p.pixels);
-            let job = EncodeJob { seq: *seq, t: p.t1, display: display_id, reason: p.reason, layout: p.layout, pixels: pixels.clone(), delta: delta.clone() };
+            let content = match delta {
+                Some((parent, rects)) => JobContent::Delta { atlas: frame_codec::stack_rects(view(&pixels, p.layout), &rects), parent, rects },
+                None => JobContent::Key(pixels.clone()),
+            };
+            let job = EncodeJob { seq: *seq, t: p.t1, display: display_id, reason: p.reason, layout: p.layout, content };
             let sent = match self.encoder.try_send(job) {
                 Ok(()) => true,
                 Err(TrySendError::Full(job)) if p.reason != FrameReason::Periodic => self.encoder.send_timeout(job, Duration::from_millis(250)).is_ok(),
@@ -271,13 +292,17 @@ impl CaptureLoop {
                 self.counters.dropped.fetch_add(1, Ordering::Relaxed);
                 continue;
             }
-            *reference = Some(match (delta, reference.take()) {
-                (Some(_), Some(r)) => Reference { seq: *seq, pixels, layout: p.layout, chain: r.chain + 1, key_at: r.key_at },
+            *reference = Some(match (is_delta, reference.take()) {
+                (true, Some(r)) => Reference { seq: *seq, pixels, layout: p.layout, chain: r.chain + 1, key_at: r.key_at },
                 _ => Reference { seq: *seq, pixels, layout: p.layout, chain: 0, key_at: Instant::now() },
             });
             *seq += 1;
         }
     }
+}
+
+fn view(data: &[u8], layout: CapturedLayout) -> PixelsRef<'_> {
+    PixelsRef { data, width: layout.width, height: layout.height, stride: layout.stride, format: layout.format }
 }
 
 /// Paints every mask (root coordinates) that touches `display` a flat grey.
@@ -307,10 +332,9 @@ fn mask(pixels: &mut [u8], layout: CapturedLayout, rect: Rect) {
 pub fn encode_loop(jobs: Receiver<EncodeJob>, media: MediaStore, writer: WriterHandle, counters: Arc<FrameCounters>) -> Result<(), StoreError> {
     for job in jobs.iter() {
         counters.encode_queue.store(jobs.len() as u64, Ordering::Relaxed);
-        let pixels = PixelsRef { data: &job.pixels, width: job.layout.width, height: job.layout.height, stride: job.layout.stride, format: job.layout.format };
-        let (bytes, encoding) = match job.delta {
-            None => (frame_codec::encode_key(&pixels.to_rgb())?, FrameEncoding::Key),
-            Some((parent, rects)) => (frame_codec::encode_delta(pixels, &rects)?, FrameEncoding::Delta { parent, rects }),
+        let (bytes, encoding) = match job.content {
+            JobContent::Key(data) => (frame_codec::encode_image(&view(&data, job.layout).to_rgb())?, FrameEncoding::Key),
+            JobContent::Delta { parent, rects, atlas } => (frame_codec::encode_image(&atlas)?, FrameEncoding::Delta { parent, rects }),
         };
         let sha256 = media.put(&bytes, "webp")?;
         counters.stored.fetch_add(1, Ordering::Relaxed);

@@ -87,6 +87,7 @@ pub struct Recorder {
 impl Recorder {
     /// Starts recording `$DISPLAY` into `library`.
     pub fn start(library: &Library, config: RecorderConfig) -> Result<Recorder, RecordError> {
+        limit_allocator_retention();
         // Everything that can fail because of the machine fails before the recording exists.
         let screen = open_screen(config.backend)?;
         let window_ctx = WindowContext::connect()?;
@@ -335,6 +336,19 @@ impl RecorderControl {
         if let Ok(mut f) = self.0.fatal.lock() {
             f.get_or_insert(reason);
         }
+    }
+}
+
+/// Frames are 8 MB buffers allocated and freed several times a second. glibc would otherwise
+/// raise its mmap threshold after the first free and keep freed frames on the heap, so RSS would
+/// ratchet up; a fixed threshold returns every frame buffer to the OS, and fewer arenas keep
+/// per-thread heaps from multiplying that.
+fn limit_allocator_retention() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only tunes the allocator; called before the recorder's threads allocate.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
+        libc::mallopt(libc::M_ARENA_MAX, 2);
     }
 }
 

@@ -18,6 +18,7 @@ use crate::capture::recorder::{Recorder, RecorderConfig};
 use crate::capture::screen::ScreenBackend;
 use crate::control::{self, ControlRequest, ControlServer};
 use crate::model::{Outcome, Task};
+use crate::{export, segment};
 use crate::store::Library;
 
 #[derive(Debug, Parser)]
@@ -97,6 +98,27 @@ pub enum Command {
         #[arg(long)]
         comment: Option<String>,
     },
+    /// Segment a recording into steps (again, after the rules improved); raw streams are untouched.
+    Segment {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print a recording's steps.
+    Show {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Export a recording (segmenting it first if needed).
+    Export {
+        id: String,
+        #[arg(long, value_enum, default_value_t = ExportFormat::Canonical)]
+        format: ExportFormat,
+        /// Output directory (created; must be empty).
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Add a typed note (reasoning) to the running recording.
     Note { text: Vec<String> },
     /// Mark the current moment: mistake, recovery, subtask-start, subtask-end, custom.
@@ -119,6 +141,12 @@ pub enum Command {
     /// Open the desktop app.
     #[cfg(feature = "gui")]
     Gui,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum ExportFormat {
+    /// The lossless bundle: trajectory.json, events.jsonl, frames/, manifest.json.
+    Canonical,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -177,9 +205,12 @@ pub fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::Info { id, json } => {
-            let info = open_library(&dir)?.info(&id)?;
+            let lib = open_library(&dir)?;
+            let info = lib.info(&id)?;
             if json {
-                writeln!(out, "{}", serde_json::to_string_pretty(&info)?)?;
+                let mut v = serde_json::to_value(&info)?;
+                v["quality"] = serde_json::to_value(lib.segmentation(&info.recording.id)?.map(|s| s.quality))?;
+                writeln!(out, "{}", serde_json::to_string_pretty(&v)?)?;
             } else {
                 let r = &info.recording;
                 let c = &info.counts;
@@ -196,6 +227,11 @@ pub fn run(cli: Cli) -> Result<()> {
                     writeln!(out, "drops:     {} frames, {} input events", h.frames_dropped, h.input_dropped)?;
                 }
                 writeln!(out, "on disk:   {} bytes of frames", info.media_bytes)?;
+                if let Some(seg) = open_library(&dir)?.segmentation(&r.id)? {
+                    let q = &seg.quality;
+                    writeln!(out, "steps:     {}   {:.1} actions/min   idle {}   paused {}", q.steps, q.actions_per_minute, fmt_duration(q.idle_us), fmt_duration(q.paused_us))?;
+                    writeln!(out, "reasoning: {:.0}% of steps   markers: {}   redundant: {}", q.reasoning_coverage * 100.0, q.markers, q.redundancy)?;
+                }
             }
         }
         Command::Events { id, stream } => {
@@ -227,6 +263,45 @@ pub fn run(cli: Cli) -> Result<()> {
             };
             let img = lib.frame_image(&id, seq)?;
             img.save_with_format(&path, image::ImageFormat::Png).with_context(|| format!("cannot write {}", path.display()))?;
+        }
+        Command::Segment { id, json } => {
+            let lib = open_library(&dir)?;
+            let seg = segment::segment_recording(&lib, &id)?;
+            if json {
+                writeln!(out, "{}", serde_json::to_string_pretty(&seg.quality)?)?;
+            } else {
+                writeln!(out, "{} steps (rules v{})", seg.steps.len(), seg.rules_version)?;
+            }
+        }
+        Command::Show { id, json } => {
+            let lib = open_library(&dir)?;
+            let seg = match lib.segmentation(&id)? {
+                Some(s) => s,
+                None => segment::segment_recording(&lib, &id)?,
+            };
+            if json {
+                writeln!(out, "{}", serde_json::to_string_pretty(&seg.steps)?)?;
+            } else {
+                for st in &seg.steps {
+                    writeln!(out, "{:>4}  {:>9}  {}", st.index, fmt_duration(st.t_start), describe(&st.action))?;
+                    for r in &st.reasoning {
+                        writeln!(out, "                 “{}”", r.text)?;
+                    }
+                    for m in &st.markers {
+                        writeln!(out, "                 [{}]", m.kind.as_str())?;
+                    }
+                }
+            }
+        }
+        Command::Export { id, format, out: path } => {
+            let lib = open_library(&dir)?;
+            let source = export::ExportSource::load(&lib, &id)?;
+            match format {
+                ExportFormat::Canonical => {
+                    let summary = export::canonical::export(&lib, &source, &path)?;
+                    writeln!(out, "{} steps, {} frames, {} bytes → {}", summary.steps, summary.frames, summary.bytes, summary.dir.display())?;
+                }
+            }
         }
         Command::Outcome { id, outcome, comment } => {
             open_library(&dir)?.set_outcome(&id, outcome, comment.as_deref())?;
@@ -292,10 +367,32 @@ fn record(lib: &Library, config: RecorderConfig) -> Result<String> {
     }
     let id = recorder.stop()?;
     drop(server);
+    match segment::segment_recording(lib, &id) {
+        Ok(seg) => eprintln!("{} steps", seg.steps.len()),
+        Err(e) => eprintln!("apprentice: recorded, but segmentation failed: {e} (run `apprentice segment {id}`)"),
+    }
     if let Some(reason) = control.fatal() {
         bail!("recording {id} ended early: {reason}");
     }
     Ok(id)
+}
+
+/// One line for a human: what the action did.
+fn describe(a: &crate::model::Action) -> String {
+    use crate::model::ActionKind::*;
+    let at = a.x.zip(a.y).map(|(x, y)| format!(" at ({x}, {y})")).unwrap_or_default();
+    let mods = a.modifiers.names().join("+");
+    let mods = if mods.is_empty() { String::new() } else { format!(" with {mods}") };
+    match a.kind {
+        Type => format!("type {:?}", a.text.as_deref().unwrap_or("")),
+        Key | Hotkey => format!("{} {}", a.kind.as_str(), a.keys.join("+")),
+        Scroll => format!("scroll dx={} dy={}{at}", a.scroll_dx, a.scroll_dy),
+        Drag => {
+            let end = a.path.last().map(|p| format!(" to ({}, {})", p.x, p.y)).unwrap_or_default();
+            format!("drag{at}{end}{mods}")
+        }
+        _ => format!("{}{at}{mods}", a.kind.as_str()),
+    }
 }
 
 fn fmt_duration(us: u64) -> String {

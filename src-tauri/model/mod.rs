@@ -399,6 +399,168 @@ pub struct Health {
     pub media_bytes: u64,
 }
 
+/// What the expert did, reduced from raw events (see `segment::actions`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActionKind {
+    Click,
+    DoubleClick,
+    TripleClick,
+    RightClick,
+    MiddleClick,
+    Drag,
+    Scroll,
+    Type,
+    Key,
+    Hotkey,
+    /// A deliberate hover that changed the screen.
+    Move,
+}
+
+impl ActionKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Click => "click",
+            Self::DoubleClick => "double_click",
+            Self::TripleClick => "triple_click",
+            Self::RightClick => "right_click",
+            Self::MiddleClick => "middle_click",
+            Self::Drag => "drag",
+            Self::Scroll => "scroll",
+            Self::Type => "type",
+            Self::Key => "key",
+            Self::Hotkey => "hotkey",
+            Self::Move => "move",
+        }
+    }
+}
+
+/// A point of a drag path, with its time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PathPoint {
+    pub x: i32,
+    pub y: i32,
+    pub t: Micros,
+}
+
+/// One action. Coordinates are physical pixels of the X screen (see the recording's displays);
+/// keys are pyautogui names; scroll is in wheel notches, dy > 0 = up, dx > 0 = right.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Action {
+    pub kind: ActionKind,
+    pub t_start: Micros,
+    pub t_end: Micros,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub x: Option<i32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub y: Option<i32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub button: Option<String>,
+    /// Modifier keys held (clicks, drags, scrolls); hotkeys list theirs in `keys`.
+    pub modifiers: Modifiers,
+    /// key: one name; hotkey: modifiers then the key, e.g. ["ctrl", "shift", "t"].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub keys: Vec<String>,
+    /// type: the text as it ended up (shift, caps lock and backspace applied).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    /// drag: from the press to the release.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub path: Vec<PathPoint>,
+    #[serde(default)]
+    pub scroll_dx: i32,
+    #[serde(default)]
+    pub scroll_dy: i32,
+    /// type: how many backspaces were applied while typing.
+    #[serde(default)]
+    pub backspaces: u32,
+    /// Indices (first, last) into the recording's input events this action was made from.
+    pub raw: (usize, usize),
+}
+
+/// A frame a step refers to. `t` is when its capture completed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Observation {
+    pub frame_seq: u64,
+    pub t: Micros,
+    pub display: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReasoningSource {
+    Typed,
+    Spoken,
+    Review,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Reasoning {
+    pub source: ReasoningSource,
+    pub text: String,
+    pub t0: Micros,
+    pub t1: Micros,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub audio: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub author: Option<String>,
+}
+
+/// The window an action was aimed at.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WindowContext {
+    pub app: String,
+    pub title: String,
+    pub window_id: u32,
+    pub bounds: Rect,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Subtask {
+    pub index: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+}
+
+/// Observation → action → consequence.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Step {
+    pub index: u32,
+    pub t_start: Micros,
+    pub t_end: Micros,
+    pub action: Action,
+    /// The last frame whose capture completed before the action's first event.
+    pub before: Option<Observation>,
+    /// The screen once the action settled: the last frame before the next action began.
+    pub after: Option<Observation>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub window: Option<WindowContext>,
+    #[serde(default)]
+    pub reasoning: Vec<Reasoning>,
+    #[serde(default)]
+    pub markers: Vec<Marker>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subtask: Option<Subtask>,
+}
+
+/// Figures a vendor checks a trajectory by.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Quality {
+    pub steps: u32,
+    pub duration_us: Micros,
+    /// Paused time, not counted as work.
+    pub paused_us: Micros,
+    /// Gaps between actions beyond the idle threshold (minus the threshold).
+    pub idle_us: Micros,
+    pub actions_per_minute: f64,
+    /// Share of steps with at least one thought.
+    pub reasoning_coverage: f64,
+    pub markers: u32,
+    /// Undo hotkeys, repeated identical actions and backspace-heavy typing.
+    pub redundancy: u32,
+    pub actions_by_kind: std::collections::BTreeMap<String, u32>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

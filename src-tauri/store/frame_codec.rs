@@ -1,5 +1,5 @@
 //! How frames are kept on disk: key frames as lossless WebP of the whole display, and delta
-//! frames holding only the 64×64 tiles that changed since their parent, stacked into one
+//! frames holding only the 32×32 tiles that changed since their parent, stacked into one
 //! lossless WebP. Typing or a moving pointer changes a few tiles, so most frames cost a few KB
 //! instead of ~100 KB. Decoding walks the chain back to a key frame (the recorder bounds the
 //! chain length). Pixels travel as 4-byte BGRX (X11's native layout) or RGBA.
@@ -11,7 +11,7 @@ use crate::model::Rect;
 use super::StoreError;
 
 /// Side of the square tiles frames are compared and stored in.
-pub const TILE: u32 = 64;
+pub const TILE: u32 = 32;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PixelFormat {
@@ -97,8 +97,8 @@ pub fn area(rects: &[Rect]) -> u64 {
     rects.iter().map(|r| r.width as u64 * r.height as u64).sum()
 }
 
-/// Encodes a whole image as lossless WebP.
-pub fn encode_key(img: &RgbImage) -> Result<Vec<u8>, StoreError> {
+/// Encodes an image (a whole frame, or a delta's stacked tiles) as lossless WebP.
+pub fn encode_image(img: &RgbImage) -> Result<Vec<u8>, StoreError> {
     encode_webp(img)
 }
 
@@ -172,12 +172,14 @@ mod tests {
         let pa = PixelsRef { data: &a, width: w, height: h, stride: w as usize * 4, format: PixelFormat::Bgrx };
         let pb = PixelsRef { data: &b, width: w, height: h, stride: w as usize * 4, format: PixelFormat::Bgrx };
         let rects = changed_rects(pa, pb);
-        // x 70..140 spans tile columns 1 and 2 (64..192) in tile row 0; the corner is tile (4, 3).
+        // x 70..140 spans tile columns 2..=4 (64..160) in tile row 0; the corner (y 191..200)
+        // touches tile rows 5 and 6 of the last column.
         assert_eq!(rects, vec![
-            Rect { x: 64, y: 0, width: 128, height: 64 },
-            Rect { x: 256, y: 192, width: 44, height: 8 },
+            Rect { x: 64, y: 0, width: 96, height: 32 },
+            Rect { x: 288, y: 160, width: 12, height: 32 },
+            Rect { x: 288, y: 192, width: 12, height: 8 },
         ]);
-        let mut base = decode_webp(&encode_key(&pa.to_rgb()).unwrap()).unwrap();
+        let mut base = decode_webp(&encode_image(&pa.to_rgb()).unwrap()).unwrap();
         assert_eq!(base, pa.to_rgb());
         let atlas = decode_webp(&encode_delta(pb, &rects).unwrap()).unwrap();
         apply_delta(&mut base, &atlas, &rects).unwrap();

@@ -20,7 +20,7 @@ use crate::model::*;
 pub use media::MediaStore;
 
 /// Numbered migrations, applied in order; `PRAGMA user_version` records how many ran.
-const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_init.sql"), include_str!("migrations/0002_segmentation.sql")];
 
 const DB_FILE: &str = "library.sqlite";
 
@@ -42,6 +42,8 @@ pub enum StoreError {
     DiskFull { path: PathBuf },
     #[error("could not encode a frame: {0}")]
     Encode(String),
+    #[error("recording {0} is still being recorded; stop it first")]
+    Busy(String),
 }
 
 impl StoreError {
@@ -466,6 +468,57 @@ impl Library {
             })
             .map_err(|e| self.err(e))?;
         rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+}
+
+impl Library {
+    /// Replaces the recording's segmentation (steps and quality) in one transaction.
+    pub fn save_segmentation(&self, id: &str, seg: &crate::segment::Segmentation) -> Result<(), StoreError> {
+        let json = |v: &dyn erased::Json| v.to_json().map_err(|e| StoreError::Encode(e.to_string()));
+        let quality = json(&seg.quality)?;
+        let created = time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
+        let tx = self.conn.unchecked_transaction().map_err(|e| self.err(e))?;
+        tx.execute("DELETE FROM steps WHERE recording_id = ?1", [id]).map_err(|e| self.err(e))?;
+        tx.execute(
+            "INSERT OR REPLACE INTO segmentations (recording_id, rules_version, created_at, quality) VALUES (?1, ?2, ?3, ?4)",
+            params![id, seg.rules_version, created, quality],
+        )
+        .map_err(|e| self.err(e))?;
+        {
+            let mut stmt = tx.prepare("INSERT INTO steps (recording_id, idx, t_start_us, kind, data) VALUES (?1, ?2, ?3, ?4, ?5)").map_err(|e| self.err(e))?;
+            for st in &seg.steps {
+                stmt.execute(params![id, st.index, st.t_start as i64, st.action.kind.as_str(), json(st)?]).map_err(|e| self.err(e))?;
+            }
+        }
+        tx.commit().map_err(|e| self.err(e))
+    }
+
+    /// The stored segmentation of a recording, if it was segmented.
+    pub fn segmentation(&self, id: &str) -> Result<Option<crate::segment::Segmentation>, StoreError> {
+        let id = self.resolve_id(id)?;
+        let head: Option<(u32, String)> = self
+            .conn
+            .query_row("SELECT rules_version, quality FROM segmentations WHERE recording_id = ?1", [&id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()
+            .map_err(|e| self.err(e))?;
+        let Some((rules_version, quality)) = head else { return Ok(None) };
+        let corrupt = |e: serde_json::Error| StoreError::Corrupt { path: self.db_path(), reason: format!("segmentation of {id}: {e}") };
+        let mut stmt = self.conn.prepare("SELECT data FROM steps WHERE recording_id = ?1 ORDER BY idx").map_err(|e| self.err(e))?;
+        let rows: Vec<String> = stmt.query_map([&id], |r| r.get(0)).map_err(|e| self.err(e))?.collect::<Result<_, _>>().map_err(|e| self.err(e))?;
+        let steps = rows.iter().map(|r| serde_json::from_str(r)).collect::<Result<_, _>>().map_err(corrupt)?;
+        Ok(Some(crate::segment::Segmentation { rules_version, steps, quality: serde_json::from_str(&quality).map_err(corrupt)? }))
+    }
+}
+
+mod erased {
+    /// Serialises any serde value (object-safe, so one closure serves several types).
+    pub trait Json {
+        fn to_json(&self) -> serde_json::Result<String>;
+    }
+    impl<T: serde::Serialize> Json for T {
+        fn to_json(&self) -> serde_json::Result<String> {
+            serde_json::to_string(self)
+        }
     }
 }
 

@@ -106,6 +106,8 @@ fn run(conn: &Connection, db_path: &std::path::Path, id: &str, rx: Receiver<Writ
             batch.clear();
         }
         if finished || disconnected {
+            // Fold the WAL into the database so a finished recording is one compact file.
+            let _ = conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)");
             return Ok(());
         }
     }
@@ -190,6 +192,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let lib = Library::open(dir.path()).unwrap();
         lib.create_recording(&crate::store::tests::sample_recording("w1")).unwrap();
+        // Held as a live recorder holds it, so re-opening the library does not recover it.
+        let _lock = crate::store::RecorderLock::try_acquire(&lib.lock_path("w1")).unwrap().unwrap();
         let (w, _join) = Writer::spawn(lib.db_path(), "w1".into()).unwrap();
         w.send(WriteOp::Note(Note { t: 10, text: "why".into(), source: NoteSource::Typed }));
         w.send(WriteOp::Marker(Marker { t: 20, kind: MarkerKind::Mistake, label: None }));

@@ -22,8 +22,13 @@ impl XSession {
     }
 
     pub fn start_with(extra_args: &[&str], with_wm: bool) -> XSession {
+        Self::start_sized("1280x800x24", extra_args, with_wm)
+    }
+
+    /// `screen` as Xvfb takes it, e.g. `1920x1080x24`.
+    pub fn start_sized(screen: &str, extra_args: &[&str], with_wm: bool) -> XSession {
         let mut xvfb = Command::new("Xvfb")
-            .args(["-displayfd", "1", "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
+            .args(["-displayfd", "1", "-screen", "0", screen, "-nolisten", "tcp"])
             .args(extra_args)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())

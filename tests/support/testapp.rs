@@ -1,7 +1,8 @@
 //! A tiny X11 app for end-to-end tests: its window changes visibly on every action (the
 //! background colour steps through a palette on each press, key or wheel notch, and a black
 //! square marks the last click), and it prints what it received as JSON lines on stdout, so a
-//! test can compare the recorder's view with the app's.
+//! test can compare the recorder's view with the app's. A hot zone (80×60 at the bottom left)
+//! lights up white while the pointer is over it, so hovering changes the screen.
 //!
 //! Usage: testapp [--title T] [--class C] [--geometry WxH+X+Y]
 
@@ -37,9 +38,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let screen = &conn.setup().roots[screen_num];
     let win = conn.generate_id()?;
     let gc = conn.generate_id()?;
-    let mask = EventMask::EXPOSURE | EventMask::BUTTON_PRESS | EventMask::BUTTON_RELEASE | EventMask::KEY_PRESS | EventMask::STRUCTURE_NOTIFY;
+    let mask = EventMask::EXPOSURE | EventMask::BUTTON_PRESS | EventMask::BUTTON_RELEASE | EventMask::KEY_PRESS | EventMask::STRUCTURE_NOTIFY | EventMask::POINTER_MOTION | EventMask::LEAVE_WINDOW;
     conn.create_window(screen.root_depth, win, screen.root, x, y, w, h, 0, WindowClass::INPUT_OUTPUT, 0, &CreateWindowAux::new().background_pixel(PALETTE[0]).event_mask(mask))?;
     conn.create_gc(gc, win, &CreateGCAux::new().foreground(0))?;
+    let white = conn.generate_id()?;
+    conn.create_gc(white, win, &CreateGCAux::new().foreground(0xffffff))?;
+    let mut height = h as i16;
+    let mut hot = false;
     let net_wm_name = conn.intern_atom(false, b"_NET_WM_NAME")?.reply()?.atom;
     let utf8 = conn.intern_atom(false, b"UTF8_STRING")?.reply()?.atom;
     conn.change_property8(PropMode::REPLACE, win, AtomEnum::WM_NAME, AtomEnum::STRING, title.as_bytes())?;
@@ -76,7 +81,26 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
             Event::KeyPress(e) => say(format!("{{\"event\":\"key\",\"keycode\":{},\"state\":{}}}", e.detail, u16::from(e.state))),
             Event::Expose(_) => changed = false,
-            Event::ConfigureNotify(_) => changed = false,
+            Event::ConfigureNotify(e) => {
+                height = e.height as i16;
+                changed = false;
+            }
+            Event::MotionNotify(e) => {
+                changed = false;
+                let inside = e.event_x < 80 && e.event_y >= height - 60;
+                if inside == hot {
+                    continue;
+                }
+                hot = inside;
+                say(format!("{{\"event\":\"hover\",\"hot\":{hot}}}"));
+            }
+            Event::LeaveNotify(_) => {
+                changed = false;
+                if !hot {
+                    continue;
+                }
+                hot = false;
+            }
             _ => changed = false,
         }
         if changed {
@@ -86,6 +110,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         conn.clear_area(false, win, 0, 0, 0, 0)?;
         if let Some((mx, my)) = mark {
             conn.poly_fill_rectangle(win, gc, &[Rectangle { x: mx - 6, y: my - 6, width: 12, height: 12 }])?;
+        }
+        if hot {
+            conn.poly_fill_rectangle(win, white, &[Rectangle { x: 0, y: height - 60, width: 80, height: 60 }])?;
         }
         conn.flush()?;
     }

@@ -1,0 +1,130 @@
+//! Export: projections of the canonical recording into the formats trainers use, one module per
+//! format. Every format starts from the same [`ExportSource`] (recording, segmentation, raw
+//! streams) and reads frames through [`FrameRenderer`], which rebuilds full frames from key
+//! frames and deltas in one sequential pass.
+
+pub mod canonical;
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::PathBuf;
+
+use image::RgbImage;
+
+use crate::model::*;
+use crate::segment::{self, Segmentation};
+use crate::store::{frame_codec, Library, StoreError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("recording {0} has no steps: nothing to export")]
+    NoSteps(String),
+    #[error("{path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("could not serialise {what}: {source}")]
+    Json { what: String, source: serde_json::Error },
+    #[error("output directory {0} is not empty; choose a new one")]
+    OutputNotEmpty(PathBuf),
+}
+
+impl ExportError {
+    pub fn io(path: &std::path::Path, source: std::io::Error) -> Self {
+        ExportError::Io { path: path.to_path_buf(), source }
+    }
+}
+
+/// Everything a format needs about one recording.
+pub struct ExportSource {
+    pub recording: Recording,
+    pub segmentation: Segmentation,
+    pub input: Vec<InputEvent>,
+    pub frames: Vec<Frame>,
+    pub windows: Vec<WindowEvent>,
+    pub notes: Vec<Note>,
+    pub markers: Vec<Marker>,
+}
+
+impl ExportSource {
+    /// Loads a recording, segmenting it first if it never was. A recording still being recorded
+    /// or without steps is refused with a clear error.
+    pub fn load(lib: &Library, id: &str) -> Result<ExportSource, ExportError> {
+        let recording = lib.recording(id)?;
+        if recording.status.is_live() {
+            return Err(StoreError::Busy(recording.id).into());
+        }
+        let id = recording.id.clone();
+        let segmentation = match lib.segmentation(&id)? {
+            Some(s) => s,
+            None => segment::segment_recording(lib, &id)?,
+        };
+        if segmentation.steps.is_empty() {
+            return Err(ExportError::NoSteps(id));
+        }
+        Ok(ExportSource {
+            input: lib.input_events(&id)?,
+            frames: lib.frames(&id)?,
+            windows: lib.window_events(&id)?,
+            notes: lib.notes(&id)?,
+            markers: lib.markers(&id)?,
+            recording,
+            segmentation,
+        })
+    }
+
+    /// Frame sequence numbers the steps refer to (before and after), sorted.
+    pub fn referenced_frames(&self) -> BTreeSet<u64> {
+        self.segmentation.steps.iter().flat_map(|s| [s.before.as_ref(), s.after.as_ref()]).flatten().map(|o| o.frame_seq).collect()
+    }
+}
+
+/// Rebuilds full frames in sequence order, applying each delta to the frame before it, so a
+/// whole recording costs one decode per stored frame.
+pub struct FrameRenderer<'a> {
+    lib: &'a Library,
+    id: String,
+    frames: Vec<&'a Frame>,
+}
+
+impl<'a> FrameRenderer<'a> {
+    pub fn new(lib: &'a Library, source: &'a ExportSource) -> Self {
+        let mut frames: Vec<&Frame> = source.frames.iter().collect();
+        frames.sort_by_key(|f| f.seq);
+        FrameRenderer { lib, id: source.recording.id.clone(), frames }
+    }
+
+    /// Calls `f` with each wanted frame's full image, in sequence order.
+    pub fn render(&self, wanted: &BTreeSet<u64>, mut f: impl FnMut(u64, &RgbImage) -> Result<(), ExportError>) -> Result<(), ExportError> {
+        let Some(&last) = wanted.iter().next_back() else { return Ok(()) };
+        let mut current: HashMap<u32, (u64, RgbImage)> = HashMap::new();
+        for frame in self.frames.iter().take_while(|fr| fr.seq <= last) {
+            let image = match &frame.encoding {
+                FrameEncoding::Key => frame_codec::decode_webp(&self.lib.media().get(&frame.sha256, "webp")?)?,
+                FrameEncoding::Delta { parent, rects } => match current.remove(&frame.display) {
+                    Some((seq, mut base)) if seq == *parent => {
+                        let atlas = frame_codec::decode_webp(&self.lib.media().get(&frame.sha256, "webp")?)?;
+                        frame_codec::apply_delta(&mut base, &atlas, rects)?;
+                        base
+                    }
+                    _ => self.lib.frame_image(&self.id, frame.seq)?,
+                },
+            };
+            if wanted.contains(&frame.seq) {
+                f(frame.seq, &image)?;
+            }
+            current.insert(frame.display, (frame.seq, image));
+        }
+        Ok(())
+    }
+}
+
+pub(crate) fn write_file(path: &std::path::Path, bytes: &[u8]) -> Result<(), ExportError> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(|e| ExportError::io(parent, e))?;
+    }
+    std::fs::write(path, bytes).map_err(|e| ExportError::io(path, e))
+}
+
+pub(crate) fn to_json<T: serde::Serialize>(what: &str, v: &T) -> Result<Vec<u8>, ExportError> {
+    serde_json::to_vec_pretty(v).map_err(|source| ExportError::Json { what: what.into(), source })
+}

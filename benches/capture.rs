@@ -54,7 +54,7 @@ fn proc_usage(pid: u32) -> (f64, f64) {
 /// A desktop worth recording: an xterm (typing target) and the test app (colour changes).
 fn desktop(x: &mut XSession, dir: &std::path::Path) -> (String, String) {
     x.spawn("xterm", &["-geometry", "110x35+40+40", "-fa", "Monospace", "-fs", "11", "-e", "cat"]);
-    let term = x.xdo(&["search", "--sync", "--onlyvisible", "--class", "xterm"]).lines().next().unwrap_or_default().to_string();
+    let term = x.window(&["--class", "xterm"]);
     let app = x.testapp("Bench App", "bench-app", "700x500+1100+300", &dir.join("app.jsonl"));
     (term, app)
 }

@@ -18,7 +18,7 @@ fn the_recorder_panel_starts_a_recording_takes_a_note_without_recording_its_keys
     let mut x = XSession::start();
     let target = x.testapp("Target App", "target-app", "400x300+820+100", &tmp.path().join("app.jsonl"));
     let mut gui = x.command(apprentice_bin()).arg("--library").arg(&lib_dir).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
-    let panel = x.xdo(&["search", "--sync", "--onlyvisible", "--name", "^Apprentice$"]).lines().next().unwrap_or_default().to_string();
+    let panel = x.window(&["--name", "^Apprentice$"]);
     // The page has loaded when the task box has focus; give WebKit a moment.
     pause(2500);
     x.xdo(&["windowactivate", "--sync", &panel]);

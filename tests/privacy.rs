@@ -13,7 +13,7 @@ fn an_excluded_window_leaves_no_keys_no_title_and_no_pixels_on_disk() {
     let mut x = XSession::start();
     let app = x.testapp("Ordinary App", "ordinary-app", "400x300+760+80", &tmp.path().join("app.jsonl"));
     x.spawn("xterm", &["-class", "SecretVault", "-T", "Vault TopSecretTitle", "-geometry", "60x15+40+60", "-bg", "white", "-fg", "black"]);
-    let vault = x.xdo(&["search", "--sync", "--onlyvisible", "--class", "SecretVault"]).lines().next().unwrap_or_default().to_string();
+    let vault = x.window(&["--class", "SecretVault"]);
     let rec = RecorderProcess::start(&x, &lib_dir, &["--exclude", "class:SecretVault"]);
 
     x.xdo(&["windowactivate", "--sync", &app]);

@@ -118,6 +118,9 @@ pub enum Command {
         /// Output directory (created; must be empty).
         #[arg(long)]
         out: PathBuf,
+        /// Canonical only: write trajectory and events without frame images.
+        #[arg(long)]
+        no_frames: bool,
     },
     /// Add a typed note (reasoning) to the running recording.
     Note { text: Vec<String> },
@@ -293,12 +296,12 @@ pub fn run(cli: Cli) -> Result<()> {
                 }
             }
         }
-        Command::Export { id, format, out: path } => {
+        Command::Export { id, format, out: path, no_frames } => {
             let lib = open_library(&dir)?;
             let source = export::ExportSource::load(&lib, &id)?;
             match format {
                 ExportFormat::Canonical => {
-                    let summary = export::canonical::export(&lib, &source, &path)?;
+                    let summary = export::canonical::export(&lib, &source, &path, !no_frames)?;
                     writeln!(out, "{} steps, {} frames, {} bytes → {}", summary.steps, summary.frames, summary.bytes, summary.dir.display())?;
                 }
             }

@@ -94,7 +94,9 @@ pub struct BundleSummary {
 }
 
 /// Writes the canonical bundle of `source` into `dir` (created; must be empty if it exists).
-pub fn export(lib: &Library, source: &ExportSource, dir: &Path) -> Result<BundleSummary, ExportError> {
+/// Without `with_frames`, only trajectory.json, events.jsonl and the manifest are written (steps
+/// keep their frame references; `before_image`/`after_image` are null).
+pub fn export(lib: &Library, source: &ExportSource, dir: &Path, with_frames: bool) -> Result<BundleSummary, ExportError> {
     if dir.exists() && std::fs::read_dir(dir).map_err(|e| ExportError::io(dir, e))?.next().is_some() {
         return Err(ExportError::OutputNotEmpty(dir.to_path_buf()));
     }
@@ -103,7 +105,8 @@ pub fn export(lib: &Library, source: &ExportSource, dir: &Path) -> Result<Bundle
 
     // Frames the steps refer to, rebuilt and written once each.
     let mut files: HashMap<u64, FrameFile> = HashMap::new();
-    FrameRenderer::new(lib, source).render(&source.referenced_frames(), |seq, image| {
+    let wanted = if with_frames { source.referenced_frames() } else { Default::default() };
+    FrameRenderer::new(lib, source).render(&wanted, |seq, image| {
         let bytes = frame_codec::encode_image(image)?;
         let sha256 = hex_sha256(&bytes);
         let path = format!("frames/{sha256}.webp");
@@ -114,7 +117,7 @@ pub fn export(lib: &Library, source: &ExportSource, dir: &Path) -> Result<Bundle
         files.insert(seq, FrameFile { path, sha256, width: image.width(), height: image.height() });
         Ok(())
     })?;
-    if let Some(missing) = source.referenced_frames().into_iter().find(|s| !files.contains_key(s)) {
+    if let Some(missing) = wanted.into_iter().find(|s| !files.contains_key(s)) {
         return Err(crate::store::StoreError::Corrupt { path: lib.db_path(), reason: format!("frame {missing} of {} is referenced by a step but not stored", source.recording.id) }.into());
     }
 

@@ -65,15 +65,50 @@ impl XSession {
     /// The app's own log of what it received goes to `log` (JSON lines).
     pub fn testapp(&mut self, title: &str, class: &str, geometry: &str, log: &Path) -> String {
         let log = std::fs::File::create(log).expect("testapp log");
-        let child = self.command(example("testapp")).args(["--title", title, "--class", class, "--geometry", geometry]).stdout(log).spawn().expect("testapp");
+        let child = self.command(example("testapp")).args(["--title", title, "--class", class, "--geometry", geometry]).stdout(log).stderr(Stdio::piped()).spawn().expect("testapp");
         self.apps.push(child);
-        self.xdo(&["search", "--sync", "--onlyvisible", "--classname", class]).lines().next().unwrap_or_default().to_string()
+        self.window(&["--classname", class])
     }
 
     /// Starts any X program (kept until the session ends).
     pub fn spawn(&mut self, program: &str, args: &[&str]) {
-        let child = self.command(program).args(args).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap_or_else(|e| panic!("{program}: {e}"));
+        let child = self.command(program).args(args).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap_or_else(|e| panic!("{program}: {e}"));
         self.apps.push(child);
+    }
+
+    /// Waits (up to 20 s) for a visible window matching xdotool search criteria, e.g.
+    /// `["--class", "xterm"]`, and returns its id. Fails at once, saying why, if a program this
+    /// session started has exited.
+    pub fn window(&mut self, criteria: &[&str]) -> String {
+        let start = Instant::now();
+        let mut remapped = false;
+        loop {
+            let out = self.command("xdotool").args(["search", "--onlyvisible"]).args(criteria).output().expect("xdotool must be installed");
+            if let Some(id) = String::from_utf8_lossy(&out.stdout).lines().next() {
+                return id.to_string();
+            }
+            for app in self.apps.iter_mut() {
+                if let Ok(Some(status)) = app.try_wait() {
+                    let mut err = String::new();
+                    if let Some(mut e) = app.stderr.take() {
+                        let _ = std::io::Read::read_to_string(&mut e, &mut err);
+                    }
+                    panic!("a program of this X session exited ({status}) before a window {criteria:?} appeared: {err}");
+                }
+            }
+            assert!(start.elapsed() < Duration::from_secs(20), "no window {criteria:?} appeared within 20 s");
+            if start.elapsed() > Duration::from_secs(5) && !remapped {
+                // Seen rarely under load: the window exists but the window manager, still
+                // starting, lost its map request. Ask again, once, and say so.
+                let all = self.command("xdotool").args(["search"]).args(criteria).output().expect("xdotool");
+                for id in String::from_utf8_lossy(&all.stdout).lines() {
+                    eprintln!("harness: window {id} {criteria:?} exists but is not mapped after 5 s; mapping it again");
+                    let _ = self.command("xdotool").args(["windowmap", id]).status();
+                }
+                remapped = true;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 
     /// Window bounds in root coordinates: (x, y, width, height). From xwininfo: xdotool's

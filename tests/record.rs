@@ -7,12 +7,6 @@ use apprentice::model::*;
 use apprentice::store::Library;
 use support::*;
 
-/// The test app's palette (tests/support/testapp.rs): colour i after i presses/keys.
-const PALETTE: [[u8; 3]; 6] = [[0x33, 0x66, 0xcc], [0xdc, 0x39, 0x12], [0xff, 0x99, 0x00], [0x10, 0x96, 0x18], [0x99, 0x00, 0x99], [0x00, 0x99, 0xc6]];
-
-fn s(v: i32) -> String {
-    v.to_string()
-}
 
 fn presses(events: &[InputEvent]) -> Vec<(String, i32, i32)> {
     events.iter().filter(|e| e.kind == InputKind::ButtonPress).map(|e| (e.button.clone().unwrap_or_default(), e.x, e.y)).collect()

@@ -13,11 +13,6 @@ use apprentice::segment::Segmentation;
 use apprentice::store::Library;
 use support::*;
 
-const PALETTE: [[u8; 3]; 6] = [[0x33, 0x66, 0xcc], [0xdc, 0x39, 0x12], [0xff, 0x99, 0x00], [0x10, 0x96, 0x18], [0x99, 0x00, 0x99], [0x00, 0x99, 0xc6]];
-
-fn s(v: i32) -> String {
-    v.to_string()
-}
 
 /// Wall-clock milliseconds at which the app changed colour (its own log).
 fn app_changes(log: &Path) -> Vec<u128> {

@@ -265,10 +265,15 @@ impl Reducer {
 }
 
 fn blank() -> Action {
+    action(ActionKind::Click, 0, 0, (0, 0))
+}
+
+/// An action of `kind` with nothing but its times and raw range set.
+pub fn action(kind: ActionKind, t_start: Micros, t_end: Micros, raw: (usize, usize)) -> Action {
     Action {
-        kind: ActionKind::Click,
-        t_start: 0,
-        t_end: 0,
+        kind,
+        t_start,
+        t_end,
         x: None,
         y: None,
         button: None,
@@ -279,7 +284,7 @@ fn blank() -> Action {
         scroll_dx: 0,
         scroll_dy: 0,
         backspaces: 0,
-        raw: (0, 0),
+        raw,
     }
 }
 

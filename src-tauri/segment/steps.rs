@@ -39,23 +39,8 @@ pub fn hover_actions(hovers: &[HoverCandidate], frames: &[Frame]) -> Vec<Action>
                 }),
             })
         })
-        .map(|h| Action {
-            kind: ActionKind::Move,
-            t_start: h.t,
-            // The hover lasts until the pointer leaves: its consequence is what showed meanwhile.
-            t_end: h.until,
-            x: Some(h.x),
-            y: Some(h.y),
-            button: None,
-            modifiers: Modifiers(0),
-            keys: vec![],
-            text: None,
-            path: vec![],
-            scroll_dx: 0,
-            scroll_dy: 0,
-            backspaces: 0,
-            raw: (h.raw, h.raw),
-        })
+        // The hover lasts until the pointer leaves: its consequence is what showed meanwhile.
+        .map(|h| Action { x: Some(h.x), y: Some(h.y), ..super::actions::action(ActionKind::Move, h.t, h.until, (h.raw, h.raw)) })
         .collect()
 }
 

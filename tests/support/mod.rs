@@ -8,6 +8,14 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+/// The test app's palette (tests/support/testapp.rs): colour i after i presses and keys.
+pub const PALETTE: [[u8; 3]; 6] = [[0x33, 0x66, 0xcc], [0xdc, 0x39, 0x12], [0xff, 0x99, 0x00], [0x10, 0x96, 0x18], [0x99, 0x00, 0x99], [0x00, 0x99, 0xc6]];
+
+/// A coordinate as an xdotool argument.
+pub fn s(v: i32) -> String {
+    v.to_string()
+}
+
 pub struct XSession {
     pub display: String,
     xvfb: Child,

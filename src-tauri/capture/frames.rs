@@ -201,8 +201,12 @@ impl CaptureLoop {
             }
             if now >= next_due {
                 let reason = std::mem::replace(&mut next_reason, FrameReason::Periodic);
-                if self.gate.paused.current() || self.gate.excluded_focus.current() {
-                    self.counters.excluded.fetch_add(u64::from(!self.gate.paused.current()), Ordering::Relaxed);
+                let paused = self.gate.paused.current();
+                if paused || self.gate.excluded_focus.current() {
+                    // Paused time is not capture time; an excluded window's is, and is counted.
+                    if !paused {
+                        self.counters.excluded.fetch_add(1, Ordering::Relaxed);
+                    }
                     // Whatever is on screen after a gap starts afresh.
                     next_reason = FrameReason::Start;
                 } else {

@@ -35,6 +35,8 @@ pub enum RecordError {
     WrongState(&'static str),
     #[error("cannot start a recorder thread: {0}")]
     Thread(std::io::Error),
+    #[error("the recording could not be saved at stop ({0}); what reached disk is kept and is recovered as interrupted on the next start")]
+    NotFinalised(String),
 }
 
 #[derive(Debug, Clone, Default)]
@@ -254,7 +256,7 @@ impl Recorder {
         if let Some(f) = control.0.writer.failure() {
             // The final row could not be written; the lock is released and the next open recovers it.
             tracing::error!(error = %f, "could not finalise the recording");
-            return Err(RecordError::Store(StoreError::Corrupt { path: lock_path.clone(), reason: f }));
+            return Err(RecordError::NotFinalised(f));
         }
         drop(_lock);
         let _ = std::fs::remove_file(&lock_path);

@@ -150,6 +150,8 @@ pub enum Command {
 pub enum ExportFormat {
     /// The lossless bundle: trajectory.json, events.jsonl, frames/, manifest.json.
     Canonical,
+    /// AgentNet / OpenCUA JSONL with pyautogui code and step screenshots.
+    Agentnet,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -303,6 +305,10 @@ pub fn run(cli: Cli) -> Result<()> {
                 ExportFormat::Canonical => {
                     let summary = export::canonical::export(&lib, &source, &path, !no_frames)?;
                     writeln!(out, "{} steps, {} frames, {} bytes → {}", summary.steps, summary.frames, summary.bytes, summary.dir.display())?;
+                }
+                ExportFormat::Agentnet => {
+                    let n = export::agentnet::export(&lib, std::slice::from_ref(&source), &path)?;
+                    writeln!(out, "{n} trajectory, {} steps → {}", source.segmentation.steps.len(), path.join("agentnet.jsonl").display())?;
                 }
             }
         }

@@ -97,10 +97,7 @@ pub struct BundleSummary {
 /// Without `with_frames`, only trajectory.json, events.jsonl and the manifest are written (steps
 /// keep their frame references; `before_image`/`after_image` are null).
 pub fn export(lib: &Library, source: &ExportSource, dir: &Path, with_frames: bool) -> Result<BundleSummary, ExportError> {
-    if dir.exists() && std::fs::read_dir(dir).map_err(|e| ExportError::io(dir, e))?.next().is_some() {
-        return Err(ExportError::OutputNotEmpty(dir.to_path_buf()));
-    }
-    std::fs::create_dir_all(dir.join("frames")).map_err(|e| ExportError::io(dir, e))?;
+    super::ensure_empty_dir(dir)?;
     let mut manifest: Vec<ManifestEntry> = Vec::new();
 
     // Frames the steps refer to, rebuilt and written once each.

@@ -3,7 +3,9 @@
 //! streams) and reads frames through [`FrameRenderer`], which rebuilds full frames from key
 //! frames and deltas in one sequential pass.
 
+pub mod agentnet;
 pub mod canonical;
+pub mod pyautogui;
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
@@ -116,6 +118,14 @@ impl<'a> FrameRenderer<'a> {
         }
         Ok(())
     }
+}
+
+/// Creates `dir`; refuses one that exists and is not empty, so bundles never mix.
+pub(crate) fn ensure_empty_dir(dir: &std::path::Path) -> Result<(), ExportError> {
+    if dir.exists() && std::fs::read_dir(dir).map_err(|e| ExportError::io(dir, e))?.next().is_some() {
+        return Err(ExportError::OutputNotEmpty(dir.to_path_buf()));
+    }
+    std::fs::create_dir_all(dir).map_err(|e| ExportError::io(dir, e))
 }
 
 pub(crate) fn write_file(path: &std::path::Path, bytes: &[u8]) -> Result<(), ExportError> {

@@ -1,0 +1,138 @@
+//! AgentNet / OpenCUA JSONL: one trajectory per line, the shape OpenCUA's training code reads.
+//!
+//! ```text
+//! OUT/agentnet.jsonl         {"task_id", "instruction", "task_completed", …, "traj": [step…]}
+//! OUT/images/<sha256>.png    each step's screenshot (the frame *before* its action)
+//! ```
+//! Each step: `index`, `image` (relative path), and `value` {observation, thought, action, code,
+//! last_step_correct, last_step_redundant, reflection}. `thought` is the expert's own reasoning
+//! (typed or spoken) and nothing else: empty when they gave none — never invented. `action` is a
+//! plain description of what was done; `code` is pyautogui with coordinates normalised to [0, 1]
+//! (see [`super::pyautogui`]). `last_step_correct` is false when the expert marked the previous
+//! step a mistake and null when nobody judged it (review labels will fill it);
+//! `last_step_redundant` likewise. The trajectory ends with a `computer.terminate(status=…)` step
+//! whose screenshot is the final screen. Schema: `schemas/agentnet.v1.schema.json`.
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::Path;
+
+use image::codecs::png::{CompressionType, FilterType, PngEncoder};
+use image::ImageEncoder;
+use serde_json::{json, Value};
+
+use super::{pyautogui, write_file, ExportError, ExportSource, FrameRenderer};
+use crate::model::*;
+use crate::store::{media::hex_sha256, Library};
+
+/// Writes `sources` as AgentNet JSONL into `dir` (created; must be empty if it exists).
+pub fn export(lib: &Library, sources: &[ExportSource], dir: &Path) -> Result<usize, ExportError> {
+    super::ensure_empty_dir(dir)?;
+    let mut lines = Vec::new();
+    for source in sources {
+        let images = write_images(lib, source, dir)?;
+        let record = record(source, &images);
+        let mut line = serde_json::to_vec(&record).map_err(|e| ExportError::Json { what: "agentnet record".into(), source: e })?;
+        line.push(b'\n');
+        lines.extend(line);
+    }
+    write_file(&dir.join("agentnet.jsonl"), &lines)?;
+    Ok(sources.len())
+}
+
+/// The frames a trajectory shows: each step's before frame, and the final screen.
+fn shown_frames(source: &ExportSource) -> (Vec<Option<u64>>, Option<u64>) {
+    let steps = &source.segmentation.steps;
+    let befores = steps.iter().map(|s| s.before.as_ref().map(|o| o.frame_seq)).collect();
+    let last = steps.last().and_then(|s| s.after.as_ref().or(s.before.as_ref())).map(|o| o.frame_seq);
+    (befores, last)
+}
+
+fn write_images(lib: &Library, source: &ExportSource, dir: &Path) -> Result<HashMap<u64, String>, ExportError> {
+    let (befores, last) = shown_frames(source);
+    let wanted: BTreeSet<u64> = befores.into_iter().flatten().chain(last).collect();
+    let mut paths = HashMap::new();
+    FrameRenderer::new(lib, source).render(&wanted, |seq, img| {
+        let mut png = Vec::new();
+        PngEncoder::new_with_quality(&mut png, CompressionType::Fast, FilterType::Adaptive)
+            .write_image(img.as_raw(), img.width(), img.height(), image::ExtendedColorType::Rgb8)
+            .map_err(|e| crate::store::StoreError::Encode(e.to_string()))?;
+        let path = format!("images/{}.png", hex_sha256(&png));
+        if !dir.join(&path).exists() {
+            write_file(&dir.join(&path), &png)?;
+        }
+        paths.insert(seq, path);
+        Ok(())
+    })?;
+    Ok(paths)
+}
+
+fn display_for<'a>(source: &'a ExportSource, step: &Step) -> Option<&'a DisplayInfo> {
+    let displays = &source.recording.environment.displays;
+    let id = step.before.as_ref().map(|o| o.display).unwrap_or(0);
+    displays.iter().find(|d| d.id == id).or(displays.first())
+}
+
+fn observation(step: &Step) -> String {
+    step.window.as_ref().map(|w| if w.title.is_empty() { format!("The focused window is {}.", w.app) } else { format!("The focused window is {} — \"{}\".", w.app, w.title) }).unwrap_or_default()
+}
+
+/// One AgentNet record for a recording.
+pub fn record(source: &ExportSource, images: &HashMap<u64, String>) -> Value {
+    let steps = &source.segmentation.steps;
+    let rec = &source.recording;
+    let fallback = DisplayInfo { id: 0, name: String::new(), x: 0, y: 0, width: 1, height: 1, scale: 1.0, primary: true };
+    let mut traj: Vec<Value> = steps
+        .iter()
+        .enumerate()
+        .map(|(i, st)| {
+            let display = display_for(source, st).unwrap_or(&fallback);
+            let prev_mistake = i.checked_sub(1).map(|j| steps[j].markers.iter().any(|m| m.kind == MarkerKind::Mistake)).unwrap_or(false);
+            let thought = st.reasoning.iter().map(|r| r.text.trim()).filter(|t| !t.is_empty()).collect::<Vec<_>>().join(" ");
+            json!({
+                "index": i,
+                "image": st.before.as_ref().and_then(|o| images.get(&o.frame_seq)),
+                "value": {
+                    "observation": observation(st),
+                    "thought": thought,
+                    "action": pyautogui::describe(&st.action, display),
+                    "code": pyautogui::code(&st.action, display),
+                    "last_step_correct": if prev_mistake { Value::Bool(false) } else { Value::Null },
+                    "last_step_redundant": Value::Null,
+                    "reflection": "",
+                },
+            })
+        })
+        .collect();
+    let (_, last) = shown_frames(source);
+    traj.push(json!({
+        "index": steps.len(),
+        "image": last.and_then(|s| images.get(&s)),
+        "value": {
+            "observation": steps.last().map(observation).unwrap_or_default(),
+            "thought": rec.outcome_note.clone().unwrap_or_default(),
+            "action": "The task is finished.",
+            "code": pyautogui::terminate(rec.outcome),
+            "last_step_correct": if steps.last().is_some_and(|s| s.markers.iter().any(|m| m.kind == MarkerKind::Mistake)) { Value::Bool(false) } else { Value::Null },
+            "last_step_redundant": Value::Null,
+            "reflection": "",
+        },
+    }));
+    let q = &source.segmentation.quality;
+    json!({
+        "task_id": rec.task.id.clone().unwrap_or_else(|| rec.id.clone()),
+        "instruction": rec.task.instruction,
+        "natural_language_task": rec.task.instruction,
+        "actual_task": rec.task.instruction,
+        "task_completed": match rec.outcome { Outcome::Success => Value::Bool(true), Outcome::Failure | Outcome::Infeasible => Value::Bool(false), Outcome::Unknown => Value::Null },
+        "outcome": rec.outcome.as_str(),
+        "alignment_score": Value::Null,
+        "efficiency_score": Value::Null,
+        "task_difficulty": Value::Null,
+        "recording_id": rec.id,
+        "expert_id": rec.expert_id,
+        "status": rec.status.as_str(),
+        "environment": rec.environment,
+        "quality": q,
+        "traj": traj,
+    })
+}

@@ -1,0 +1,100 @@
+//! Export end to end: a scripted recording exported to each format, checked against the format's
+//! schema and, action by action, against what was done (coordinates, keys, scroll sign and units).
+
+mod support;
+
+use std::path::Path;
+
+use support::*;
+
+fn schema(name: &str) -> jsonschema::Validator {
+    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas").join(name)).unwrap();
+    jsonschema::validator_for(&serde_json::from_str(&text).unwrap()).expect("schema compiles")
+}
+
+#[test]
+fn agentnet_export_maps_every_action_to_pyautogui_with_normalised_coordinates() {
+    let tmp = tempfile::tempdir().unwrap();
+    let lib_dir = tmp.path().join("library");
+    let mut x = XSession::start();
+    let win = x.testapp("Export App", "export-app", "640x480+0+0", &tmp.path().join("app.jsonl"));
+    let (wx, wy, _, _) = x.geometry(&win);
+    x.xdo(&["windowactivate", "--sync", &win]);
+    let rec = RecorderProcess::start(&x, &lib_dir, &[]);
+    let p = |dx: i32, dy: i32| (wx + dx, wy + dy);
+    let go = |(px, py): (i32, i32)| {
+        x.xdo(&["mousemove", &s(px), &s(py)]);
+        pause(350);
+    };
+    go(p(64, 80));
+    x.xdo(&["click", "1"]);
+    pause(700);
+    go(p(128, 160));
+    x.xdo(&["click", "--repeat", "2", "--delay", "120", "1"]);
+    pause(800);
+    go(p(256, 200));
+    x.xdo(&["click", "3"]);
+    pause(700);
+    go(p(100, 300));
+    x.xdo(&["mousedown", "1"]);
+    pause(150);
+    x.xdo(&["mousemove", &s(p(300, 350).0), &s(p(300, 350).1)]);
+    pause(150);
+    x.xdo(&["mouseup", "1"]);
+    pause(800);
+    go(p(320, 240));
+    x.xdo(&["click", "--repeat", "2", "--delay", "120", "5"]);
+    pause(800);
+    ok(rec.cli(&["note", "naming the file after the quarter"]));
+    pause(300);
+    x.xdo(&["type", "--delay", "100", "Q3 'final'"]);
+    pause(700);
+    x.xdo(&["key", "Return"]);
+    pause(700);
+    x.xdo(&["key", "ctrl+s"]);
+    pause(700);
+    ok(rec.cli(&["mark", "mistake"]));
+    pause(300);
+    x.xdo(&["key", "ctrl+z"]);
+    pause(700);
+    let id = rec.stop();
+    ok(cli(&lib_dir, &["outcome", &id, "success"]));
+
+    let out = tmp.path().join("agentnet");
+    ok(cli(&lib_dir, &["export", &id, "--format", "agentnet", "--out", out.to_str().unwrap()]));
+    let text = std::fs::read_to_string(out.join("agentnet.jsonl")).unwrap();
+    assert_eq!(text.lines().count(), 1, "one trajectory per line");
+    let record: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+    let errors: Vec<String> = schema("agentnet.v1.schema.json").iter_errors(&record).map(|e| format!("{e} at {}", e.instance_path)).collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+
+    // The screen is 1280×800: coordinates normalise against it, 4 decimals.
+    let n = |(px, py): (i32, i32)| format!("x={:?}, y={:?}", (px as f64 / 1280.0 * 1e4).round() / 1e4, (py as f64 / 800.0 * 1e4).round() / 1e4);
+    let codes: Vec<&str> = record["traj"].as_array().unwrap().iter().map(|s| s["value"]["code"].as_str().unwrap()).collect();
+    assert_eq!(
+        codes,
+        vec![
+            format!("pyautogui.click({})", n(p(64, 80))),
+            format!("pyautogui.doubleClick({})", n(p(128, 160))),
+            format!("pyautogui.rightClick({})", n(p(256, 200))),
+            format!("pyautogui.moveTo({})\npyautogui.dragTo({}, button='left')", n(p(100, 300)), n(p(300, 350))),
+            format!("pyautogui.scroll(-2, {})", n(p(320, 240))),
+            "pyautogui.write('Q3 \\'final\\'')".to_string(),
+            "pyautogui.press('enter')".to_string(),
+            "pyautogui.hotkey('ctrl', 's')".to_string(),
+            "pyautogui.hotkey('ctrl', 'z')".to_string(),
+            "computer.terminate(status='success')".to_string(),
+        ]
+    );
+    let traj = record["traj"].as_array().unwrap();
+    assert_eq!(traj[5]["value"]["thought"], "naming the file after the quarter", "the expert's own words");
+    assert_eq!(traj[0]["value"]["thought"], "", "no thought is invented where none was given");
+    assert_eq!(traj[8]["value"]["last_step_correct"], false, "the step after one marked a mistake says so");
+    assert_eq!(traj[7]["value"]["last_step_correct"], serde_json::Value::Null, "unjudged steps stay unjudged");
+    assert_eq!(record["task_completed"], true);
+    assert_eq!(record["task_id"], "E2E-1");
+    for step in traj {
+        let img = image::open(out.join(step["image"].as_str().unwrap())).unwrap();
+        assert_eq!((img.width(), img.height()), (1280, 800));
+    }
+}

@@ -13,7 +13,7 @@ fn schema(name: &str) -> jsonschema::Validator {
 }
 
 #[test]
-fn agentnet_export_maps_every_action_to_pyautogui_with_normalised_coordinates() {
+fn agentnet_and_anthropic_exports_map_every_action_with_the_right_coordinates_keys_and_scroll() {
     let tmp = tempfile::tempdir().unwrap();
     let lib_dir = tmp.path().join("library");
     let mut x = XSession::start();
@@ -97,4 +97,36 @@ fn agentnet_export_maps_every_action_to_pyautogui_with_normalised_coordinates() 
         let img = image::open(out.join(step["image"].as_str().unwrap())).unwrap();
         assert_eq!((img.width(), img.height()), (1280, 800));
     }
+
+    // Anthropic: the same steps as computer-tool calls (1280×800 needs no scaling).
+    let out = tmp.path().join("anthropic");
+    ok(cli(&lib_dir, &["export", &id, "--format", "anthropic", "--out", out.to_str().unwrap()]));
+    let t: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join(format!("{id}.anthropic.json"))).unwrap()).unwrap();
+    assert_eq!(t["tools"][0], serde_json::json!({"type": "computer_20250124", "name": "computer", "display_width_px": 1280, "display_height_px": 800, "display_number": 1}));
+    let messages = t["messages"].as_array().unwrap();
+    for (i, m) in messages.iter().enumerate() {
+        assert_eq!(m["role"], if i % 2 == 0 { "user" } else { "assistant" }, "roles alternate");
+    }
+    let uses: Vec<&serde_json::Value> = messages.iter().flat_map(|m| m["content"].as_array().unwrap()).filter(|c| c["type"] == "tool_use").collect();
+    let results: Vec<&serde_json::Value> = messages.iter().flat_map(|m| m["content"].as_array().unwrap()).filter(|c| c["type"] == "tool_result").collect();
+    assert_eq!(uses.iter().map(|u| &u["id"]).collect::<Vec<_>>(), results.iter().map(|r| &r["tool_use_id"]).collect::<Vec<_>>(), "every tool_use has its result, in order");
+    let xy = |(px, py): (i32, i32)| serde_json::json!([px, py]);
+    let inputs: Vec<&serde_json::Value> = uses.iter().map(|u| &u["input"]).collect();
+    let want = vec![
+        serde_json::json!({"action": "screenshot"}),
+        serde_json::json!({"action": "left_click", "coordinate": xy(p(64, 80))}),
+        serde_json::json!({"action": "double_click", "coordinate": xy(p(128, 160))}),
+        serde_json::json!({"action": "right_click", "coordinate": xy(p(256, 200))}),
+        serde_json::json!({"action": "left_click_drag", "start_coordinate": xy(p(100, 300)), "coordinate": xy(p(300, 350))}),
+        serde_json::json!({"action": "scroll", "coordinate": xy(p(320, 240)), "scroll_direction": "down", "scroll_amount": 2}),
+        serde_json::json!({"action": "type", "text": "Q3 'final'"}),
+        serde_json::json!({"action": "key", "text": "Return"}),
+        serde_json::json!({"action": "key", "text": "ctrl+s"}),
+        serde_json::json!({"action": "key", "text": "ctrl+z"}),
+    ];
+    assert_eq!(inputs, want.iter().collect::<Vec<_>>());
+    let texts: Vec<&str> = messages.iter().filter(|m| m["role"] == "assistant").flat_map(|m| m["content"].as_array().unwrap()).filter(|c| c["type"] == "text").filter_map(|c| c["text"].as_str()).collect();
+    assert_eq!(texts, vec!["naming the file after the quarter", "The task is done."], "only the expert's words, and the stated outcome");
+    let shots = results.iter().filter(|r| r["content"][0]["type"] == "image").count();
+    assert_eq!(shots, results.len(), "every action's result carries the screen after it");
 }

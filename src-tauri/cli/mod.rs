@@ -152,6 +152,8 @@ pub enum ExportFormat {
     Canonical,
     /// AgentNet / OpenCUA JSONL with pyautogui code and step screenshots.
     Agentnet,
+    /// Anthropic Messages-API transcript with the computer tool (computer_20250124).
+    Anthropic,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -305,6 +307,10 @@ pub fn run(cli: Cli) -> Result<()> {
                 ExportFormat::Canonical => {
                     let summary = export::canonical::export(&lib, &source, &path, !no_frames)?;
                     writeln!(out, "{} steps, {} frames, {} bytes → {}", summary.steps, summary.frames, summary.bytes, summary.dir.display())?;
+                }
+                ExportFormat::Anthropic => {
+                    export::anthropic::export(&lib, std::slice::from_ref(&source), &path, export::anthropic::TOOL_TYPES[0])?;
+                    writeln!(out, "{} steps → {}", source.segmentation.steps.len(), path.join(format!("{}.anthropic.json", source.recording.id)).display())?;
                 }
                 ExportFormat::Agentnet => {
                     let n = export::agentnet::export(&lib, std::slice::from_ref(&source), &path)?;

@@ -4,6 +4,7 @@
 //! frames and deltas in one sequential pass.
 
 pub mod agentnet;
+pub mod anthropic;
 pub mod canonical;
 pub mod pyautogui;
 

@@ -129,4 +129,16 @@ fn agentnet_and_anthropic_exports_map_every_action_with_the_right_coordinates_ke
     assert_eq!(texts, vec!["naming the file after the quarter", "The task is done."], "only the expert's words, and the stated outcome");
     let shots = results.iter().filter(|r| r["content"][0]["type"] == "image").count();
     assert_eq!(shots, results.len(), "every action's result carries the screen after it");
+    // And the anthropic SDK's own types accept it.
+    python("validate_anthropic.py", &[&out.join(format!("{id}.anthropic.json"))]);
+}
+
+/// Runs a validator from tests/python with the project's virtualenv (made by scripts/setup).
+fn python(script: &str, args: &[&Path]) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let py = root.join(".venv/bin/python");
+    assert!(py.exists(), "{} is missing: run scripts/setup (it installs the consumers' Python tools)", py.display());
+    let out = std::process::Command::new(py).arg(root.join("tests/python").join(script)).args(args).output().unwrap();
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{script}: {text}");
 }

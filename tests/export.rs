@@ -13,7 +13,7 @@ fn schema(name: &str) -> jsonschema::Validator {
 }
 
 #[test]
-fn agentnet_and_anthropic_exports_map_every_action_with_the_right_coordinates_keys_and_scroll() {
+fn agentnet_anthropic_and_openai_exports_map_every_action_and_pass_their_consumers_validation() {
     let tmp = tempfile::tempdir().unwrap();
     let lib_dir = tmp.path().join("library");
     let mut x = XSession::start();
@@ -131,6 +131,29 @@ fn agentnet_and_anthropic_exports_map_every_action_with_the_right_coordinates_ke
     assert_eq!(shots, results.len(), "every action's result carries the screen after it");
     // And the anthropic SDK's own types accept it.
     python("validate_anthropic.py", &[&out.join(format!("{id}.anthropic.json"))]);
+
+    // OpenAI: computer-use items and a chat fine-tuning line, accepted by the openai SDK's types.
+    let out = tmp.path().join("openai");
+    ok(cli(&lib_dir, &["export", &id, "--format", "openai", "--out", out.to_str().unwrap()]));
+    let items_path = out.join(format!("{id}.openai.json"));
+    python("validate_openai.py", &[&items_path, &out.join("openai-chat.jsonl")]);
+    let doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&items_path).unwrap()).unwrap();
+    let calls: Vec<&serde_json::Value> = doc["input"].as_array().unwrap().iter().filter(|i| i["type"] == "computer_call").map(|i| &i["action"]).collect();
+    let pt = |(px, py): (i32, i32)| serde_json::json!({"x": px, "y": py});
+    let click = |b: &str, q: (i32, i32)| serde_json::json!({"type": "click", "button": b, "x": q.0, "y": q.1});
+    let want = vec![
+        click("left", p(64, 80)),
+        serde_json::json!({"type": "double_click", "x": p(128, 160).0, "y": p(128, 160).1, "keys": null}),
+        click("right", p(256, 200)),
+        serde_json::json!({"type": "drag", "path": [pt(p(100, 300)), pt(p(300, 350))]}),
+        serde_json::json!({"type": "scroll", "x": p(320, 240).0, "y": p(320, 240).1, "scroll_x": 0, "scroll_y": 200}),
+        serde_json::json!({"type": "type", "text": "Q3 'final'"}),
+        serde_json::json!({"type": "keypress", "keys": ["ENTER"]}),
+        serde_json::json!({"type": "keypress", "keys": ["CTRL", "S"]}),
+        serde_json::json!({"type": "keypress", "keys": ["CTRL", "Z"]}),
+    ];
+    assert_eq!(calls, want.iter().collect::<Vec<_>>(), "two notches down are +200 px of scroll_y");
+    assert_eq!(doc["conversions"]["scroll_notches_to_pixels"], 1);
 }
 
 /// Runs a validator from tests/python with the project's virtualenv (made by scripts/setup).

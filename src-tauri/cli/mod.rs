@@ -154,6 +154,8 @@ pub enum ExportFormat {
     Agentnet,
     /// Anthropic Messages-API transcript with the computer tool (computer_20250124).
     Anthropic,
+    /// OpenAI computer-use items, and a chat fine-tuning JSONL line with tool calls.
+    Openai,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -311,6 +313,10 @@ pub fn run(cli: Cli) -> Result<()> {
                 ExportFormat::Anthropic => {
                     export::anthropic::export(&lib, std::slice::from_ref(&source), &path, export::anthropic::TOOL_TYPES[0])?;
                     writeln!(out, "{} steps → {}", source.segmentation.steps.len(), path.join(format!("{}.anthropic.json", source.recording.id)).display())?;
+                }
+                ExportFormat::Openai => {
+                    export::openai::export(&lib, std::slice::from_ref(&source), &path)?;
+                    writeln!(out, "{} steps → {}", source.segmentation.steps.len(), path.display())?;
                 }
                 ExportFormat::Agentnet => {
                     let n = export::agentnet::export(&lib, std::slice::from_ref(&source), &path)?;

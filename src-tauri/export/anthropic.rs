@@ -9,8 +9,8 @@
 //! whose `tool_result` holds the screenshot after the action. The first assistant turn takes a
 //! `screenshot` so the model sees the screen before acting, as agents do.
 //!
-//! Coordinates and screenshots are scaled to the declared display size (the longest side at most
-//! [`MAX_LONG_SIDE`] pixels, aspect kept), as Anthropic recommends. Action mapping
+//! Coordinates and screenshots are scaled to the declared display size (see [`super::screen`]),
+//! as Anthropic recommends. Action mapping
 //! (`computer_20250124`, also valid for `computer_20251124`):
 //! click → `left_click`, `double_click`, `triple_click`, `right_click`, `middle_click` (held
 //! modifiers in `text`); drag → `left_click_drag` (`start_coordinate` → `coordinate`); scroll →
@@ -19,35 +19,16 @@
 //! `mouse_move`.
 
 use std::collections::{BTreeSet, HashMap};
-use std::io::Cursor;
 use std::path::Path;
 
-use base64::Engine;
-use image::imageops::FilterType;
 use serde_json::{json, Value};
 
+use super::screen::{self, declared, scaled};
 use super::{to_json, write_file, ExportError, ExportSource, FrameRenderer};
 use crate::model::*;
 use crate::store::{Library, StoreError};
 
-/// Longest side of the declared display, in pixels.
-pub const MAX_LONG_SIDE: u32 = 1280;
-
 pub const TOOL_TYPES: [&str; 2] = ["computer_20250124", "computer_20251124"];
-
-/// Scale from physical pixels of `display` to the declared display, and the declared size.
-pub fn declared(display: &DisplayInfo) -> (f64, u32, u32) {
-    let long = display.width.max(display.height).max(1);
-    let scale = (MAX_LONG_SIDE as f64 / long as f64).min(1.0);
-    (scale, (display.width as f64 * scale).round() as u32, (display.height as f64 * scale).round() as u32)
-}
-
-fn scaled(x: i32, y: i32, display: &DisplayInfo) -> [i64; 2] {
-    let (s, w, h) = declared(display);
-    let sx = (((x - display.x) as f64) * s).round().clamp(0.0, w.saturating_sub(1) as f64);
-    let sy = (((y - display.y) as f64) * s).round().clamp(0.0, h.saturating_sub(1) as f64);
-    [sx as i64, sy as i64]
-}
 
 /// A pyautogui key name in xdotool keysym syntax.
 pub fn xdotool_key(name: &str) -> String {
@@ -134,11 +115,7 @@ pub fn tool_inputs(a: &Action, display: &DisplayInfo) -> Vec<Value> {
 
 /// A screenshot as a tool-result image block: downscaled to the declared size, PNG, base64.
 pub fn screenshot_block(img: &image::RgbImage, display: &DisplayInfo) -> Result<Value, image::ImageError> {
-    let (_, w, h) = declared(display);
-    let resized = if (w, h) == img.dimensions() { img.clone() } else { image::imageops::resize(img, w, h, FilterType::Triangle) };
-    let mut png = Vec::new();
-    resized.write_to(&mut Cursor::new(&mut png), image::ImageFormat::Png)?;
-    Ok(json!({ "type": "image", "source": { "type": "base64", "media_type": "image/png", "data": base64::engine::general_purpose::STANDARD.encode(&png) } }))
+    Ok(json!({ "type": "image", "source": { "type": "base64", "media_type": "image/png", "data": screen::png_base64(img, display)? } }))
 }
 
 /// Writes one transcript per recording into `dir` (created; must be empty if it exists).
@@ -156,7 +133,7 @@ pub fn transcript(lib: &Library, source: &ExportSource, tool_type: &str) -> Resu
     let rec = &source.recording;
     let steps = &source.segmentation.steps;
     let fallback = DisplayInfo { id: 0, name: String::new(), x: 0, y: 0, width: 1, height: 1, scale: 1.0, primary: true };
-    let display = rec.environment.displays.iter().find(|d| d.primary).or(rec.environment.displays.first()).unwrap_or(&fallback);
+    let display = screen::primary(rec).unwrap_or(&fallback);
     let (_, width, height) = declared(display);
 
     // The screen before the first action, and after every action.
@@ -270,7 +247,8 @@ mod tests {
     }
 
     #[test]
-    fn screenshots_are_downscaled_to_the_declared_size() {
+    fn screenshot_blocks_are_downscaled_pngs() {
+        use base64::Engine;
         let img = image::RgbImage::from_pixel(1920, 1080, image::Rgb([10, 20, 30]));
         let block = screenshot_block(&img, &hd()).unwrap();
         let data = base64::engine::general_purpose::STANDARD.decode(block["source"]["data"].as_str().unwrap()).unwrap();

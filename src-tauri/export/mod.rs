@@ -6,7 +6,9 @@
 pub mod agentnet;
 pub mod anthropic;
 pub mod canonical;
+pub mod openai;
 pub mod pyautogui;
+pub mod screen;
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;

@@ -1,0 +1,42 @@
+//! The display a transcript declares to a model, and screenshots for it: the recording's primary
+//! display scaled so its longest side is at most [`MAX_LONG_SIDE`] pixels (aspect kept), as the
+//! computer-use APIs recommend; coordinates scale the same way.
+
+use std::io::Cursor;
+
+use base64::Engine;
+use image::imageops::FilterType;
+
+use crate::model::*;
+
+/// Longest side of the declared display, in pixels.
+pub const MAX_LONG_SIDE: u32 = 1280;
+
+/// The display transcripts declare: the primary one, else the first.
+pub fn primary(rec: &Recording) -> Option<&DisplayInfo> {
+    rec.environment.displays.iter().find(|d| d.primary).or(rec.environment.displays.first())
+}
+
+/// Scale from physical pixels of `display` to the declared display, and the declared size.
+pub fn declared(display: &DisplayInfo) -> (f64, u32, u32) {
+    let long = display.width.max(display.height).max(1);
+    let scale = (MAX_LONG_SIDE as f64 / long as f64).min(1.0);
+    (scale, (display.width as f64 * scale).round() as u32, (display.height as f64 * scale).round() as u32)
+}
+
+/// A physical point in declared-display pixels, clamped inside it.
+pub fn scaled(x: i32, y: i32, display: &DisplayInfo) -> [i64; 2] {
+    let (s, w, h) = declared(display);
+    let sx = (((x - display.x) as f64) * s).round().clamp(0.0, w.saturating_sub(1) as f64);
+    let sy = (((y - display.y) as f64) * s).round().clamp(0.0, h.saturating_sub(1) as f64);
+    [sx as i64, sy as i64]
+}
+
+/// A frame downscaled to the declared size, as base64 PNG.
+pub fn png_base64(img: &image::RgbImage, display: &DisplayInfo) -> Result<String, image::ImageError> {
+    let (_, w, h) = declared(display);
+    let resized = if (w, h) == img.dimensions() { img.clone() } else { image::imageops::resize(img, w, h, FilterType::Triangle) };
+    let mut png = Vec::new();
+    resized.write_to(&mut Cursor::new(&mut png), image::ImageFormat::Png)?;
+    Ok(base64::engine::general_purpose::STANDARD.encode(&png))
+}

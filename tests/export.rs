@@ -13,7 +13,7 @@ fn schema(name: &str) -> jsonschema::Validator {
 }
 
 #[test]
-fn agentnet_anthropic_and_openai_exports_map_every_action_and_pass_their_consumers_validation() {
+fn every_export_maps_every_action_and_passes_its_consumers_validation() {
     let tmp = tempfile::tempdir().unwrap();
     let lib_dir = tmp.path().join("library");
     let mut x = XSession::start();
@@ -154,14 +154,23 @@ fn agentnet_anthropic_and_openai_exports_map_every_action_and_pass_their_consume
     ];
     assert_eq!(calls, want.iter().collect::<Vec<_>>(), "two notches down are +200 px of scroll_y");
     assert_eq!(doc["conversions"]["scroll_notches_to_pixels"], 1);
+
+    // WebDataset: the webdataset library iterates every step as a sample.
+    let out = tmp.path().join("wds");
+    ok(cli(&lib_dir, &["export", &id, "--format", "webdataset", "--out", out.to_str().unwrap()]));
+    let shards: Vec<std::path::PathBuf> = std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().path()).collect();
+    let shard_refs: Vec<&Path> = shards.iter().map(|p| p.as_path()).collect();
+    let counted = python("validate_webdataset.py", &shard_refs);
+    assert!(counted.contains("samples 9"), "{counted}");
 }
 
 /// Runs a validator from tests/python with the project's virtualenv (made by scripts/setup).
-fn python(script: &str, args: &[&Path]) {
+fn python(script: &str, args: &[&Path]) -> String {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let py = root.join(".venv/bin/python");
     assert!(py.exists(), "{} is missing: run scripts/setup (it installs the consumers' Python tools)", py.display());
     let out = std::process::Command::new(py).arg(root.join("tests/python").join(script)).args(args).output().unwrap();
     let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success(), "{script}: {text}");
+    text
 }

@@ -121,6 +121,9 @@ pub enum Command {
         /// Canonical only: write trajectory and events without frame images.
         #[arg(long)]
         no_frames: bool,
+        /// WebDataset only: the largest shard, in MB.
+        #[arg(long, default_value_t = 1024)]
+        shard_mb: u64,
     },
     /// Add a typed note (reasoning) to the running recording.
     Note { text: Vec<String> },
@@ -156,6 +159,8 @@ pub enum ExportFormat {
     Anthropic,
     /// OpenAI computer-use items, and a chat fine-tuning JSONL line with tool calls.
     Openai,
+    /// WebDataset tar shards, one sample per step.
+    Webdataset,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -302,7 +307,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 }
             }
         }
-        Command::Export { id, format, out: path, no_frames } => {
+        Command::Export { id, format, out: path, no_frames, shard_mb } => {
             let lib = open_library(&dir)?;
             let source = export::ExportSource::load(&lib, &id)?;
             match format {
@@ -317,6 +322,10 @@ pub fn run(cli: Cli) -> Result<()> {
                 ExportFormat::Openai => {
                     export::openai::export(&lib, std::slice::from_ref(&source), &path)?;
                     writeln!(out, "{} steps → {}", source.segmentation.steps.len(), path.display())?;
+                }
+                ExportFormat::Webdataset => {
+                    let summary = export::webdataset::export(&lib, std::slice::from_ref(&source), &path, shard_mb.max(1).saturating_mul(1 << 20))?;
+                    writeln!(out, "{} samples in {} shards → {}", summary.samples, summary.shards.len(), path.display())?;
                 }
                 ExportFormat::Agentnet => {
                     let n = export::agentnet::export(&lib, std::slice::from_ref(&source), &path)?;

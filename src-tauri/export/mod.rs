@@ -9,6 +9,7 @@ pub mod canonical;
 pub mod openai;
 pub mod pyautogui;
 pub mod screen;
+pub mod webdataset;
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;

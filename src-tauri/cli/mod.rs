@@ -17,7 +17,7 @@ use crate::capture::frames::FrameSettings;
 use crate::capture::recorder::{Recorder, RecorderConfig};
 use crate::capture::screen::ScreenBackend;
 use crate::control::{self, ControlRequest, ControlServer};
-use crate::model::{Outcome, Task};
+use crate::model::{Outcome, RecordingStatus, Task};
 use crate::{export, segment};
 use crate::store::Library;
 
@@ -112,7 +112,26 @@ pub enum Command {
     },
     /// Export a recording (segmenting it first if needed).
     Export {
-        id: String,
+        /// Recordings to export (id prefixes are enough).
+        ids: Vec<String>,
+        /// Every finished or interrupted recording (narrowed by the filters below).
+        #[arg(long)]
+        all: bool,
+        /// Only recordings whose task instruction or task id contains this (case-insensitive).
+        #[arg(long)]
+        task: Option<String>,
+        /// Only recordings with this outcome.
+        #[arg(long, value_parser = parse_outcome)]
+        outcome: Option<Outcome>,
+        /// Only recordings with this status (finished, interrupted).
+        #[arg(long, value_parser = parse_status)]
+        status: Option<RecordingStatus>,
+        /// Only recordings started on or after this date (YYYY-MM-DD, UTC).
+        #[arg(long)]
+        since: Option<String>,
+        /// Only recordings started on or before this date (YYYY-MM-DD, UTC).
+        #[arg(long)]
+        until: Option<String>,
         #[arg(long, value_enum, default_value_t = ExportFormat::Canonical)]
         format: ExportFormat,
         /// Output directory (created; must be empty).
@@ -170,6 +189,10 @@ pub enum Stream {
     Notes,
     Markers,
     Frames,
+}
+
+fn parse_status(s: &str) -> Result<RecordingStatus, String> {
+    RecordingStatus::parse(s).ok_or_else(|| format!("'{s}': use finished or interrupted"))
 }
 
 fn parse_outcome(s: &str) -> Result<Outcome, String> {
@@ -307,29 +330,54 @@ pub fn run(cli: Cli) -> Result<()> {
                 }
             }
         }
-        Command::Export { id, format, out: path, no_frames, shard_mb } => {
+        Command::Export { ids, all, task, outcome, status, since, until, format, out: path, no_frames, shard_mb } => {
             let lib = open_library(&dir)?;
-            let source = export::ExportSource::load(&lib, &id)?;
+            let selection = export::select::Selection { ids, all, task, outcome, status, since, until };
+            let chosen = export::select::select(&lib, &selection)?;
+            if chosen.is_empty() {
+                bail!("no recording matches: name ids, or use --all and the filters");
+            }
+            let mut sources = Vec::with_capacity(chosen.len());
+            for (i, id) in chosen.iter().enumerate() {
+                eprint!("\r[{}/{}] reading {id}", i + 1, chosen.len());
+                match export::ExportSource::load(&lib, id) {
+                    Ok(s) => {
+                        if s.recording.status == crate::model::RecordingStatus::Interrupted {
+                            eprintln!("\rnote: {id} was interrupted; it is exported with status \"interrupted\" and holds what reached disk");
+                        }
+                        sources.push(s);
+                    }
+                    // Named explicitly: every one must export. Picked by --all: skip what cannot, and say so.
+                    Err(e) if selection.ids.is_empty() => eprintln!("\rskipped {id}: {e}"),
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            eprintln!("\r[{}/{}] writing {:?}…", sources.len(), chosen.len(), format);
+            let steps: usize = sources.iter().map(|s| s.segmentation.steps.len()).sum();
             match format {
                 ExportFormat::Canonical => {
-                    let summary = export::canonical::export(&lib, &source, &path, !no_frames)?;
-                    writeln!(out, "{} steps, {} frames, {} bytes → {}", summary.steps, summary.frames, summary.bytes, summary.dir.display())?;
+                    let many = sources.len() > 1;
+                    for source in &sources {
+                        let target = if many { path.join(&source.recording.id) } else { path.clone() };
+                        let summary = export::canonical::export(&lib, source, &target, !no_frames)?;
+                        writeln!(out, "{} steps, {} frames, {} bytes → {}", summary.steps, summary.frames, summary.bytes, summary.dir.display())?;
+                    }
                 }
                 ExportFormat::Anthropic => {
-                    export::anthropic::export(&lib, std::slice::from_ref(&source), &path, export::anthropic::TOOL_TYPES[0])?;
-                    writeln!(out, "{} steps → {}", source.segmentation.steps.len(), path.join(format!("{}.anthropic.json", source.recording.id)).display())?;
+                    export::anthropic::export(&lib, &sources, &path, export::anthropic::TOOL_TYPES[0])?;
+                    writeln!(out, "{} recordings, {steps} steps → {}", sources.len(), path.display())?;
                 }
                 ExportFormat::Openai => {
-                    export::openai::export(&lib, std::slice::from_ref(&source), &path)?;
-                    writeln!(out, "{} steps → {}", source.segmentation.steps.len(), path.display())?;
+                    export::openai::export(&lib, &sources, &path)?;
+                    writeln!(out, "{} recordings, {steps} steps → {}", sources.len(), path.display())?;
                 }
                 ExportFormat::Webdataset => {
-                    let summary = export::webdataset::export(&lib, std::slice::from_ref(&source), &path, shard_mb.max(1).saturating_mul(1 << 20))?;
+                    let summary = export::webdataset::export(&lib, &sources, &path, shard_mb.max(1).saturating_mul(1 << 20))?;
                     writeln!(out, "{} samples in {} shards → {}", summary.samples, summary.shards.len(), path.display())?;
                 }
                 ExportFormat::Agentnet => {
-                    let n = export::agentnet::export(&lib, std::slice::from_ref(&source), &path)?;
-                    writeln!(out, "{n} trajectory, {} steps → {}", source.segmentation.steps.len(), path.join("agentnet.jsonl").display())?;
+                    let n = export::agentnet::export(&lib, &sources, &path)?;
+                    writeln!(out, "{n} trajectories, {steps} steps → {}", path.join("agentnet.jsonl").display())?;
                 }
             }
         }

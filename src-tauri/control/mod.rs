@@ -43,8 +43,8 @@ pub struct ControlReply {
 pub enum ControlError {
     #[error("no recorder is running in the library at {0}")]
     NoRecorder(PathBuf),
-    #[error("control socket {path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    #[error("control socket {path}: {cause}")]
+    Io { path: PathBuf, cause: std::io::Error },
     #[error("the recorder answered something unreadable: {0}")]
     BadReply(String),
     #[error("the recorder refused: {0}")]
@@ -62,7 +62,7 @@ impl ControlServer {
     /// Binds `path` (replacing a stale socket file) and serves `control`; a Stop request is
     /// passed to `on_stop` for whoever owns the recorder.
     pub fn bind(path: &Path, control: RecorderControl, on_stop: Sender<()>) -> Result<ControlServer, ControlError> {
-        let io = |source| ControlError::Io { path: path.to_path_buf(), source };
+        let io = |source| ControlError::Io { path: path.to_path_buf(), cause: source };
         if path.exists() && UnixStream::connect(path).is_err() {
             std::fs::remove_file(path).map_err(io)?;
         }
@@ -146,7 +146,7 @@ fn handle(req: ControlRequest, control: &RecorderControl, on_stop: &Sender<()>) 
 
 /// Sends one request to the recorder listening at `socket`.
 pub fn send(socket: &Path, req: &ControlRequest) -> Result<ControlReply, ControlError> {
-    let io = |source| ControlError::Io { path: socket.to_path_buf(), source };
+    let io = |source| ControlError::Io { path: socket.to_path_buf(), cause: source };
     let stream = UnixStream::connect(socket).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound | std::io::ErrorKind::ConnectionRefused => ControlError::NoRecorder(socket.parent().unwrap_or(socket).to_path_buf()),
         _ => io(e),

@@ -9,6 +9,7 @@ pub mod canonical;
 pub mod openai;
 pub mod pyautogui;
 pub mod screen;
+pub mod select;
 pub mod webdataset;
 
 use std::collections::{BTreeSet, HashMap};
@@ -26,8 +27,8 @@ pub enum ExportError {
     Store(#[from] StoreError),
     #[error("recording {0} has no steps: nothing to export")]
     NoSteps(String),
-    #[error("{path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    #[error("{path}: {cause}")]
+    Io { path: PathBuf, cause: std::io::Error },
     #[error("could not serialise {what}: {source}")]
     Json { what: String, source: serde_json::Error },
     #[error("output directory {0} is not empty; choose a new one")]
@@ -36,7 +37,7 @@ pub enum ExportError {
 
 impl ExportError {
     pub fn io(path: &std::path::Path, source: std::io::Error) -> Self {
-        ExportError::Io { path: path.to_path_buf(), source }
+        ExportError::Io { path: path.to_path_buf(), cause: source }
     }
 }
 

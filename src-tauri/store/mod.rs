@@ -26,10 +26,10 @@ const DB_FILE: &str = "library.sqlite";
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("{path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
-    #[error("library database {path}: {source}")]
-    Db { path: PathBuf, source: rusqlite::Error },
+    #[error("{path}: {cause}")]
+    Io { path: PathBuf, cause: std::io::Error },
+    #[error("library database {path}: {cause}")]
+    Db { path: PathBuf, cause: rusqlite::Error },
     #[error("{path} is corrupt: {reason} (nothing was changed; keep a copy before repairing)")]
     Corrupt { path: PathBuf, reason: String },
     #[error("the library at {path} was written by a newer Apprentice (schema {found}, this build knows {known})")]
@@ -51,7 +51,7 @@ impl StoreError {
         if source.raw_os_error() == Some(libc::ENOSPC) {
             return StoreError::DiskFull { path: path.to_path_buf() };
         }
-        StoreError::Io { path: path.to_path_buf(), source }
+        StoreError::Io { path: path.to_path_buf(), cause: source }
     }
 
     fn db(path: &Path, source: rusqlite::Error) -> Self {
@@ -61,7 +61,7 @@ impl StoreError {
                 StoreError::Corrupt { path: path.to_path_buf(), reason: source.to_string() }
             }
             Some(ErrorCode::DiskFull) => StoreError::DiskFull { path: path.to_path_buf() },
-            _ => StoreError::Db { path: path.to_path_buf(), source },
+            _ => StoreError::Db { path: path.to_path_buf(), cause: source },
         }
     }
 }
@@ -563,7 +563,7 @@ impl RecorderLock {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     pub(crate) fn sample_recording(id: &str) -> Recording {

@@ -9,7 +9,7 @@
 
 use std::time::Instant;
 
-use apprentice::export::{canonical, ExportSource};
+use apprentice::export::{agentnet, anthropic, canonical, openai, webdataset, ExportSource};
 use apprentice::model::*;
 use apprentice::segment;
 use apprentice::store::frame_codec::{self, PixelFormat, PixelsRef};
@@ -105,6 +105,40 @@ fn frame_pixels(n: u64) -> Vec<u8> {
     v
 }
 
+/// A finished recording of `steps` clicks with 1080p frames (a key frame every 50, deltas between).
+fn build_recording(lib: &Library, rec: &Recording, steps: usize, cycle: Micros) {
+    lib.create_recording(&Recording { status: RecordingStatus::Recording, ..rec.clone() }).expect("create");
+    let (w, join) = Writer::spawn(lib.db_path(), rec.id.clone()).expect("writer");
+    let mut prev: Option<Vec<u8>> = None;
+    for n in 0..=steps as u64 {
+        let t = n * cycle + 500_000;
+        let px = frame_pixels(n);
+        let cur = PixelsRef { data: &px, width: W, height: H, stride: (W * 4) as usize, format: PixelFormat::Bgrx };
+        let (bytes, encoding) = match (&prev, n % 50) {
+            (Some(p), r) if r != 0 => {
+                let prev_ref = PixelsRef { data: p, ..cur };
+                let rects = frame_codec::changed_rects(prev_ref, cur);
+                (frame_codec::encode_delta(cur, &rects).expect("delta"), FrameEncoding::Delta { parent: n - 1, rects })
+            }
+            _ => (frame_codec::encode_image(&cur.to_rgb()).expect("key"), FrameEncoding::Key),
+        };
+        let sha256 = lib.media().put(&bytes, "webp").expect("media");
+        w.send(WriteOp::Frame(Frame { seq: n, t, display: 0, width: W, height: H, reason: FrameReason::Input, encoding, sha256, bytes: bytes.len() as u64 }));
+        if n < steps as u64 {
+            let (x, y) = (100 + (n as i32 * 7) % 1700, 100 + (n as i32 * 11) % 900);
+            w.send(WriteOp::Input(InputEvent { button: Some("left".into()), ..ev(t + 700_000, InputKind::ButtonPress, x, y) }));
+            w.send(WriteOp::Input(InputEvent { button: Some("left".into()), ..ev(t + 760_000, InputKind::ButtonRelease, x, y) }));
+            if n % 10 == 0 {
+                w.send(WriteOp::Note(Note { t: t + 600_000, text: format!("step {n}: clicking the next field"), source: NoteSource::Typed }));
+            }
+        }
+        prev = Some(px);
+    }
+    w.send(WriteOp::Finish { status: RecordingStatus::Finished, duration: rec.duration_us, health: Health::default(), error: None });
+    join.join().expect("writer thread");
+
+}
+
 fn ms(t: Instant) -> f64 {
     t.elapsed().as_secs_f64() * 1000.0
 }
@@ -142,36 +176,7 @@ fn main() {
     let steps = 500;
     let cycle = 2_000_000;
     let rec = recording("bench-export", steps as Micros * cycle + 1_000_000);
-    lib.create_recording(&Recording { status: RecordingStatus::Recording, ..rec.clone() }).expect("create");
-    let (w, join) = Writer::spawn(lib.db_path(), rec.id.clone()).expect("writer");
-    let mut prev: Option<Vec<u8>> = None;
-    for n in 0..=steps as u64 {
-        let t = n * cycle + 500_000;
-        let px = frame_pixels(n);
-        let cur = PixelsRef { data: &px, width: W, height: H, stride: (W * 4) as usize, format: PixelFormat::Bgrx };
-        let (bytes, encoding) = match (&prev, n % 50) {
-            (Some(p), r) if r != 0 => {
-                let prev_ref = PixelsRef { data: p, ..cur };
-                let rects = frame_codec::changed_rects(prev_ref, cur);
-                (frame_codec::encode_delta(cur, &rects).expect("delta"), FrameEncoding::Delta { parent: n - 1, rects })
-            }
-            _ => (frame_codec::encode_image(&cur.to_rgb()).expect("key"), FrameEncoding::Key),
-        };
-        let sha256 = lib.media().put(&bytes, "webp").expect("media");
-        w.send(WriteOp::Frame(Frame { seq: n, t, display: 0, width: W, height: H, reason: FrameReason::Input, encoding, sha256, bytes: bytes.len() as u64 }));
-        if n < steps as u64 {
-            let (x, y) = (100 + (n as i32 * 7) % 1700, 100 + (n as i32 * 11) % 900);
-            w.send(WriteOp::Input(InputEvent { button: Some("left".into()), ..ev(t + 700_000, InputKind::ButtonPress, x, y) }));
-            w.send(WriteOp::Input(InputEvent { button: Some("left".into()), ..ev(t + 760_000, InputKind::ButtonRelease, x, y) }));
-            if n % 10 == 0 {
-                w.send(WriteOp::Note(Note { t: t + 600_000, text: format!("step {n}: clicking the next field"), source: NoteSource::Typed }));
-            }
-        }
-        prev = Some(px);
-    }
-    w.send(WriteOp::Finish { status: RecordingStatus::Finished, duration: rec.duration_us, health: Health::default(), error: None });
-    join.join().expect("writer thread");
-
+    build_recording(&lib, &rec, steps, cycle);
     println!("\n| export of a {steps}-step canonical bundle | steps | frames written | bytes | time |");
     println!("|---|---|---|---|---|");
     for (label, with_frames) in [("without frame images", false), ("with frame images (1920×1080, lossless WebP)", true)] {
@@ -183,4 +188,47 @@ fn main() {
         assert_eq!(summary.steps, steps);
         println!("| {label} | {} | {} | {:.1} MB | {took:.0} ms |", summary.steps, summary.frames, summary.bytes as f64 / 1e6);
     }
+
+    // 3. Throughput of every format on a 1,000-step recording (frames rebuilt and written).
+    let big = 1000;
+    let rec = recording("bench-formats", big as Micros * cycle + 1_000_000);
+    build_recording(&lib, &rec, big, cycle);
+    let source = ExportSource::load(&lib, &rec.id).expect("load");
+    println!("\n| format, {big} steps | time | steps/s | output | MB/s |");
+    println!("|---|---|---|---|---|");
+    type Run<'a> = Box<dyn Fn(&std::path::Path) + 'a>;
+    let formats: Vec<(&str, Run)> = vec![
+        ("canonical", Box::new(|d| {
+            canonical::export(&lib, &source, d, true).expect("canonical");
+        })),
+        ("agentnet", Box::new(|d| {
+            agentnet::export(&lib, std::slice::from_ref(&source), d).expect("agentnet");
+        })),
+        ("anthropic", Box::new(|d| {
+            anthropic::export(&lib, std::slice::from_ref(&source), d, anthropic::TOOL_TYPES[0]).expect("anthropic");
+        })),
+        ("openai", Box::new(|d| {
+            openai::export(&lib, std::slice::from_ref(&source), d).expect("openai");
+        })),
+        ("webdataset", Box::new(|d| {
+            webdataset::export(&lib, std::slice::from_ref(&source), d, webdataset::DEFAULT_SHARD_BYTES).expect("webdataset");
+        })),
+    ];
+    for (name, run) in formats {
+        let out = tmp.path().join(format!("fmt-{name}"));
+        let t = Instant::now();
+        run(&out);
+        let secs = t.elapsed().as_secs_f64();
+        let bytes = dir_bytes(&out);
+        println!("| {name} | {:.1} s | {:.0} | {:.1} MB | {:.1} |", secs, big as f64 / secs, bytes as f64 / 1e6, bytes as f64 / 1e6 / secs);
+    }
+}
+
+fn dir_bytes(dir: &std::path::Path) -> u64 {
+    let mut total = 0;
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        total += if p.is_dir() { dir_bytes(&p) } else { std::fs::metadata(&p).map(|m| m.len()).unwrap_or(0) };
+    }
+    total
 }

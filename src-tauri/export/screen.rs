@@ -2,10 +2,10 @@
 //! display scaled so its longest side is at most [`MAX_LONG_SIDE`] pixels (aspect kept), as the
 //! computer-use APIs recommend; coordinates scale the same way.
 
-use std::io::Cursor;
-
 use base64::Engine;
+use image::codecs::png::{CompressionType, FilterType as PngFilter, PngEncoder};
 use image::imageops::FilterType;
+use image::ImageEncoder;
 
 use crate::model::*;
 
@@ -36,7 +36,8 @@ pub fn scaled(x: i32, y: i32, display: &DisplayInfo) -> [i64; 2] {
 pub fn png_base64(img: &image::RgbImage, display: &DisplayInfo) -> Result<String, image::ImageError> {
     let (_, w, h) = declared(display);
     let resized = if (w, h) == img.dimensions() { img.clone() } else { image::imageops::resize(img, w, h, FilterType::Triangle) };
+    // Fast deflate: default compression costs ~10× the time for ~10% fewer bytes.
     let mut png = Vec::new();
-    resized.write_to(&mut Cursor::new(&mut png), image::ImageFormat::Png)?;
+    PngEncoder::new_with_quality(&mut png, CompressionType::Fast, PngFilter::Adaptive).write_image(resized.as_raw(), w, h, image::ExtendedColorType::Rgb8)?;
     Ok(base64::engine::general_purpose::STANDARD.encode(&png))
 }

@@ -132,8 +132,7 @@ pub fn export(lib: &Library, sources: &[ExportSource], dir: &Path, tool_type: &s
 pub fn transcript(lib: &Library, source: &ExportSource, tool_type: &str) -> Result<Value, ExportError> {
     let rec = &source.recording;
     let steps = &source.segmentation.steps;
-    let fallback = DisplayInfo { id: 0, name: String::new(), x: 0, y: 0, width: 1, height: 1, scale: 1.0, primary: true };
-    let display = screen::primary(rec).unwrap_or(&fallback);
+    let display = &screen::primary(rec);
     let (_, width, height) = declared(display);
 
     // The screen before the first action, and after every action.
@@ -179,15 +178,7 @@ pub fn transcript(lib: &Library, source: &ExportSource, tool_type: &str) -> Resu
         messages.push(json!({ "role": "user", "content": results }));
     }
     // The expert's stated outcome closes the conversation (their comment, if they gave one).
-    let closing = rec.outcome_note.clone().filter(|n| !n.trim().is_empty()).unwrap_or_else(|| {
-        match rec.outcome {
-            Outcome::Success => "The task is done.",
-            Outcome::Failure => "I could not complete the task.",
-            Outcome::Infeasible => "This task cannot be done here.",
-            Outcome::Unknown => "I have stopped here.",
-        }
-        .to_string()
-    });
+    let closing = screen::closing_statement(rec);
     messages.push(json!({ "role": "assistant", "content": [{ "type": "text", "text": closing }] }));
     Ok(json!({
         "tools": [{ "type": tool_type, "name": "computer", "display_width_px": width, "display_height_px": height, "display_number": 1 }],
@@ -201,12 +192,7 @@ mod tests {
     use super::*;
     use crate::segment::actions::action;
 
-    fn hd() -> DisplayInfo {
-        DisplayInfo { id: 0, name: "d".into(), x: 0, y: 0, width: 1920, height: 1080, scale: 1.0, primary: true }
-    }
-    fn at(kind: ActionKind, x: i32, y: i32) -> Action {
-        Action { x: Some(x), y: Some(y), ..action(kind, 0, 0, (0, 0)) }
-    }
+    use crate::export::screen::testing::{at, hd};
 
     #[test]
     fn the_declared_display_keeps_the_aspect_with_the_long_side_capped() {

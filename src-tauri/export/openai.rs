@@ -120,8 +120,7 @@ pub fn export(lib: &Library, sources: &[ExportSource], dir: &Path) -> Result<usi
 pub fn convert(lib: &Library, source: &ExportSource) -> Result<(Value, Value), ExportError> {
     let rec = &source.recording;
     let steps = &source.segmentation.steps;
-    let fallback = DisplayInfo { id: 0, name: String::new(), x: 0, y: 0, width: 1, height: 1, scale: 1.0, primary: true };
-    let display = screen::primary(rec).unwrap_or(&fallback);
+    let display = &screen::primary(rec);
     let (_, width, height) = declared(display);
     let first = steps.first().and_then(|s| s.before.as_ref()).map(|o| o.frame_seq);
     let wanted: BTreeSet<u64> = first.into_iter().chain(steps.iter().filter_map(|s| s.after.as_ref().map(|o| o.frame_seq))).collect();
@@ -172,15 +171,7 @@ pub fn convert(lib: &Library, source: &ExportSource) -> Result<(Value, Value), E
         }
         messages.push(json!({ "role": "user", "content": shown }));
     }
-    let closing = rec.outcome_note.clone().filter(|s| !s.trim().is_empty()).unwrap_or_else(|| {
-        match rec.outcome {
-            Outcome::Success => "The task is done.",
-            Outcome::Failure => "I could not complete the task.",
-            Outcome::Infeasible => "This task cannot be done here.",
-            Outcome::Unknown => "I have stopped here.",
-        }
-        .to_string()
-    });
+    let closing = screen::closing_statement(rec);
     items.push(json!({ "role": "assistant", "content": closing }));
     messages.push(json!({ "role": "assistant", "content": closing }));
     let meta = json!({ "schema": SCHEMA_VERSION, "recording_id": rec.id, "task_id": rec.task.id, "outcome": rec.outcome.as_str(), "steps": steps.len() });
@@ -225,12 +216,7 @@ mod tests {
     use super::*;
     use crate::segment::actions::action;
 
-    fn hd() -> DisplayInfo {
-        DisplayInfo { id: 0, name: "d".into(), x: 0, y: 0, width: 1920, height: 1080, scale: 1.0, primary: true }
-    }
-    fn at(kind: ActionKind, x: i32, y: i32) -> Action {
-        Action { x: Some(x), y: Some(y), ..action(kind, 0, 0, (0, 0)) }
-    }
+    use crate::export::screen::testing::{at, hd};
 
     #[test]
     fn every_action_kind_maps_with_documented_conversions() {

@@ -125,12 +125,7 @@ mod tests {
     use super::*;
     use crate::segment::actions::action;
 
-    fn display() -> DisplayInfo {
-        DisplayInfo { id: 0, name: "d".into(), x: 0, y: 0, width: 1920, height: 1080, scale: 1.0, primary: true }
-    }
-    fn at(kind: ActionKind, x: i32, y: i32) -> Action {
-        Action { x: Some(x), y: Some(y), ..action(kind, 0, 0, (0, 0)) }
-    }
+    use crate::export::screen::testing::{at, hd as display};
 
     #[test]
     fn every_action_kind_maps_to_pyautogui() {

@@ -12,9 +12,49 @@ use crate::model::*;
 /// Longest side of the declared display, in pixels.
 pub const MAX_LONG_SIDE: u32 = 1280;
 
-/// The display transcripts declare: the primary one, else the first.
-pub fn primary(rec: &Recording) -> Option<&DisplayInfo> {
-    rec.environment.displays.iter().find(|d| d.primary).or(rec.environment.displays.first())
+/// The display transcripts declare: the primary one, else the first (a 1×1 placeholder for a
+/// recording that lists none, so coordinates clamp to 0 rather than fail).
+pub fn primary(rec: &Recording) -> DisplayInfo {
+    rec.environment.displays.iter().find(|d| d.primary).or(rec.environment.displays.first()).cloned().unwrap_or(DisplayInfo {
+        id: 0,
+        name: String::new(),
+        x: 0,
+        y: 0,
+        width: 1,
+        height: 1,
+        scale: 1.0,
+        primary: true,
+    })
+}
+
+/// The last assistant message of a transcript: the expert's outcome comment, else a plain
+/// statement of the outcome they chose (not reasoning: nothing is made up about why).
+pub fn closing_statement(rec: &Recording) -> String {
+    rec.outcome_note.clone().filter(|n| !n.trim().is_empty()).unwrap_or_else(|| {
+        match rec.outcome {
+            Outcome::Success => "The task is done.",
+            Outcome::Failure => "I could not complete the task.",
+            Outcome::Infeasible => "This task cannot be done here.",
+            Outcome::Unknown => "I have stopped here.",
+        }
+        .to_string()
+    })
+}
+
+#[cfg(test)]
+pub(crate) mod testing {
+    use crate::model::*;
+    use crate::segment::actions::action;
+
+    /// A 1920×1080 display at the origin.
+    pub fn hd() -> DisplayInfo {
+        DisplayInfo { id: 0, name: "d".into(), x: 0, y: 0, width: 1920, height: 1080, scale: 1.0, primary: true }
+    }
+
+    /// An action of `kind` at (x, y).
+    pub fn at(kind: ActionKind, x: i32, y: i32) -> Action {
+        Action { x: Some(x), y: Some(y), ..action(kind, 0, 0, (0, 0)) }
+    }
 }
 
 /// Scale from physical pixels of `display` to the declared display, and the declared size.

@@ -10,6 +10,8 @@ from typing import List
 
 from pydantic import TypeAdapter
 
+from report import run
+
 import anthropic.types as t
 from anthropic.types.beta import BetaMessageParam, BetaToolComputerUse20250124Param, BetaToolComputerUse20251124Param
 
@@ -57,18 +59,5 @@ def validate(path):
     return uses
 
 
-def main():
-    failed = 0
-    for path in sys.argv[1:]:
-        try:
-            uses = validate(path)
-            print(f"ok: {path}: {uses} computer actions")
-        except Exception as e:  # report every file, then fail
-            failed += 1
-            print(f"FAILED: {path}: {e}")
-    print(f"{len(sys.argv) - 1 - failed} passed, {failed} failed")
-    sys.exit(1 if failed else 0)
-
-
 if __name__ == "__main__":
-    main()
+    run(sys.argv[1:], lambda p: f"{validate(p)} computer actions")

@@ -12,6 +12,8 @@ from typing import List
 
 from pydantic import TypeAdapter
 
+from report import run
+
 from openai.types.chat import ChatCompletionMessageParam, ChatCompletionToolParam
 from openai.types.responses import ComputerToolParam, ComputerUsePreviewToolParam, EasyInputMessageParam, ResponseComputerToolCall, ResponseComputerToolCallParam, ResponseInputItemParam
 from openai.types.responses.response_input_item_param import ComputerCallOutput
@@ -74,18 +76,5 @@ def validate_chat(path):
     return lines
 
 
-def main():
-    failed = 0
-    for path in sys.argv[1:]:
-        try:
-            n = validate_chat(path) if path.endswith(".jsonl") else validate_items(path)
-            print(f"ok: {path}: {n}")
-        except Exception as e:
-            failed += 1
-            print(f"FAILED: {path}: {e}")
-    print(f"{len(sys.argv) - 1 - failed} passed, {failed} failed")
-    sys.exit(1 if failed else 0)
-
-
 if __name__ == "__main__":
-    main()
+    run(sys.argv[1:], lambda p: validate_chat(p) if p.endswith(".jsonl") else validate_items(p))

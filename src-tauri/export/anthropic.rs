@@ -18,15 +18,14 @@
 //! actions); type → `type`; key and hotkey → `key` in xdotool syntax (`ctrl+s`, `Return`); hover →
 //! `mouse_move`.
 
-use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 
 use serde_json::{json, Value};
 
 use super::screen::{self, declared, scaled};
-use super::{to_json, write_file, ExportError, ExportSource, FrameRenderer};
+use super::{to_json, write_file, ExportError, ExportSource};
 use crate::model::*;
-use crate::store::{Library, StoreError};
+use crate::store::Library;
 
 pub const TOOL_TYPES: [&str; 2] = ["computer_20250124", "computer_20251124"];
 
@@ -113,9 +112,9 @@ pub fn tool_inputs(a: &Action, display: &DisplayInfo) -> Vec<Value> {
     }
 }
 
-/// A screenshot as a tool-result image block: downscaled to the declared size, PNG, base64.
-pub fn screenshot_block(img: &image::RgbImage, display: &DisplayInfo) -> Result<Value, image::ImageError> {
-    Ok(json!({ "type": "image", "source": { "type": "base64", "media_type": "image/png", "data": screen::png_base64(img, display)? } }))
+/// A base64 PNG screenshot as a tool-result image block.
+pub fn image_block(png_base64: &str) -> Value {
+    json!({ "type": "image", "source": { "type": "base64", "media_type": "image/png", "data": png_base64 } })
 }
 
 /// Writes one transcript per recording into `dir` (created; must be empty if it exists).
@@ -135,17 +134,10 @@ pub fn transcript(lib: &Library, source: &ExportSource, tool_type: &str) -> Resu
     let display = &screen::primary(rec);
     let (_, width, height) = declared(display);
 
-    // The screen before the first action, and after every action.
-    let first = steps.first().and_then(|s| s.before.as_ref()).map(|o| o.frame_seq);
-    let wanted: BTreeSet<u64> = first.into_iter().chain(steps.iter().filter_map(|s| s.after.as_ref().map(|o| o.frame_seq))).collect();
-    let mut shots: HashMap<u64, Value> = HashMap::new();
-    FrameRenderer::new(lib, source).render(&wanted, |seq, img| {
-        shots.insert(seq, screenshot_block(img, display).map_err(|e| StoreError::Encode(e.to_string()))?);
-        Ok(())
-    })?;
+    let (first, shots) = screen::transcript_shots(lib, source, display)?;
     let shot = |seq: Option<u64>| -> Vec<Value> {
         match seq.and_then(|s| shots.get(&s)) {
-            Some(img) => vec![img.clone()],
+            Some(b64) => vec![image_block(b64)],
             None => vec![json!({ "type": "text", "text": "(no screenshot was captured)" })],
         }
     };
@@ -233,10 +225,10 @@ mod tests {
     }
 
     #[test]
-    fn screenshot_blocks_are_downscaled_pngs() {
+    fn screenshots_are_downscaled_pngs() {
         use base64::Engine;
         let img = image::RgbImage::from_pixel(1920, 1080, image::Rgb([10, 20, 30]));
-        let block = screenshot_block(&img, &hd()).unwrap();
+        let block = image_block(&screen::png_base64(&img, &hd()).unwrap());
         let data = base64::engine::general_purpose::STANDARD.decode(block["source"]["data"].as_str().unwrap()).unwrap();
         let back = image::load_from_memory(&data).unwrap();
         assert_eq!((back.width(), back.height()), (1280, 720));

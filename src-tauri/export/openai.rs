@@ -20,15 +20,15 @@
 //! - a wheel notch → [`PIXELS_PER_NOTCH`] pixels (`scroll_y` > 0 scrolls down, so its sign is
 //!   the opposite of Apprentice's `scroll_dy`).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde_json::{json, Value};
 
 use super::screen::{self, declared, scaled};
-use super::{to_json, write_file, ExportError, ExportSource, FrameRenderer};
+use super::{to_json, write_file, ExportError, ExportSource};
 use crate::model::*;
-use crate::store::{Library, StoreError};
+use crate::store::Library;
 
 pub const PIXELS_PER_NOTCH: i32 = 100;
 pub const MAX_DRAG_POINTS: usize = 20;
@@ -122,15 +122,8 @@ pub fn convert(lib: &Library, source: &ExportSource) -> Result<(Value, Value), E
     let steps = &source.segmentation.steps;
     let display = &screen::primary(rec);
     let (_, width, height) = declared(display);
-    let first = steps.first().and_then(|s| s.before.as_ref()).map(|o| o.frame_seq);
-    let wanted: BTreeSet<u64> = first.into_iter().chain(steps.iter().filter_map(|s| s.after.as_ref().map(|o| o.frame_seq))).collect();
-    let mut urls: HashMap<u64, String> = HashMap::new();
-    FrameRenderer::new(lib, source).render(&wanted, |seq, img| {
-        let b64 = screen::png_base64(img, display).map_err(|e| StoreError::Encode(e.to_string()))?;
-        urls.insert(seq, format!("data:image/png;base64,{b64}"));
-        Ok(())
-    })?;
-    let url = |seq: Option<u64>| seq.and_then(|s| urls.get(&s)).cloned();
+    let (first, shots) = screen::transcript_shots(lib, source, display)?;
+    let url = |seq: Option<u64>| seq.and_then(|s| shots.get(&s)).map(|b64| format!("data:image/png;base64,{b64}"));
 
     let mut conversions: BTreeMap<&str, u32> = BTreeMap::new();
     let mut n = 0u32;

@@ -7,7 +7,11 @@ use image::codecs::png::{CompressionType, FilterType as PngFilter, PngEncoder};
 use image::imageops::FilterType;
 use image::ImageEncoder;
 
+use std::collections::{BTreeSet, HashMap};
+
+use super::{ExportError, ExportSource, FrameRenderer};
 use crate::model::*;
+use crate::store::{Library, StoreError};
 
 /// Longest side of the declared display, in pixels.
 pub const MAX_LONG_SIDE: u32 = 1280;
@@ -25,6 +29,20 @@ pub fn primary(rec: &Recording) -> DisplayInfo {
         scale: 1.0,
         primary: true,
     })
+}
+
+/// The screenshots a transcript shows — the screen before the first step and after every step —
+/// downscaled to the declared display and base64-PNG encoded, by frame seq; and the first seq.
+pub fn transcript_shots(lib: &Library, source: &ExportSource, display: &DisplayInfo) -> Result<(Option<u64>, HashMap<u64, String>), ExportError> {
+    let steps = &source.segmentation.steps;
+    let first = steps.first().and_then(|s| s.before.as_ref()).map(|o| o.frame_seq);
+    let wanted: BTreeSet<u64> = first.into_iter().chain(steps.iter().filter_map(|s| s.after.as_ref().map(|o| o.frame_seq))).collect();
+    let mut shots = HashMap::new();
+    FrameRenderer::new(lib, source).render(&wanted, |seq, img| {
+        shots.insert(seq, png_base64(img, display).map_err(|e| StoreError::Encode(e.to_string()))?);
+        Ok(())
+    })?;
+    Ok((first, shots))
 }
 
 /// The last assistant message of a transcript: the expert's outcome comment, else a plain

@@ -45,10 +45,8 @@ fn kill_9_loses_at_most_the_last_second_and_the_recording_is_recovered_as_interr
     assert!(recording.error.is_some());
     let keys: Vec<u32> = lib.input_events(&id).unwrap().iter().filter(|e| e.kind == InputKind::KeyPress).filter_map(|e| e.code).collect();
     // Every key the app received more than a second before the kill is in the library, in order.
-    let app_keys: Vec<(u128, u32)> = std::fs::read_to_string(&app_log)
-        .unwrap()
-        .lines()
-        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+    let app_keys: Vec<(u128, u32)> = app_events(&app_log)
+        .iter()
         .filter(|v| v["event"] == "key")
         .map(|v| (v["ms"].as_u64().unwrap() as u128, v["keycode"].as_u64().unwrap() as u32))
         .collect();

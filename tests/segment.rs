@@ -14,17 +14,6 @@ use apprentice::store::Library;
 use support::*;
 
 
-/// Wall-clock milliseconds at which the app changed colour (its own log).
-fn app_changes(log: &Path) -> Vec<u128> {
-    std::fs::read_to_string(log)
-        .unwrap_or_default()
-        .lines()
-        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-        .filter(|v| v["event"] == "press" || v["event"] == "key")
-        .filter_map(|v| v["ms"].as_u64().map(|m| m as u128))
-        .collect()
-}
-
 fn started_ms(rec: &Recording) -> u128 {
     let t = time::OffsetDateTime::parse(&rec.started_at, &time::format_description::well_known::Rfc3339).unwrap();
     (t.unix_timestamp_nanos() / 1_000_000) as u128

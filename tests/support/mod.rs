@@ -16,6 +16,16 @@ pub fn s(v: i32) -> String {
     v.to_string()
 }
 
+/// The test app's own log (JSON lines, each with `event` and wall-clock `ms`).
+pub fn app_events(log: &Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(log).unwrap_or_default().lines().filter_map(|l| serde_json::from_str(l).ok()).collect()
+}
+
+/// Wall-clock milliseconds at which the test app changed colour (every press and key).
+pub fn app_changes(log: &Path) -> Vec<u128> {
+    app_events(log).iter().filter(|v| v["event"] == "press" || v["event"] == "key").filter_map(|v| v["ms"].as_u64().map(u128::from)).collect()
+}
+
 pub struct XSession {
     pub display: String,
     xvfb: Child,

@@ -31,7 +31,7 @@ fn main() {
     let events = synthetic_events(400, 9_000_000);
     let hour = recording("bench-hour", 3_600_000_000);
     let t = Instant::now();
-    let seg = segment::segment(&hour, &events, &[], &[], &[], &[]);
+    let seg = segment::segment(&hour, segment::Streams { input: &events, ..Default::default() });
     let in_memory = ms(t);
     let tmp = tempfile::tempdir().expect("tmp");
     let lib = Library::open(tmp.path()).expect("library");

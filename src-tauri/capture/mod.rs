@@ -6,6 +6,7 @@
 //! input router (rdev events → raw input events), window watcher, writer, and the control socket.
 //! Each talks to the next through a bounded queue; nothing slow runs on the capture or input path.
 
+pub mod audio;
 pub mod exclusion;
 pub mod frames;
 pub mod input;

@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use crossbeam_channel::{bounded, unbounded, Sender};
 
+use super::audio::{AudioCapture, AudioCounters, AudioSettings};
 use super::exclusion::ExclusionRule;
 use super::frames::{encode_loop, CaptureLoop, CaptureTrigger, FrameCounters, FrameSettings};
 use super::input::{self, InputCounters};
@@ -46,6 +47,7 @@ pub struct RecorderConfig {
     pub exclusions: Vec<ExclusionRule>,
     pub backend: ScreenBackend,
     pub frames: FrameSettings,
+    pub audio: AudioSettings,
 }
 
 /// What a running recorder reports.
@@ -67,6 +69,9 @@ struct Shared {
     frame_counters: Arc<FrameCounters>,
     input_counters: Arc<InputCounters>,
     input_dropped: Box<dyn Fn() -> u64 + Send + Sync>,
+    audio: Option<Arc<AudioCounters>>,
+    /// The push-to-talk key is held.
+    talking: Arc<AtomicBool>,
     state: Mutex<RecordingStatus>,
     /// Set when a thread failed in a way that ends the recording (disk full, display gone).
     fatal: Mutex<Option<String>>,
@@ -129,6 +134,8 @@ impl Recorder {
         let (window_tx, window_rx) = unbounded::<WindowEvent>();
         let sub = Arc::new(subscription);
         let sub_for_health = sub.clone();
+        let audio_counters = config.audio.enabled.then(|| Arc::new(AudioCounters::default()));
+        let talking = Arc::new(AtomicBool::new(false));
         let shared = Arc::new(Shared {
             id: id.clone(),
             task,
@@ -138,6 +145,8 @@ impl Recorder {
             frame_counters: frame_counters.clone(),
             input_counters: input_counters.clone(),
             input_dropped: Box::new(move || sub_for_health.dropped()),
+            audio: audio_counters.clone(),
+            talking: talking.clone(),
             state: Mutex::new(RecordingStatus::Recording),
             fatal: Mutex::new(None),
         });
@@ -210,6 +219,18 @@ impl Recorder {
                     )
                 }),
             )?);
+        }
+        if let Some(counters) = audio_counters {
+            // The first attempt to open the microphone is awaited, so a missing one is reported
+            // as the recording starts; the recording goes on either way.
+            let capture = AudioCapture { settings: config.audio.clone(), clock, gate: gate.clone(), talking, counters, writer: writer.clone(), stop: stop.clone() };
+            let (opened_tx, opened_rx) = bounded(1);
+            threads.push(spawn("audio", Box::new(move || capture.run(opened_tx)))?);
+            match opened_rx.recv_timeout(Duration::from_secs(5)) {
+                Ok(Ok(device)) => tracing::info!(%device, "recording the microphone"),
+                Ok(Err(e)) => tracing::warn!(error = %e, "recording without audio"),
+                Err(_) => tracing::warn!("the microphone is slow to open; audio starts when it does"),
+            }
         }
         {
             let (control, stop) = (control.clone(), stop.clone());
@@ -300,6 +321,11 @@ impl RecorderControl {
         t
     }
 
+    /// Push-to-talk: audio is kept only while this is set (when the recording uses it).
+    pub fn set_talking(&self, talking: bool) {
+        self.0.talking.store(talking, Ordering::Relaxed);
+    }
+
     pub fn mark(&self, kind: MarkerKind, label: Option<String>) -> Micros {
         let t = self.0.clock.now();
         self.0.writer.send(WriteOp::Marker(Marker { t, kind, label }));
@@ -323,7 +349,15 @@ impl RecorderControl {
             write_queue: self.0.writer.queue_len() as u64,
             last_frame_age_ms: (last > 0).then(|| now.saturating_sub(last) / 1000),
             media_bytes: f.media_bytes.load(Ordering::Relaxed),
+            ..Health::default()
         };
+        let mut health = health;
+        if let Some(a) = &self.0.audio {
+            (health.audio, health.audio_message) = a.state();
+            health.audio_level_db = a.level_db(now);
+            health.audio_us = a.audio_us.load(Ordering::Relaxed);
+            health.audio_bytes = a.bytes.load(Ordering::Relaxed);
+        }
         let state = self.0.state.lock().map(|s| *s).unwrap_or(RecordingStatus::Recording);
         RecorderStatus { id: self.0.id.clone(), task: self.0.task.instruction.clone(), state, elapsed_us: now, health }
     }

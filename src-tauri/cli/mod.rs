@@ -6,6 +6,7 @@
 
 mod export_cmd;
 pub mod review;
+mod speech_cmd;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -16,12 +17,13 @@ use std::time::Duration;
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
 
+use crate::capture::audio::AudioSettings;
 use crate::capture::exclusion::ExclusionRule;
 use crate::capture::frames::FrameSettings;
 use crate::capture::recorder::{Recorder, RecorderConfig};
 use crate::capture::screen::ScreenBackend;
 use crate::control::{self, ControlRequest, ControlServer};
-use crate::model::{Outcome, RecordingStatus, Task, Verdict};
+use crate::model::{AudioState, Outcome, RecordingStatus, Task, Verdict};
 use crate::{export, segment};
 use crate::store::Library;
 
@@ -60,6 +62,25 @@ pub enum Command {
         /// Frames per second while input is flowing.
         #[arg(long, default_value_t = 5.0)]
         active_fps: f64,
+        /// Think aloud: record the microphone (no microphone: the recording goes on without).
+        #[arg(long)]
+        audio: bool,
+        /// The microphone to use (see `apprentice mics`; default: the system's).
+        #[arg(long, value_name = "NAME", requires = "audio")]
+        mic: Option<String>,
+        /// Keep audio only while push-to-talk is held (`apprentice talk on|off`, or the app's hotkey).
+        #[arg(long, requires = "audio")]
+        push_to_talk: bool,
+        /// After stopping, transcribe the audio on this machine (see `apprentice transcribe`).
+        #[arg(long, requires = "audio")]
+        transcribe: bool,
+    },
+    #[command(flatten)]
+    Speech(speech_cmd::SpeechCommand),
+    /// Push-to-talk for the running recording: on while talking, off after.
+    Talk {
+        #[arg(value_parser = ["on", "off"])]
+        state: String,
     },
     /// List recordings.
     List {
@@ -248,7 +269,7 @@ pub fn run(cli: Cli) -> Result<()> {
     let Some(command) = cli.command else { bail!("no command given; see `apprentice --help`") };
     let mut out = std::io::stdout().lock();
     match command {
-        Command::Record { task, task_id, expert, exclude, backend, idle_fps, active_fps } => {
+        Command::Record { task, task_id, expert, exclude, backend, idle_fps, active_fps, audio, mic, push_to_talk, transcribe } => {
             if !(idle_fps > 0.0 && active_fps > 0.0) {
                 bail!("--idle-fps and --active-fps must be positive");
             }
@@ -259,9 +280,20 @@ pub fn run(cli: Cli) -> Result<()> {
                 exclusions: exclude,
                 backend,
                 frames: FrameSettings { idle_interval: Duration::from_secs_f64(1.0 / idle_fps), active_interval: Duration::from_secs_f64(1.0 / active_fps), ..Default::default() },
+                audio: AudioSettings { enabled: audio, device: mic, push_to_talk },
             };
             let id = record(&lib, config)?;
             writeln!(out, "{id}")?;
+            if transcribe {
+                match speech_cmd::transcribe(&lib, &id, None, 0) {
+                    Ok(s) => eprintln!("{} utterances transcribed", s.utterances),
+                    Err(e) => eprintln!("apprentice: recorded, but not transcribed: {e:#} (run `apprentice transcribe {id}` later)"),
+                }
+            }
+        }
+        Command::Speech(cmd) => speech_cmd::run(&open_library(&dir)?, cmd, &mut out)?,
+        Command::Talk { state } => {
+            control_request(&dir, ControlRequest::Talk { on: state == "on" })?;
         }
         Command::List { json } => {
             let list = open_library(&dir)?.list()?;
@@ -430,6 +462,7 @@ pub fn run(cli: Cli) -> Result<()> {
 
 /// Records in the foreground until a signal, a Stop over the control socket, or a fatal error.
 fn record(lib: &Library, config: RecorderConfig) -> Result<String> {
+    let config_ptt = config.audio.push_to_talk;
     let signalled = Arc::new(AtomicBool::new(false));
     for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP] {
         signal_hook::flag::register(sig, signalled.clone()).context("cannot install signal handlers")?;
@@ -439,6 +472,12 @@ fn record(lib: &Library, config: RecorderConfig) -> Result<String> {
     let server = ControlServer::bind(&lib.control_socket(), recorder.control(), stop_tx)?;
     eprintln!("recording {} — Ctrl-C or `apprentice stop` to finish", recorder.id());
     let control = recorder.control();
+    let health = control.status().health;
+    match health.audio {
+        AudioState::Live => eprintln!("microphone: recording{}", if config_ptt { " while push-to-talk is on" } else { "" }),
+        AudioState::NoMicrophone | AudioState::Lost => eprintln!("apprentice: {}", health.audio_message.unwrap_or_default()),
+        AudioState::Off => {}
+    }
     loop {
         if signalled.load(Ordering::Relaxed) || stop_rx.recv_timeout(Duration::from_millis(100)).is_ok() {
             break;
@@ -448,8 +487,12 @@ fn record(lib: &Library, config: RecorderConfig) -> Result<String> {
             break;
         }
     }
+    let lost_audio = control.status().health;
     let id = recorder.stop()?;
     drop(server);
+    if lost_audio.audio == AudioState::Lost {
+        eprintln!("apprentice: {}", lost_audio.audio_message.unwrap_or_default());
+    }
     match segment::segment_recording(lib, &id) {
         Ok(seg) => eprintln!("{} steps", seg.steps.len()),
         Err(e) => eprintln!("apprentice: recorded, but segmentation failed: {e} (run `apprentice segment {id}`)"),

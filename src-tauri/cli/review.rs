@@ -80,6 +80,17 @@ pub enum ReviewCommand {
         #[arg(long, value_delimiter = ',')]
         keys: Option<Vec<String>>,
     },
+    /// Correct the transcript of an utterance (index as `apprentice utterances` prints it).
+    Transcript {
+        id: String,
+        utterance: usize,
+        /// The corrected text (omit with --restore).
+        #[arg(required_unless_present = "restore")]
+        text: Option<String>,
+        /// Go back to what the model heard.
+        #[arg(long)]
+        restore: bool,
+    },
     /// Undo the most recent review change (it stays in the log, marked undone).
     Undo { id: String },
     /// The audit log of every review change.
@@ -94,7 +105,7 @@ impl ReviewCommand {
     fn id(&self) -> &str {
         match self {
             Self::Label { id, .. } | Self::Score { id, .. } | Self::Delete { id, .. } | Self::Merge { id, .. } => id,
-            Self::Split { id, .. } | Self::Fix { id, .. } | Self::Undo { id } | Self::Log { id, .. } => id,
+            Self::Split { id, .. } | Self::Fix { id, .. } | Self::Undo { id } | Self::Log { id, .. } | Self::Transcript { id, .. } => id,
         }
     }
 }
@@ -137,6 +148,16 @@ pub fn run(lib: &Library, cmd: ReviewCommand, reviewer: &str, out: &mut impl Wri
             }
             edit(lib, &id, StepEdit::FixAction { step: step_start(step)?, fix }, reviewer, out)?
         }
+        ReviewCommand::Transcript { utterance, text, restore, .. } => {
+            let utterances = lib.utterances(&id)?;
+            let u = utterances.get(utterance).with_context(|| format!("recording {id} has {} utterances; there is no #{utterance}", utterances.len()))?;
+            let text = if restore { None } else { text.map(|t| t.trim().to_string()).filter(|t| !t.is_empty()) };
+            if text.is_none() && !restore {
+                bail!("give the corrected text, or --restore");
+            }
+            lib.set_transcript(&id, u.t0, text.as_deref(), reviewer)?;
+            writeln!(out, "utterance #{utterance}: {}", text.as_deref().unwrap_or(&u.text))?;
+        }
         ReviewCommand::Undo { .. } => match lib.undo_review_change(&id)? {
             Some(e) => writeln!(out, "undid #{} ({})", e.seq, describe_change(&e.change))?,
             None => writeln!(out, "nothing to undo")?,
@@ -173,6 +194,9 @@ pub fn describe_change(c: &ReviewChange) -> String {
             StepEdit::Split { step, at } => format!("split the step at {} at {}", ms(*step), ms(*at)),
             StepEdit::FixAction { step, .. } => format!("fixed the action of the step at {}", ms(*step)),
         },
+        ReviewChange::Transcript { utterance, after, .. } => {
+            format!("transcript at {}: {}", ms(*utterance), after.as_deref().map(|t| format!("{t:?}")).unwrap_or_else(|| "restored".into()))
+        }
     }
 }
 

@@ -1,5 +1,5 @@
 //! The control plane: a running recorder listens on a Unix socket in its library
-//! (`recorder.sock`), so that the CLI (`apprentice note|mark|pause|resume|stop|status`), global
+//! (`recorder.sock`), so that the CLI (`apprentice note|mark|pause|resume|talk|stop|status`), global
 //! hotkey helpers and scripts can drive it. One JSON request per line, one JSON reply per line.
 
 use std::io::{BufRead, BufReader, Write};
@@ -25,6 +25,8 @@ pub enum ControlRequest {
     Stop,
     Note { text: String },
     Mark { kind: String, label: Option<String> },
+    /// Push-to-talk held (`on`) or released.
+    Talk { on: bool },
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -133,6 +135,10 @@ fn handle(req: ControlRequest, control: &RecorderControl, on_stop: &Sender<()>) 
             }
             let t = control.note(&text, NoteSource::Typed);
             ControlReply { ok: true, t_us: Some(t), ..Default::default() }
+        }
+        ControlRequest::Talk { on } => {
+            control.set_talking(on);
+            done(Ok(()))
         }
         ControlRequest::Mark { kind, label } => match MarkerKind::parse(&kind) {
             Some(k) => {

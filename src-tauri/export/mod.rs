@@ -53,6 +53,7 @@ pub struct ExportSource {
     pub frames: Vec<Frame>,
     pub windows: Vec<WindowEvent>,
     pub notes: Vec<Note>,
+    pub utterances: Vec<Utterance>,
     pub markers: Vec<Marker>,
     /// The reviewer's scores and verdict; step labels are on the steps.
     pub review: Option<TrajectoryReview>,
@@ -91,6 +92,7 @@ impl ExportSource {
             frames: lib.frames(&id)?,
             windows: lib.window_events(&id)?,
             notes: lib.notes(&id)?,
+            utterances: lib.utterances(&id)?,
             markers: lib.markers(&id)?,
             review: None,
             progress: Progress::default(),
@@ -98,7 +100,14 @@ impl ExportSource {
             segmentation,
         };
         let state = lib.review_state(&id)?;
-        let streams = review::Streams { input: &source.input, frames: &source.frames, windows: &source.windows, notes: &source.notes, markers: &source.markers };
+        let streams = review::Streams {
+            input: &source.input,
+            frames: &source.frames,
+            windows: &source.windows,
+            notes: &source.notes,
+            utterances: &source.utterances,
+            markers: &source.markers,
+        };
         let reviewed = review::apply(&source.recording, &source.segmentation, &state, &streams);
         (source.segmentation.steps, source.segmentation.quality, source.review) = (reviewed.steps, reviewed.quality, reviewed.review);
         if source.segmentation.steps.is_empty() {

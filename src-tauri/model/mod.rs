@@ -394,6 +394,7 @@ pub struct Marker {
 
 /// Live health of a recorder, also kept with the recording when it ends.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Health {
     pub frames_captured: u64,
     pub frames_stored: u64,
@@ -407,6 +408,82 @@ pub struct Health {
     pub write_queue: u64,
     pub last_frame_age_ms: Option<u64>,
     pub media_bytes: u64,
+    /// The microphone: off, live, missing at start, or lost mid-recording.
+    pub audio: AudioState,
+    /// Why there is no audio, when there is none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub audio_message: Option<String>,
+    /// Peak level of the last ~100 ms in dBFS (the panel's level meter); None when silent or off.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub audio_level_db: Option<f32>,
+    /// Audio stored so far: duration and compressed bytes.
+    pub audio_us: Micros,
+    pub audio_bytes: u64,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AudioState {
+    #[default]
+    Off,
+    Live,
+    NoMicrophone,
+    Lost,
+}
+
+/// Up to half a second of the microphone, FLAC-compressed (16 kHz mono, 16 bit). Chunks only
+/// cover time that was recorded: paused time and push-to-talk silences leave gaps.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AudioChunk {
+    pub t0: Micros,
+    pub t1: Micros,
+    pub sample_rate: u32,
+    pub samples: u32,
+    pub flac: Vec<u8>,
+}
+
+/// What transcription heard in one stretch of speech, on the recording clock.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Utterance {
+    pub t0: Micros,
+    pub t1: Micros,
+    /// The transcript as the model wrote it.
+    pub text: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub words: Vec<Word>,
+    /// A reviewer's correction, which replaces `text` everywhere downstream.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub corrected: Option<String>,
+}
+
+impl Utterance {
+    pub fn transcript(&self) -> &str {
+        self.corrected.as_deref().unwrap_or(&self.text)
+    }
+    /// The reference a `spoken` reasoning item carries to its audio (a media fragment).
+    pub fn audio_ref(&self) -> String {
+        audio_ref(self.t0, self.t1)
+    }
+}
+
+/// `audio#t=START,END` in seconds on the recording clock (W3C media-fragment syntax).
+pub fn audio_ref(t0: Micros, t1: Micros) -> String {
+    format!("audio#t={:.3},{:.3}", t0 as f64 / 1e6, t1 as f64 / 1e6)
+}
+
+/// Parses [`audio_ref`] back into its span.
+pub fn parse_audio_ref(s: &str) -> Option<(Micros, Micros)> {
+    let (a, b) = s.strip_prefix("audio#t=")?.split_once(',')?;
+    let (a, b): (f64, f64) = (a.parse().ok()?, b.parse().ok()?);
+    (a >= 0.0 && b >= a).then(|| ((a * 1e6).round() as Micros, (b * 1e6).round() as Micros))
+}
+
+/// A word with its time, where the model gave one.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Word {
+    pub t0: Micros,
+    pub t1: Micros,
+    pub text: String,
 }
 
 /// What the expert did, reduced from raw events (see `segment::actions`).

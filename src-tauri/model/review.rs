@@ -166,6 +166,8 @@ pub enum ReviewChange {
     Label { step: Micros, before: Option<StepLabel>, after: Option<StepLabel> },
     Trajectory { before: Option<TrajectoryReview>, after: TrajectoryReview },
     Edit { edit: StepEdit },
+    /// A spoken utterance's transcript corrected; `utterance` is its start time.
+    Transcript { utterance: Micros, before: Option<String>, after: Option<String> },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -187,6 +189,9 @@ pub struct ReviewState {
     pub labels: std::collections::BTreeMap<Micros, StepLabel>,
     /// Oldest first.
     pub log: Vec<AuditEntry>,
+    /// Corrected transcripts by utterance start, with who corrected them.
+    #[serde(default)]
+    pub transcripts: std::collections::BTreeMap<Micros, (String, String)>,
 }
 
 impl ReviewState {

@@ -28,13 +28,7 @@ pub enum ReviewError {
 }
 
 /// The streams edits and steps are rebuilt from.
-pub struct Streams<'a> {
-    pub input: &'a [InputEvent],
-    pub frames: &'a [Frame],
-    pub windows: &'a [WindowEvent],
-    pub notes: &'a [Note],
-    pub markers: &'a [Marker],
-}
+pub use segment::Streams;
 
 /// A trajectory with its review applied.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -66,6 +60,11 @@ pub fn apply(recording: &Recording, seg: &Segmentation, state: &ReviewState, str
         (steps, quality)
     };
     for st in &mut steps {
+        for r in st.reasoning.iter_mut().filter(|r| r.source == ReasoningSource::Spoken) {
+            if let Some((text, reviewer)) = state.transcripts.get(&r.t0) {
+                (r.text, r.author) = (text.clone(), Some(reviewer.clone()));
+            }
+        }
         st.label = state.labels.get(&st.t_start).cloned();
         if let Some(text) = st.label.as_ref().and_then(|l| l.reasoning.clone()) {
             let author = st.label.as_ref().map(|l| l.reviewer.clone()).filter(|r| !r.is_empty());
@@ -76,8 +75,7 @@ pub fn apply(recording: &Recording, seg: &Segmentation, state: &ReviewState, str
 }
 
 fn rebuild(recording: &Recording, actions: Vec<Action>, s: &Streams) -> Vec<Step> {
-    let refs = StreamsRef { frames: s.frames, windows: s.windows, notes: s.notes, markers: s.markers, displays: &recording.environment.displays, duration: recording.duration_us };
-    segment::steps::build_steps(actions, &refs)
+    segment::steps::build_steps(actions, &StreamsRef::new(recording, s))
 }
 
 /// Applies one edit to a list of actions (sorted by start).
@@ -168,10 +166,12 @@ pub fn load(lib: &Library, id: &str) -> Result<Reviewed, ReviewError> {
     let seg = segment::stored_or_new(lib, &recording.id)?;
     let state = lib.review_state(&recording.id)?;
     if state.edits().next().is_none() {
-        return Ok(apply(&recording, &seg, &state, &Streams { input: &[], frames: &[], windows: &[], notes: &[], markers: &[] }));
+        return Ok(apply(&recording, &seg, &state, &Streams::default()));
     }
-    let (input, frames, windows, notes, markers) = (lib.input_events(&recording.id)?, lib.frames(&recording.id)?, lib.window_events(&recording.id)?, lib.notes(&recording.id)?, lib.markers(&recording.id)?);
-    Ok(apply(&recording, &seg, &state, &Streams { input: &input, frames: &frames, windows: &windows, notes: &notes, markers: &markers }))
+    let id = &recording.id;
+    let (input, frames, windows, notes, utterances, markers) =
+        (lib.input_events(id)?, lib.frames(id)?, lib.window_events(id)?, lib.notes(id)?, lib.utterances(id)?, lib.markers(id)?);
+    Ok(apply(&recording, &seg, &state, &Streams { input: &input, frames: &frames, windows: &windows, notes: &notes, utterances: &utterances, markers: &markers }))
 }
 
 /// Checks that `edit` applies to the trajectory as it is now, then records it.

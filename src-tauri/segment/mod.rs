@@ -21,16 +21,28 @@ pub struct Segmentation {
     pub quality: Quality,
 }
 
-/// Segments in-memory streams (events, frames and windows in time order).
-pub fn segment(recording: &Recording, input: &[InputEvent], frames: &[Frame], windows: &[WindowEvent], notes: &[Note], markers: &[Marker]) -> Segmentation {
+/// A recording's raw streams, each in time order.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Streams<'a> {
+    pub input: &'a [InputEvent],
+    pub frames: &'a [Frame],
+    pub windows: &'a [WindowEvent],
+    pub notes: &'a [Note],
+    /// What transcription heard in the think-aloud audio.
+    pub utterances: &'a [Utterance],
+    pub markers: &'a [Marker],
+}
+
+/// Segments in-memory streams.
+pub fn segment(recording: &Recording, s: Streams) -> Segmentation {
+    let Streams { input, frames, windows, .. } = s;
     let mut barriers: Vec<Micros> = recording.pauses.iter().flat_map(|p| [Some(p.t0), p.t1]).flatten().collect();
     barriers.extend(windows.windows(2).filter(|w| w[0].window_id != w[1].window_id || w[0].excluded != w[1].excluded).map(|w| w[1].t));
     barriers.sort_unstable();
     let (mut actions, hovers) = actions::reduce(input, &barriers);
     actions.extend(steps::hover_actions(&hovers, frames));
     actions.sort_by_key(|a| a.t_start);
-    let streams = steps::StreamsRef { frames, windows, notes, markers, displays: &recording.environment.displays, duration: recording.duration_us };
-    let steps = steps::build_steps(actions, &streams);
+    let steps = steps::build_steps(actions, &steps::StreamsRef::new(recording, &s));
     let quality = quality::measure(&steps, recording.duration_us, &recording.pauses);
     Segmentation { rules_version: RULES_VERSION, steps, quality }
 }
@@ -50,7 +62,9 @@ pub fn segment_recording(lib: &Library, id: &str) -> Result<Segmentation, StoreE
         return Err(StoreError::Busy(recording.id));
     }
     let id = recording.id.clone();
-    let seg = segment(&recording, &lib.input_events(&id)?, &lib.frames(&id)?, &lib.window_events(&id)?, &lib.notes(&id)?, &lib.markers(&id)?);
+    let (input, frames, windows, notes, utterances, markers) =
+        (lib.input_events(&id)?, lib.frames(&id)?, lib.window_events(&id)?, lib.notes(&id)?, lib.utterances(&id)?, lib.markers(&id)?);
+    let seg = segment(&recording, Streams { input: &input, frames: &frames, windows: &windows, notes: &notes, utterances: &utterances, markers: &markers });
     lib.save_segmentation(&id, &seg)?;
     Ok(seg)
 }

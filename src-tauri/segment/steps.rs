@@ -5,7 +5,9 @@
 //! the pointer left), the window it was aimed at, and the
 //! reasoning and markers that belong to it:
 //! - a note (typed or spoken) belongs to the first action that ends at or after it: a thought
-//!   precedes the action it explains, and one spoken during an action stays with it;
+//!   precedes the action it explains, and one spoken during an action stays with it; an
+//!   utterance of think-aloud audio follows the same rule by its start, carrying its span and
+//!   a reference to its audio (a long monologue is several utterances, so it spans steps);
 //! - `mistake` and `subtask-end` markers close what came before: they go to the last action that
 //!   started before them; `recovery`, `subtask-start` and `custom` go to the next action.
 
@@ -21,9 +23,24 @@ pub struct StreamsRef<'a> {
     pub frames: &'a [Frame],
     pub windows: &'a [WindowEvent],
     pub notes: &'a [Note],
+    pub utterances: &'a [Utterance],
     pub markers: &'a [Marker],
     pub displays: &'a [DisplayInfo],
     pub duration: Micros,
+}
+
+impl<'a> StreamsRef<'a> {
+    pub fn new(recording: &'a Recording, s: &super::Streams<'a>) -> Self {
+        StreamsRef {
+            frames: s.frames,
+            windows: s.windows,
+            notes: s.notes,
+            utterances: s.utterances,
+            markers: s.markers,
+            displays: &recording.environment.displays,
+            duration: recording.duration_us,
+        }
+    }
 }
 
 /// Hover candidates that changed the screen near the pointer become `move` actions.
@@ -84,6 +101,13 @@ pub fn build_steps(actions: Vec<Action>, s: &StreamsRef) -> Vec<Step> {
             NoteSource::Spoken => ReasoningSource::Spoken,
         };
         steps[i].reasoning.push(Reasoning { source, text: n.text.clone(), t0: n.t, t1: n.t, audio: None, author: None });
+    }
+    for u in s.utterances {
+        let i = steps.iter().position(|st| st.t_end >= u.t0).unwrap_or(steps.len() - 1);
+        steps[i].reasoning.push(Reasoning { source: ReasoningSource::Spoken, text: u.text.clone(), t0: u.t0, t1: u.t1, audio: Some(u.audio_ref()), author: None });
+    }
+    for st in steps.iter_mut() {
+        st.reasoning.sort_by_key(|r| r.t0);
     }
     for m in s.markers {
         let closes = matches!(m.kind, MarkerKind::Mistake | MarkerKind::SubtaskEnd);

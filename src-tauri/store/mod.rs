@@ -4,6 +4,8 @@
 //! Reading is done here; writing during a recording goes through the single [`writer`] thread.
 //! Not here: capture (see `capture/`), segmentation, export.
 
+pub mod audio;
+pub mod audio_codec;
 pub mod frame_codec;
 pub mod media;
 mod review;
@@ -23,7 +25,7 @@ pub use media::MediaStore;
 /// Numbered migrations, applied in order; `PRAGMA user_version` records how many ran.
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_init.sql"), include_str!("migrations/0002_segmentation.sql"),
-    include_str!("migrations/0003_review.sql"),
+    include_str!("migrations/0003_review.sql"), include_str!("migrations/0004_audio.sql"),
 ];
 
 const DB_FILE: &str = "library.sqlite";
@@ -48,6 +50,10 @@ pub enum StoreError {
     Encode(String),
     #[error("recording {0} is still being recorded; stop it first")]
     Busy(String),
+    #[error("audio: {0}")]
+    Audio(String),
+    #[error("recording {recording} has no utterance starting at {t0_us} µs")]
+    NoUtterance { recording: String, t0_us: Micros },
 }
 
 impl StoreError {

@@ -41,6 +41,16 @@ impl Library {
         for (seq, at, reviewer, change, undone) in rows {
             state.log.push(AuditEntry { seq, at, reviewer, change: self.decode("audit log entry", &change)?, undone });
         }
+        let mut stmt = self.conn.prepare("SELECT t0_us, corrected FROM utterances WHERE recording_id = ?1 AND corrected IS NOT NULL").map_err(|e| self.err(e))?;
+        let rows: Vec<(i64, String)> = stmt.query_map([&id], |r| Ok((r.get(0)?, r.get(1)?))).map_err(|e| self.err(e))?.collect::<Result<_, _>>().map_err(|e| self.err(e))?;
+        for (t0, text) in rows {
+            let t0 = t0 as Micros;
+            let by = state.log.iter().rev().find_map(|e| match &e.change {
+                ReviewChange::Transcript { utterance, .. } if *utterance == t0 && !e.undone => Some(e.reviewer.clone()),
+                _ => None,
+            });
+            state.transcripts.insert(t0, (text, by.unwrap_or_default()));
+        }
         Ok(state)
     }
 
@@ -82,6 +92,20 @@ impl Library {
         tx.commit().map_err(|e| self.err(e))
     }
 
+    /// Corrects the transcript of the utterance starting at `t0` (`None` restores the model's).
+    /// Returns the correction it replaced.
+    pub fn set_transcript(&self, id: &str, t0: Micros, text: Option<&str>, reviewer: &str) -> Result<Option<String>, StoreError> {
+        let id = self.resolve_id(id)?;
+        let tx = self.conn.unchecked_transaction().map_err(|e| self.err(e))?;
+        let before: Option<Option<String>> =
+            tx.query_row("SELECT corrected FROM utterances WHERE recording_id = ?1 AND t0_us = ?2", params![id, t0 as i64], |r| r.get(0)).optional().map_err(|e| self.err(e))?;
+        let Some(before) = before else { return Err(StoreError::NoUtterance { recording: id, t0_us: t0 }) };
+        self.write_correction(&tx, &id, t0, text)?;
+        self.append_log(&tx, &id, reviewer, &ReviewChange::Transcript { utterance: t0, before: before.clone(), after: text.map(str::to_string) })?;
+        tx.commit().map_err(|e| self.err(e))?;
+        Ok(before)
+    }
+
     /// Undoes the most recent change still in force: a label or review gets its previous value
     /// back, an edit stops being applied. The entry stays in the log, marked undone.
     pub fn undo_review_change(&self, id: &str) -> Result<Option<AuditEntry>, StoreError> {
@@ -99,6 +123,7 @@ impl Library {
             ReviewChange::Label { step, before, .. } => self.write_label(&tx, &id, *step, before.as_ref())?,
             ReviewChange::Trajectory { before, .. } => self.write_trajectory_review(&tx, &id, before.as_ref())?,
             ReviewChange::Edit { .. } => {}
+            ReviewChange::Transcript { utterance, before, .. } => self.write_correction(&tx, &id, *utterance, before.as_deref())?,
         }
         tx.execute("UPDATE review_log SET undone = 1 WHERE seq = ?1", [seq]).map_err(|e| self.err(e))?;
         tx.commit().map_err(|e| self.err(e))?;
@@ -130,6 +155,11 @@ impl Library {
             None => conn.execute("DELETE FROM trajectory_reviews WHERE recording_id = ?1", [id]),
         }
         .map_err(|e| self.err(e))?;
+        Ok(())
+    }
+
+    fn write_correction(&self, conn: &rusqlite::Connection, id: &str, t0: Micros, text: Option<&str>) -> Result<(), StoreError> {
+        conn.execute("UPDATE utterances SET corrected = ?3 WHERE recording_id = ?1 AND t0_us = ?2", params![id, t0 as i64, text]).map_err(|e| self.err(e))?;
         Ok(())
     }
 

@@ -28,6 +28,7 @@ pub enum WriteOp {
     Note(Note),
     Marker(Marker),
     Frame(Frame),
+    Audio(AudioChunk),
     PauseStart(Micros),
     PauseEnd(Micros),
     /// The recording is alive at `now`; `health` is the latest snapshot.
@@ -49,6 +50,12 @@ impl WriterHandle {
     }
     pub fn queue_len(&self) -> usize {
         self.tx.len()
+    }
+    /// A handle whose ops land on the returned receiver, for testing producers alone.
+    #[cfg(test)]
+    pub fn for_test() -> (WriterHandle, Receiver<WriteOp>) {
+        let (tx, rx) = bounded(QUEUE);
+        (WriterHandle { tx, failure: Arc::new(Mutex::new(None)) }, rx)
     }
     /// Why the writer stopped, if it failed.
     pub fn failure(&self) -> Option<String> {
@@ -140,6 +147,11 @@ fn commit(conn: &Connection, id: &str, batch: &[WriteOp]) -> rusqlite::Result<()
                     latest = latest.max(f.t);
                     let enc = serde_json::to_string(&f.encoding).unwrap_or_else(|_| "{\"kind\":\"key\"}".into());
                     frame.execute(params![id, f.seq as i64, f.t as i64, f.display, f.width, f.height, f.reason.as_str(), enc, f.sha256, f.bytes as i64])?;
+                }
+                WriteOp::Audio(a) => {
+                    latest = latest.max(a.t1);
+                    tx.prepare_cached("INSERT OR REPLACE INTO audio_chunks (recording_id, t0_us, t1_us, sample_rate, samples, flac) VALUES (?1,?2,?3,?4,?5,?6)")?
+                        .execute(params![id, a.t0 as i64, a.t1 as i64, a.sample_rate, a.samples, a.flac])?;
                 }
                 WriteOp::Note(n) => {
                     latest = latest.max(n.t);

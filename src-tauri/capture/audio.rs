@@ -126,13 +126,19 @@ impl AudioCapture {
                     self.counters.set_state(AudioState::Live, None);
                     let lost = self.pump(&s, &mut chunker);
                     chunker.end_run();
-                    drop(s);
                     match lost {
                         Some(reason) => {
                             tracing::warn!(%reason, "microphone lost; the recording goes on without audio");
                             self.counters.set_state(AudioState::Lost, Some(format!("microphone lost: {reason}; the recording goes on without audio")));
+                            // Closing a dead device can block for ever inside the audio
+                            // library (PulseAudio's ALSA plugin waits on a server that is
+                            // gone), which would hang the recording's stop: let it go instead.
+                            std::mem::forget(s);
                         }
-                        None => break,
+                        None => {
+                            drop(s);
+                            break;
+                        }
                     }
                 }
                 Err(e) => {
@@ -155,16 +161,27 @@ impl AudioCapture {
     fn pump(&self, s: &OpenStream, chunker: &mut Chunker) -> Option<String> {
         let mut resampler = Resampler::new(s.rate, SAMPLE_RATE);
         let mut last_data = Instant::now();
+        let mut started = false;
         loop {
             if self.stop.load(Ordering::Relaxed) {
                 return None;
             }
             if let Ok(e) = s.errors.try_recv() {
-                return Some(e.to_string());
+                match e.kind() {
+                    // An overrun loses a moment of audio, not the device; the stream goes on.
+                    cpal::ErrorKind::Xrun | cpal::ErrorKind::DeviceChanged | cpal::ErrorKind::RealtimeDenied => {
+                        tracing::warn!(error = %e, "audio glitch");
+                        self.counters.dropped.fetch_add(1, Ordering::Relaxed);
+                    }
+                    _ => return Some(e.to_string()),
+                }
             }
             match s.rx.recv_timeout(Duration::from_millis(100)) {
+                // A device whose server died may keep calling back with nothing.
+                Ok(buf) if buf.samples.is_empty() => {}
                 Ok(buf) => {
                     last_data = Instant::now();
+                    started = true;
                     let frames = buf.samples.len() / s.channels.max(1);
                     let mono: Vec<f32> = buf.samples.chunks(s.channels.max(1)).map(|c| c.iter().sum::<f32>() / c.len() as f32).collect();
                     let peak = mono.iter().fold(0f32, |m, v| m.max(v.abs()));
@@ -180,7 +197,8 @@ impl AudioCapture {
                     }
                 }
                 Err(RecvTimeoutError::Timeout) => {
-                    if last_data.elapsed() > SILENT_DEVICE_TIMEOUT {
+                    // A device may take a moment to start; one that started and then stops is gone.
+                    if last_data.elapsed() > SILENT_DEVICE_TIMEOUT * if started { 1 } else { 3 } {
                         return Some(format!("no sound data for {} s", SILENT_DEVICE_TIMEOUT.as_secs()));
                     }
                 }
@@ -203,7 +221,12 @@ fn open(settings: &AudioSettings, clock: RecordingClock, counters: &Arc<AudioCou
     let name = device.description().map(|n| n.name().to_string()).unwrap_or_else(|_| "default".into());
     let supported = choose_config(&device)?;
     let format = supported.sample_format();
-    let config: cpal::StreamConfig = supported.config();
+    let mut config: cpal::StreamConfig = supported.config();
+    // 250 ms periods (cpal buffers two): with the device's default PulseAudio's ALSA plugin
+    // delivers nothing for the first two seconds; much shorter, and a busy machine overruns.
+    if let cpal::SupportedBufferSize::Range { min, max } = supported.buffer_size() {
+        config.buffer_size = cpal::BufferSize::Fixed((config.sample_rate / 4).clamp(*min, *max));
+    }
     let (tx, rx) = bounded::<Buffer>(256);
     let (etx, errors) = bounded::<cpal::Error>(8);
     let err_cb = move |e: cpal::Error| {

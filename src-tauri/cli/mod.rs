@@ -330,6 +330,18 @@ pub fn run(cli: Cli) -> Result<()> {
                     writeln!(out, "drops:     {} frames, {} input events", h.frames_dropped, h.input_dropped)?;
                 }
                 writeln!(out, "on disk:   {} bytes of frames", info.media_bytes)?;
+                let lib = open_library(&dir)?;
+                let audio = lib.audio_stats(&r.id)?;
+                if audio.chunks > 0 {
+                    let transcribed = match lib.transcription(&r.id)? {
+                        Some(t) => format!("transcribed by {} ({} utterances)", t.model, lib.utterances(&r.id)?.len()),
+                        None => "not transcribed".into(),
+                    };
+                    writeln!(out, "audio:     {} ({} bytes), {transcribed}", fmt_duration(audio.audio_us), audio.bytes)?;
+                }
+                if let Some(m) = info.health.as_ref().and_then(|h| h.audio_message.as_deref()) {
+                    writeln!(out, "audio:     {m}")?;
+                }
                 if let Some(seg) = open_library(&dir)?.segmentation(&r.id)? {
                     let q = &seg.quality;
                     writeln!(out, "steps:     {}   {:.1} actions/min   idle {}   paused {}", q.steps, q.actions_per_minute, fmt_duration(q.idle_us), fmt_duration(q.paused_us))?;

@@ -17,8 +17,11 @@ const MAX_FLOOR_DB: f32 = -48.0;
 const HANGOVER_MS: usize = 600;
 /// Stretches with less speech than this are clicks and breaths.
 const MIN_SPEECH_MS: usize = 200;
-/// Kept around each stretch, so word onsets and endings are not clipped.
-const PAD_MS: usize = 200;
+/// Kept before each stretch: soft onsets ("now", "I") sit under the threshold, and Whisper
+/// drops a first word that starts right at the beginning of its input.
+const LEAD_MS: usize = 500;
+/// Kept after each stretch, for soft endings.
+const TRAIL_MS: usize = 300;
 /// Whisper hears 30 s at a time; longer stretches are cut at their quietest point.
 pub const MAX_STRETCH_MS: usize = 25_000;
 
@@ -60,13 +63,13 @@ pub fn speech_stretches(samples: &[i16]) -> Vec<Stretch> {
             _ => spans.push((i, i + 1, 1)),
         }
     }
-    let pad = PAD_MS / FRAME_MS;
+    let (lead, trail) = (LEAD_MS / FRAME_MS, TRAIL_MS / FRAME_MS);
     let mut out: Vec<Stretch> = vec![];
     for (a, b, n) in spans {
         if n * FRAME_MS < MIN_SPEECH_MS {
             continue;
         }
-        let (a, b) = (a.saturating_sub(pad), (b + pad).min(db.len()));
+        let (a, b) = (a.saturating_sub(lead), (b + trail).min(db.len()));
         let stretch = Stretch { start: a * FRAME, end: (b * FRAME).min(samples.len()) };
         match out.last_mut() {
             Some(prev) if stretch.start <= prev.end => prev.end = stretch.end,
@@ -121,8 +124,8 @@ mod tests {
         a.extend(noise(1000, 0.01));
         let s = speech_stretches(&a);
         assert_eq!(s.len(), 2, "{s:?}");
-        assert!(s[0].start <= speech1 && s[0].start + 4000 >= speech1, "{s:?}");
-        assert!(s[0].end >= end1 && s[0].end <= end1 + 4000, "{s:?}");
+        assert!(s[0].start <= speech1 && s[0].start + LEAD_MS * 16 + FRAME >= speech1, "{s:?}");
+        assert!(s[0].end >= end1 && s[0].end <= end1 + TRAIL_MS * 16 + FRAME, "{s:?}");
         assert!(s[1].start <= speech2 && s[1].end >= end2, "{s:?}");
     }
 

@@ -178,8 +178,14 @@ pub struct RecorderProcess {
 impl RecorderProcess {
     /// Starts `apprentice record` on the session's display and waits until it is capturing.
     pub fn start(x: &XSession, library: &Path, extra: &[&str]) -> RecorderProcess {
+        Self::start_with_env(x, library, extra, &[])
+    }
+
+    /// As [`Self::start`], with extra environment (e.g. a private PulseAudio server).
+    pub fn start_with_env(x: &XSession, library: &Path, extra: &[&str], env: &[(String, String)]) -> RecorderProcess {
         let child = x
             .command(apprentice_bin())
+            .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .args(["--library", library.to_str().unwrap_or_default(), "record", "--task", "end-to-end test task", "--task-id", "E2E-1"])
             .args(extra)
             .stdout(Stdio::piped())
@@ -297,4 +303,91 @@ pub fn synthetic_recording(lib: &apprentice::store::Library, id: &str, status: a
     w.send(WriteOp::Finish { status, duration: 1_600_000, health: Health::default(), error: None });
     join.join().unwrap();
     shas
+}
+
+/// A private PulseAudio server with a null sink named `mic`, whose monitor is the default
+/// source: what is played into `mic` is what a recorder hears from "the microphone".
+pub struct PulseSession {
+    pub socket: PathBuf,
+    daemon: Option<Child>,
+    _dir: tempfile::TempDir,
+}
+
+impl PulseSession {
+    pub fn start() -> PulseSession {
+        let dir = tempfile::tempdir().expect("tmp");
+        let socket = dir.path().join("native");
+        let runtime = dir.path().join("run");
+        std::fs::create_dir_all(&runtime).expect("runtime dir");
+        let daemon = Command::new("pulseaudio")
+            .args(["--daemonize=no", "-n", "--exit-idle-time=-1", "--disallow-exit=no", "--log-target=stderr"])
+            .arg(format!("--load=module-native-protocol-unix auth-anonymous=1 socket={}", socket.display()))
+            .arg("--load=module-null-sink sink_name=mic")
+            .env("HOME", dir.path())
+            .env("XDG_RUNTIME_DIR", &runtime)
+            .env_remove("PULSE_SERVER")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("pulseaudio must be installed (.ci/run installs it)");
+        let p = PulseSession { socket, daemon: Some(daemon), _dir: dir };
+        let start = Instant::now();
+        while !p.pactl(&["info"]).status.success() {
+            assert!(start.elapsed() < Duration::from_secs(20), "PulseAudio did not start");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        assert!(p.pactl(&["set-default-source", "mic.monitor"]).status.success());
+        p
+    }
+
+    /// Environment that points a client (the recorder) at this server.
+    pub fn env(&self) -> Vec<(String, String)> {
+        vec![("PULSE_SERVER".into(), format!("unix:{}", self.socket.display()))]
+    }
+
+    pub fn pactl(&self, args: &[&str]) -> Output {
+        Command::new("pactl").args(args).envs(self.env()).output().expect("pactl (pulseaudio-utils)")
+    }
+
+    /// Speaks `text` with espeak-ng into the null sink and returns once it has been played.
+    pub fn say(&self, text: &str) {
+        let wav = Command::new("espeak-ng").args(["-s", "140", "--stdout", text]).output().expect("espeak-ng must be installed");
+        assert!(wav.status.success() && wav.stdout.len() > 1000, "espeak-ng produced no audio");
+        let mut play = Command::new("paplay").args(["-d", "mic"]).envs(self.env()).stdin(Stdio::piped()).spawn().expect("paplay");
+        std::io::Write::write_all(play.stdin.as_mut().expect("stdin"), &wav.stdout).expect("paplay stdin");
+        drop(play.stdin.take());
+        assert!(play.wait().expect("paplay").success(), "paplay failed");
+    }
+
+    /// The microphone disappears: the server dies.
+    pub fn kill(&mut self) {
+        if let Some(mut d) = self.daemon.take() {
+            let _ = d.kill();
+            let _ = d.wait();
+        }
+    }
+}
+
+impl Drop for PulseSession {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// Word error rate of `heard` against `said`: word-level edit distance over the words said,
+/// ignoring case and punctuation.
+pub fn word_error_rate(said: &str, heard: &str) -> f64 {
+    let words = |s: &str| -> Vec<String> {
+        s.split_whitespace().map(|w| w.chars().filter(|c| c.is_alphanumeric() || *c == '\'').collect::<String>().to_lowercase()).filter(|w| !w.is_empty()).collect()
+    };
+    let (a, b) = (words(said), words(heard));
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, wa) in a.iter().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, wb) in b.iter().enumerate() {
+            cur[j + 1] = (prev[j] + usize::from(wa != wb)).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()] as f64 / a.len().max(1) as f64
 }

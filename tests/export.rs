@@ -7,11 +7,6 @@ use std::path::Path;
 
 use support::*;
 
-fn schema(name: &str) -> jsonschema::Validator {
-    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas").join(name)).unwrap();
-    jsonschema::validator_for(&serde_json::from_str(&text).unwrap()).expect("schema compiles")
-}
-
 #[test]
 fn every_export_maps_every_action_and_passes_its_consumers_validation() {
     let tmp = tempfile::tempdir().unwrap();
@@ -225,17 +220,6 @@ fn every_export_maps_every_action_and_passes_its_consumers_validation() {
     assert!(rows.iter().all(|r| r["verdict"] == "approved"));
     let card = std::fs::read_to_string(out.join("README.md")).unwrap();
     assert!(card.contains("num_examples: 9") && card.contains("dtype: image") && card.contains("| `before_image` |"), "{card}");
-}
-
-/// Runs a validator from tests/python with the project's virtualenv (made by scripts/setup).
-fn python(script: &str, args: &[&Path]) -> String {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let py = root.join(".venv/bin/python");
-    assert!(py.exists(), "{} is missing: run scripts/setup (it installs the consumers' Python tools)", py.display());
-    let out = std::process::Command::new(py).arg(root.join("tests/python").join(script)).args(args).output().unwrap();
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    assert!(out.status.success(), "{script}: {text}");
-    text
 }
 
 #[test]

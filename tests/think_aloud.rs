@@ -114,6 +114,41 @@ fn spoken_reasoning_is_transcribed_on_the_machine_and_bound_to_the_steps_it_expl
     assert_eq!(spoken_text(&show(&lib, &id)[0]), "I open the settings, where export lives.");
     ok(cli(&lib, &["review", "undo", &id]));
     assert!(word_error_rate(SAID[0], &spoken_text(&show(&lib, &id)[0])) <= 0.15);
+
+    // Exports carry it: text everywhere, audio where the format has a place for it.
+    let bundle = tmp.path().join("bundle");
+    ok(cli(&lib, &["export", &id, "--format", "canonical", "--out", bundle.to_str().unwrap()]));
+    let doc: Value = serde_json::from_str(&std::fs::read_to_string(bundle.join("trajectory.json")).unwrap()).unwrap();
+    let errors: Vec<String> = schema("apprentice.trajectory.v1.schema.json").iter_errors(&doc).map(|e| format!("{e} at {}", e.instance_path)).collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    for (step, said) in doc["steps"].as_array().unwrap().iter().zip(SAID) {
+        assert!(word_error_rate(said, &spoken_text(step)) <= 0.15);
+        for r in spoken(step) {
+            let clip = std::fs::read(bundle.join(r["audio"].as_str().unwrap())).expect("the utterance's clip is in the bundle");
+            assert_eq!(&clip[..4], b"fLaC");
+        }
+    }
+    let runs = doc["audio"]["runs"].as_array().expect("audio runs");
+    assert!(runs.iter().all(|r| bundle.join(r["path"].as_str().unwrap()).exists()));
+    let events = std::fs::read_to_string(bundle.join("events.jsonl")).unwrap();
+    assert_eq!(events.lines().filter(|l| l.contains("\"stream\":\"utterance\"")).count(), listed.lines().count());
+    let manifest = std::fs::read_to_string(bundle.join("manifest.json")).unwrap();
+    assert!(manifest.contains("audio/run-"), "{manifest}");
+
+    let atif = tmp.path().join("atif");
+    ok(cli(&lib, &["export", &id, "--format", "atif", "--out", atif.to_str().unwrap()]));
+    let checked = python("validate_atif.py", &[&atif.join(format!("{id}.atif.json"))]);
+    let calls: Vec<Value> = checked.lines().filter_map(|l| serde_json::from_str(l).ok()).collect();
+    assert_eq!(calls.len(), 3, "{checked}");
+    for (call, said) in calls.iter().zip(SAID) {
+        assert!(word_error_rate(said, call["thought"].as_str().unwrap_or("")) <= 0.15, "{call}");
+        assert_eq!(call["audio"].as_array().map(Vec::len), Some(1), "{call}");
+    }
+    // Formats without audio still carry the words.
+    let agentnet = tmp.path().join("agentnet");
+    ok(cli(&lib, &["export", &id, "--format", "agentnet", "--out", agentnet.to_str().unwrap()]));
+    let jsonl = std::fs::read_to_string(agentnet.join("agentnet.jsonl")).unwrap_or_default();
+    assert!(jsonl.to_lowercase().contains("search field"), "{jsonl}");
 }
 
 #[test]

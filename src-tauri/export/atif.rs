@@ -4,10 +4,12 @@
 //! ```text
 //! OUT/<recording id>.atif.json   the trajectory
 //! OUT/images/<sha256>.png        the screens it refers to (paths relative to OUT)
+//! OUT/audio/<id>/<t0>-<t1>.flac  the expert's spoken reasoning (ATIF v1.8 audio parts)
 //! ```
 //! Step 1 (`user`) is the task instruction with the screen as it was. Each recorded step is an
 //! `agent` step: `message` and `reasoning_content` are the expert's own reasoning (empty when
-//! they gave none — never invented), one `tool_calls` entry calls the `computer` function with
+//! they gave none — never invented; a step with spoken reasoning has a multimodal `message`:
+//! the text, then an audio part per utterance), one `tool_calls` entry calls the `computer` function with
 //! the action in Apprentice's canonical vocabulary (physical pixels, pyautogui key names, scroll
 //! notches with dy > 0 = up), and the observation is the screen after it. The step's `extra`
 //! holds its times, window, markers, pyautogui code and review label. The last step states the
@@ -39,7 +41,11 @@ pub fn export<S: Borrow<ExportSource>>(lib: &Library, sources: impl IntoIterator
             }
             paths.insert(*seq, path);
         }
-        let doc = trajectory(source, &paths);
+        let clips = super::spoken_clips(lib, source, &format!("audio/{}/", source.recording.id))?;
+        for clip in clips.values() {
+            write_file(&dir.join(&clip.path), &clip.flac)?;
+        }
+        let doc = trajectory(source, &paths, &clips);
         write_file(&dir.join(format!("{}.atif.json", source.recording.id)), &to_json("ATIF trajectory", &doc)?)?;
         Ok(())
     })?;
@@ -56,7 +62,8 @@ fn screen(paths: &HashMap<u64, String>, o: Option<&Observation>) -> Option<Value
 }
 
 /// The ATIF document of one recording; `paths` maps frame sequence numbers to image paths.
-pub fn trajectory(source: &ExportSource, paths: &HashMap<u64, String>) -> Value {
+/// `clips` holds the audio of spoken reasoning by its reference (see [`super::spoken_clips`]).
+pub fn trajectory(source: &ExportSource, paths: &HashMap<u64, String>, clips: &HashMap<String, super::AudioClip>) -> Value {
     let rec = &source.recording;
     let steps = &source.segmentation.steps;
     let mut out = Vec::with_capacity(steps.len() + 2);
@@ -80,7 +87,7 @@ pub fn trajectory(source: &ExportSource, paths: &HashMap<u64, String>) -> Value 
             "step_id": out.len() + 1,
             "timestamp": timestamp(rec, st.t_start),
             "source": "agent",
-            "message": thought,
+            "message": message(&thought, st, clips),
             "tool_calls": [{ "tool_call_id": call_id, "function_name": "computer", "arguments": arguments }],
             "observation": { "results": [{ "source_call_id": call_id, "content": screen(paths, st.after.as_ref()).map_or_else(|| json!("(no screenshot was captured)"), |s| json!([s])) }] },
             "extra": {
@@ -126,6 +133,22 @@ pub fn trajectory(source: &ExportSource, paths: &HashMap<u64, String>) -> Value 
             "review": source.review,
         },
     })
+}
+
+/// The step's message: its reasoning as text, with the audio of what was said where there is some.
+fn message(thought: &str, step: &Step, clips: &HashMap<String, super::AudioClip>) -> Value {
+    let audio: Vec<Value> = step
+        .reasoning
+        .iter()
+        .filter_map(|r| r.audio.as_ref().and_then(|a| clips.get(a)))
+        .map(|c| json!({ "type": "audio", "source": { "media_type": "audio/flac", "path": c.path, "duration_sec": c.duration_sec } }))
+        .collect();
+    if audio.is_empty() {
+        return json!(thought);
+    }
+    let mut parts = vec![json!({ "type": "text", "text": thought })];
+    parts.extend(audio);
+    Value::Array(parts)
 }
 
 /// The `computer` function the tool calls use, as an OpenAI-style function definition.

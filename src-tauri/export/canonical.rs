@@ -4,6 +4,8 @@
 //! DIR/trajectory.json      schema apprentice.trajectory/1 (schemas/apprentice.trajectory.v1.schema.json)
 //! DIR/events.jsonl         every raw event of every stream, in time order, tagged by stream
 //! DIR/frames/<sha256>.webp the full frames the steps refer to (lossless WebP)
+//! DIR/audio/<t0>-<t1>.flac the audio of each spoken reasoning item (16 kHz mono; ms in the name)
+//! DIR/audio/run-<t0>.flac  all think-aloud audio, one file per continuous run
 //! DIR/manifest.json        every other file with its sha256 and size
 //! ```
 //! Paths inside are relative to DIR; coordinates are physical pixels of the X screen, with the
@@ -29,13 +31,29 @@ struct Trajectory<'a> {
     quality: &'a Quality,
     #[serde(skip_serializing_if = "Option::is_none")]
     review: Option<&'a TrajectoryReview>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    audio: Option<BundleAudio>,
     steps: Vec<BundleStep<'a>>,
+}
+
+/// The think-aloud audio in the bundle.
+#[derive(Serialize)]
+struct BundleAudio {
+    sample_rate: u32,
+    runs: Vec<AudioRunFile>,
+}
+
+#[derive(Serialize)]
+struct AudioRunFile {
+    t0: Micros,
+    t1: Micros,
+    path: String,
 }
 
 #[derive(Serialize)]
 struct BundleStep<'a> {
     #[serde(flatten)]
-    step: &'a Step,
+    step: std::borrow::Cow<'a, Step>,
     before_image: Option<&'a FrameFile>,
     after_image: Option<&'a FrameFile>,
 }
@@ -63,6 +81,7 @@ enum StreamEvent<'a> {
     Window(&'a WindowEvent),
     Note(&'a Note),
     Marker(&'a Marker),
+    Utterance(&'a Utterance),
     Frame {
         #[serde(flatten)]
         frame: &'a Frame,
@@ -80,6 +99,7 @@ impl StreamEvent<'_> {
             StreamEvent::Window(e) => e.t,
             StreamEvent::Note(e) => e.t,
             StreamEvent::Marker(e) => e.t,
+            StreamEvent::Utterance(u) => u.t0,
             StreamEvent::Frame { frame, .. } => frame.t,
             StreamEvent::PauseStart { t } | StreamEvent::PauseEnd { t } => *t,
         }
@@ -120,13 +140,49 @@ pub fn export(lib: &Library, source: &ExportSource, dir: &Path, with_frames: boo
         return Err(crate::store::StoreError::Corrupt { path: lib.db_path(), reason: format!("frame {missing} of {} is referenced by a step but not stored", source.recording.id) }.into());
     }
 
+    // Think-aloud audio: each spoken item's clip (its `audio` becomes the clip's path) and the runs.
+    let mut add = |path: String, bytes: &[u8]| -> Result<(), ExportError> {
+        write_file(&dir.join(&path), bytes)?;
+        manifest.push(ManifestEntry { path, sha256: hex_sha256(bytes), bytes: bytes.len() as u64 });
+        Ok(())
+    };
+    let clips = if with_frames { super::spoken_clips(lib, source, "audio/")? } else { Default::default() };
+    for clip in clips.values() {
+        add(clip.path.clone(), &clip.flac)?;
+    }
+    let mut audio = None;
+    if with_frames {
+        let mut runs = vec![];
+        for run in lib.audio_runs(&source.recording.id, None)? {
+            let path = format!("audio/run-{}.flac", run.t0 / 1000);
+            add(path.clone(), &crate::store::audio_codec::encode_flac(&run.samples, crate::store::audio_codec::SAMPLE_RATE)?)?;
+            runs.push(AudioRunFile { t0: run.t0, t1: run.t1(), path });
+        }
+        audio = (!runs.is_empty()).then_some(BundleAudio { sample_rate: crate::store::audio_codec::SAMPLE_RATE, runs });
+    }
+
     let seg = &source.segmentation;
     let steps = seg
         .steps
         .iter()
-        .map(|step| BundleStep { step, before_image: step.before.as_ref().and_then(|o| files.get(&o.frame_seq)), after_image: step.after.as_ref().and_then(|o| files.get(&o.frame_seq)) })
+        .map(|step| {
+            let images = (step.before.as_ref().and_then(|o| files.get(&o.frame_seq)), step.after.as_ref().and_then(|o| files.get(&o.frame_seq)));
+            let step = if step.reasoning.iter().any(|r| r.audio.is_some()) {
+                let mut s = step.clone();
+                for r in &mut s.reasoning {
+                    // Without the audio in the bundle, the reference names the recording's time span.
+                    if let Some(clip) = r.audio.as_ref().and_then(|a| clips.get(a)) {
+                        r.audio = Some(clip.path.clone());
+                    }
+                }
+                std::borrow::Cow::Owned(s)
+            } else {
+                std::borrow::Cow::Borrowed(step)
+            };
+            BundleStep { step, before_image: images.0, after_image: images.1 }
+        })
         .collect();
-    let trajectory = Trajectory { schema: SCHEMA_VERSION, recording: &source.recording, rules_version: seg.rules_version, quality: &seg.quality, review: source.review.as_ref(), steps };
+    let trajectory = Trajectory { schema: SCHEMA_VERSION, recording: &source.recording, rules_version: seg.rules_version, quality: &seg.quality, review: source.review.as_ref(), audio, steps };
     let bytes = to_json("trajectory.json", &trajectory)?;
     write_file(&dir.join("trajectory.json"), &bytes)?;
     manifest.push(ManifestEntry { path: "trajectory.json".into(), sha256: hex_sha256(&bytes), bytes: bytes.len() as u64 });
@@ -136,6 +192,7 @@ pub fn export(lib: &Library, source: &ExportSource, dir: &Path, with_frames: boo
     events.extend(source.windows.iter().map(StreamEvent::Window));
     events.extend(source.notes.iter().map(StreamEvent::Note));
     events.extend(source.markers.iter().map(StreamEvent::Marker));
+    events.extend(source.utterances.iter().map(StreamEvent::Utterance));
     events.extend(source.frames.iter().map(|f| StreamEvent::Frame { frame: f, image: files.get(&f.seq).map(|ff| ff.path.as_str()) }));
     for p in &source.recording.pauses {
         events.push(StreamEvent::PauseStart { t: p.t0 });

@@ -185,6 +185,33 @@ pub fn review_metadata(source: &ExportSource) -> serde_json::Value {
 }
 
 /// The step's reasoning as one text (typed, spoken and reviewer items, in order); empty when none.
+/// A spoken reasoning item's audio, as a FLAC file a format can ship beside its document.
+#[derive(Debug, Clone)]
+pub struct AudioClip {
+    /// Where the format writes it, relative to its output directory.
+    pub path: String,
+    pub flac: Vec<u8>,
+    pub duration_sec: f64,
+}
+
+/// The audio of every spoken reasoning item of the source's steps, by its audio reference;
+/// paths are `PREFIX<t0 ms>-<t1 ms>.flac`.
+pub fn spoken_clips(lib: &Library, source: &ExportSource, prefix: &str) -> Result<HashMap<String, AudioClip>, ExportError> {
+    let mut clips = HashMap::new();
+    let spoken = source.segmentation.steps.iter().flat_map(|s| &s.reasoning).filter_map(|r| r.audio.as_deref());
+    for reference in spoken {
+        let Some((t0, t1)) = parse_audio_ref(reference) else { continue };
+        if clips.contains_key(reference) {
+            continue;
+        }
+        let samples = lib.audio_clip(&source.recording.id, t0, t1)?;
+        let flac = crate::store::audio_codec::encode_flac(&samples, crate::store::audio_codec::SAMPLE_RATE)?;
+        let path = format!("{prefix}{}-{}.flac", t0 / 1000, t1 / 1000);
+        clips.insert(reference.to_string(), AudioClip { path, flac, duration_sec: samples.len() as f64 / f64::from(crate::store::audio_codec::SAMPLE_RATE) });
+    }
+    Ok(clips)
+}
+
 pub fn thought(step: &Step) -> String {
     step.reasoning.iter().map(|r| r.text.trim()).filter(|t| !t.is_empty()).collect::<Vec<_>>().join(" ")
 }

@@ -391,3 +391,20 @@ pub fn word_error_rate(said: &str, heard: &str) -> f64 {
     }
     prev[b.len()] as f64 / a.len().max(1) as f64
 }
+
+/// Runs a validator from tests/python with the project's virtualenv (made by scripts/setup).
+pub fn python(script: &str, args: &[&Path]) -> String {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let py = root.join(".venv/bin/python");
+    assert!(py.exists(), "{} is missing: run scripts/setup (it installs the consumers' Python tools)", py.display());
+    let out = Command::new(py).arg(root.join("tests/python").join(script)).args(args).output().expect("python");
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{script}: {text}");
+    text
+}
+
+/// A JSON Schema from schemas/, compiled.
+pub fn schema(name: &str) -> jsonschema::Validator {
+    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas").join(name)).expect("schema file");
+    jsonschema::validator_for(&serde_json::from_str(&text).expect("schema json")).expect("schema compiles")
+}

@@ -1,16 +1,19 @@
 //! The Tauri shell: a thin layer that exposes the library to the web UI as typed commands
 //! (see `ui/src/api.ts`) and events. It owns at most one running recorder, which it also serves
 //! on the library's control socket, so `apprentice note|mark|pause|resume|stop` work against
-//! the GUI's recording too. Review commands and the `frame://` protocol are in [`review`]. No
+//! the GUI's recording too. Review commands and the `frame://` protocol are in [`review`];
+//! transcription, transcript corrections and the `audio://` protocol in [`speech`]. No
 //! business logic lives here.
 
 mod review;
+mod speech;
 
 use std::path::PathBuf;
 use std::sync::Mutex;
 
 use tauri::{AppHandle, Emitter, Manager, State};
 
+use crate::capture::audio::AudioSettings;
 use crate::capture::exclusion::{ExclusionField, ExclusionRule};
 use crate::capture::input::RECORDER_HOTKEYS;
 use crate::capture::recorder::{Recorder, RecorderConfig, RecorderStatus};
@@ -47,7 +50,7 @@ fn recorder_status(state: State<'_, AppState>) -> CmdResult<Option<RecorderStatu
 }
 
 #[tauri::command]
-async fn start_recording(app: AppHandle, task: String, task_id: Option<String>, exclusions: Vec<String>) -> CmdResult<RecorderStatus> {
+async fn start_recording(app: AppHandle, task: String, task_id: Option<String>, exclusions: Vec<String>, audio: bool, push_to_talk: bool) -> CmdResult<RecorderStatus> {
     let state = app.state::<AppState>();
     let mut session = state.session.lock().map_err(err)?;
     if session.is_some() {
@@ -57,7 +60,12 @@ async fn start_recording(app: AppHandle, task: String, task_id: Option<String>, 
     rules.push(own_window_rule());
     let lib = Library::open(&state.library_dir).map_err(err)?;
     let task_id = task_id.filter(|t| !t.trim().is_empty());
-    let config = RecorderConfig { task: Some(Task { id: task_id, instruction: task }), exclusions: rules, ..Default::default() };
+    let config = RecorderConfig {
+        task: Some(Task { id: task_id, instruction: task }),
+        exclusions: rules,
+        audio: AudioSettings { enabled: audio, device: None, push_to_talk },
+        ..Default::default()
+    };
     let recorder = Recorder::start(&lib, config).map_err(err)?;
     let (stop_tx, stop_rx) = crossbeam_channel::bounded::<()>(1);
     let server = ControlServer::bind(&lib.control_socket(), recorder.control(), stop_tx).map_err(err)?;
@@ -84,6 +92,8 @@ fn finish(app: &AppHandle, outcome: Outcome, comment: Option<String>) -> CmdResu
     let lib = Library::open(&state.library_dir).map_err(err)?;
     lib.set_outcome(&id, outcome, comment.as_deref()).map_err(err)?;
     crate::segment::segment_recording(&lib, &id).map_err(err)?;
+    // Think-aloud audio is transcribed on a worker; the recording is usable at once.
+    speech::transcribe_in_background(app.clone(), state.library_dir.clone(), id.clone());
     Ok(id)
 }
 
@@ -170,16 +180,21 @@ fn hotkey_plugin() -> tauri::plugin::TauriPlugin<tauri::Wry> {
         "m" => Code::KeyM,
         "v" => Code::KeyV,
         "s" => Code::KeyS,
+        "t" => Code::KeyT,
         _ => Code::KeyE,
     };
     let shortcuts: Vec<(Shortcut, &'static str)> = RECORDER_HOTKEYS.iter().map(|(k, _)| (Shortcut::new(Some(Modifiers::CONTROL | Modifiers::ALT), code(k)), *k)).collect();
     let keys = shortcuts.clone();
     Builder::new()
         .with_handler(move |app, shortcut, event| {
-            if event.state() == ShortcutState::Pressed {
-                if let Some((_, k)) = keys.iter().find(|(s, _)| s == shortcut) {
-                    on_hotkey(app, k);
-                }
+            let Some((_, k)) = keys.iter().find(|(s, _)| s == shortcut) else { return };
+            if *k == "t" {
+                // Push-to-talk: audio is kept while the chord is held.
+                let held = event.state() == ShortcutState::Pressed;
+                let _ = with_control(&app.state::<AppState>(), |c| Ok(c.set_talking(held)));
+                drop(app.emit("talking", held));
+            } else if event.state() == ShortcutState::Pressed {
+                on_hotkey(app, k);
             }
         })
         .with_shortcuts(shortcuts.into_iter().map(|(s, _)| s))
@@ -203,6 +218,11 @@ pub fn run(library_dir: PathBuf) -> anyhow::Result<()> {
             let path = request.uri().path().to_string();
             std::thread::spawn(move || responder.respond(review::serve_frame(&app.state::<AppState>().frames, &path)));
         })
+        .register_asynchronous_uri_scheme_protocol("audio", |ctx, request, responder| {
+            let app = ctx.app_handle().clone();
+            let path = request.uri().path().to_string();
+            std::thread::spawn(move || responder.respond(speech::serve_audio(&app.state::<AppState>().library_dir, &path)));
+        })
         .invoke_handler(tauri::generate_handler![
             recorder_status,
             start_recording,
@@ -221,6 +241,8 @@ pub fn run(library_dir: PathBuf) -> anyhow::Result<()> {
             review::undo_review,
             review::delete_recording,
             review::resegment,
+            speech::transcribe,
+            speech::set_transcript,
         ])
         .build(tauri::generate_context!())?
         .run(|app, event| {

@@ -23,7 +23,7 @@ pub struct TrajectoryView {
     pub reviewed: Reviewed,
 }
 
-fn view(lib: &Library, id: &str) -> CmdResult<TrajectoryView> {
+pub(super) fn view(lib: &Library, id: &str) -> CmdResult<TrajectoryView> {
     let reviewed = review::load(lib, id).map_err(err)?;
     Ok(TrajectoryView { recording: lib.recording(id).map_err(err)?, reviewed })
 }

@@ -197,6 +197,7 @@ pub const RECORDER_HOTKEYS: &[(&str, &str)] = &[
     ("v", "mark a recovery"),
     ("s", "mark a sub-task start"),
     ("e", "mark a sub-task end"),
+    ("t", "push-to-talk (hold)"),
 ];
 
 /// True for a press or release of one of [`RECORDER_HOTKEYS`].

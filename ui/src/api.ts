@@ -20,6 +20,21 @@ export interface Health {
   write_queue: number;
   last_frame_age_ms: number | null;
   media_bytes: number;
+  audio: "off" | "live" | "no_microphone" | "lost";
+  audio_message?: string;
+  audio_level_db?: number;
+  audio_us: number;
+  audio_bytes: number;
+}
+
+/** Progress of transcribing a recording's think-aloud audio (on this machine). */
+export interface TranscriptionEvent {
+  id: string;
+  state: "running" | "done" | "failed";
+  done_us: number;
+  total_us: number;
+  utterances: number;
+  error?: string;
 }
 
 export interface RecorderStatus {
@@ -88,7 +103,7 @@ export interface Step {
   before: Observation | null;
   after: Observation | null;
   window?: { app: string; title: string };
-  reasoning: { source: "typed" | "spoken" | "review"; text: string; author?: string }[];
+  reasoning: { source: "typed" | "spoken" | "review"; text: string; t0: number; t1: number; audio?: string; author?: string }[];
   markers: { t: number; kind: MarkerKind; label?: string }[];
   subtask?: { index: number; label?: string };
   label?: StepLabel;
@@ -119,8 +134,9 @@ export interface AuditEntry {
   seq: number;
   at: string;
   reviewer: string;
-  change: "label" | "trajectory" | "edit";
+  change: "label" | "trajectory" | "edit" | "transcript";
   step?: number;
+  utterance?: number;
   edit?: StepEdit;
   undone: boolean;
 }
@@ -145,10 +161,13 @@ export interface TrajectoryView {
 /** Where the webview loads a frame from (served by the `frame://` protocol, not as JSON). */
 export const frameUrl = (recording: string, seq: number, thumb = false) => `frame://localhost/${recording}/${seq}${thumb ? "/thumb" : ""}`;
 
+/** Where the webview plays a span of a recording's audio from (the `audio://` protocol, WAV). */
+export const audioUrl = (recording: string, t0: number, t1: number) => `audio://localhost/${recording}/${t0}-${t1}`;
+
 export const api = {
   recorderStatus: () => invoke<RecorderStatus | null>("recorder_status"),
-  startRecording: (task: string, taskId: string | null, exclusions: string[]) =>
-    invoke<RecorderStatus>("start_recording", { task, taskId, exclusions }),
+  startRecording: (task: string, taskId: string | null, exclusions: string[], audio: boolean, pushToTalk: boolean) =>
+    invoke<RecorderStatus>("start_recording", { task, taskId, exclusions, audio, pushToTalk }),
   stopRecording: (outcome: Outcome, comment: string | null) => invoke<string>("stop_recording", { outcome, comment }),
   pauseRecording: () => invoke<void>("pause_recording"),
   resumeRecording: () => invoke<void>("resume_recording"),
@@ -164,6 +183,11 @@ export const api = {
   undoReview: (id: string) => invoke<TrajectoryView>("undo_review", { id }),
   deleteRecording: (id: string) => invoke<void>("delete_recording", { id }),
   resegment: (id: string) => invoke<number>("resegment", { id }),
+  transcribe: (id: string) => invoke<void>("transcribe", { id }),
+  /** Corrects the transcript of the utterance starting at t0 (null restores the model's). */
+  setTranscript: (id: string, t0: number, text: string | null, reviewer: string) => invoke<TrajectoryView>("set_transcript", { id, t0, text, reviewer }),
+  onTranscription: (f: (e: TranscriptionEvent) => void): Promise<UnlistenFn> => listen<TranscriptionEvent>("transcription", (e) => f(e.payload)),
+  onTalking: (f: (held: boolean) => void): Promise<UnlistenFn> => listen<boolean>("talking", (e) => f(e.payload)),
   /** A recorder hotkey (Ctrl+Alt+R/P/N/M/V/S/E) was pressed; the backend already acted on P and the markers. */
   onHotkey: (f: (key: string) => void): Promise<UnlistenFn> => listen<string>("hotkey", (e) => f(e.payload)),
   onRecordingStopped: (f: (id: string) => void): Promise<UnlistenFn> => listen<string>("recording-stopped", (e) => f(e.payload)),

@@ -1,7 +1,10 @@
 // The recorder panel: the task, start / pause / resume / stop, elapsed time, live health, a note
 // box and markers, also from anywhere with global hotkeys (Ctrl+Alt+R start/stop, P pause,
-// N note, M mistake, V recovery, S/E sub-task start/end). At stop the expert states the outcome. The panel's own window is excluded
-// from capture by the backend, so working here is never part of the demonstration.
+// N note, M mistake, V recovery, S/E sub-task start/end, T push-to-talk held). At stop the expert
+// states the outcome. Think aloud records the microphone (continuously, or while push-to-talk is
+// held) with a level meter; after stop the audio is transcribed on this machine, with progress
+// shown here. The panel's own window is excluded from capture by the backend, so working here is
+// never part of the demonstration.
 import { api, type MarkerKind, type Outcome, type RecorderStatus } from "./api";
 import { bytes, duration, el } from "./format";
 
@@ -10,7 +13,15 @@ export function mountRecorderPanel(root: HTMLElement, onChange: () => void): voi
   const taskId = el("input", { id: "task-id", placeholder: "Task id (optional)" });
   const exclusions = el("input", { id: "exclusions", placeholder: "Exclude: class:KeePassXC, title:*Bitwarden*" });
   const startBtn = el("button", { id: "start", type: "submit", class: "primary" }, "Start recording");
-  const setup = el("form", { id: "setup" }, el("label", { for: "task" }, "Task"), taskInput, taskId, exclusions, startBtn);
+  const audioBox = el("input", { id: "audio", type: "checkbox", checked: "" });
+  const pttBox = el("input", { id: "push-to-talk", type: "checkbox" });
+  const audioOpts = el(
+    "div",
+    { class: "row audio-options" },
+    el("label", {}, audioBox, " Think aloud (microphone)"),
+    el("label", { title: "Keep audio only while Ctrl+Alt+T is held" }, pttBox, " push-to-talk"),
+  );
+  const setup = el("form", { id: "setup" }, el("label", { for: "task" }, "Task"), taskInput, taskId, exclusions, audioOpts, startBtn);
 
   const state = el("span", { id: "state", class: "badge" }, "idle");
   const elapsed = el("span", { id: "elapsed", class: "elapsed" }, "00:00");
@@ -18,6 +29,9 @@ export function mountRecorderPanel(root: HTMLElement, onChange: () => void): voi
   const pauseBtn = el("button", { id: "pause" }, "Pause");
   const stopBtn = el("button", { id: "stop", class: "danger" }, "Stop");
   const health = el("dl", { id: "health", class: "health" });
+  const meterFill = el("span", { class: "fill" });
+  const meter = el("div", { id: "level", class: "level", title: "microphone level" }, meterFill);
+  const audioNote = el("p", { id: "audio-note", class: "hint" });
   const noteInput = el("input", { id: "note", placeholder: "Why are you doing this? (Enter to add)" });
   const noteForm = el("form", { id: "note-form" }, noteInput);
   const markers = el(
@@ -31,12 +45,14 @@ export function mountRecorderPanel(root: HTMLElement, onChange: () => void): voi
   );
   const outcome = el("select", { id: "outcome" }, ...["success", "failure", "infeasible", "unknown"].map((o) => el("option", { value: o }, o)));
   const comment = el("input", { id: "outcome-comment", placeholder: "Comment on the outcome (optional)" });
-  const hint = el("p", { class: "hint" }, "Anywhere: Ctrl+Alt+R stop · P pause · N note · M mistake · V recovery · S/E sub-task");
-  const live = el("section", { id: "live", hidden: "" }, el("header", {}, state, elapsed), task, el("div", { class: "row" }, pauseBtn, stopBtn), health, noteForm, markers, el("div", { class: "row" }, outcome, comment), hint);
+  const hint = el("p", { class: "hint" }, "Anywhere: Ctrl+Alt+R stop · P pause · N note · M mistake · V recovery · S/E sub-task · hold T to talk");
+  const live = el("section", { id: "live", hidden: "" }, el("header", {}, state, elapsed), task, el("div", { class: "row" }, pauseBtn, stopBtn), meter, audioNote, health, noteForm, markers, el("div", { class: "row" }, outcome, comment), hint);
   const message = el("p", { id: "message", class: "message" });
   root.append(setup, live, message);
 
   let timer: number | undefined;
+  let talking = false;
+  let pushToTalk = false;
   const showError = (e: unknown) => {
     message.textContent = String(e);
     message.className = "message error";
@@ -63,6 +79,14 @@ export function mountRecorderPanel(root: HTMLElement, onChange: () => void): voi
       ["input", `${h.input_events} events (${h.input_excluded} excluded)`],
       ["on disk", bytes(h.media_bytes)],
     ];
+    if (h.audio !== "off") rows.push(["audio", `${duration(h.audio_us)} (${bytes(h.audio_bytes)})`]);
+    meter.hidden = h.audio !== "live";
+    // -60 dBFS … 0 dBFS across the bar.
+    const level = h.audio_level_db ?? -100;
+    meterFill.style.width = `${Math.max(0, Math.min(100, ((level + 60) / 60) * 100)).toFixed(0)}%`;
+    meter.classList.toggle("talking", talking);
+    audioNote.textContent = h.audio === "live" ? (pushToTalk ? (talking ? "talking — audio kept" : "hold Ctrl+Alt+T to talk") : "microphone on") : h.audio_message ?? "";
+    audioNote.className = h.audio === "no_microphone" || h.audio === "lost" ? "hint error" : "hint";
     health.replaceChildren(...rows.flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, v)]));
   };
 
@@ -83,8 +107,9 @@ export function mountRecorderPanel(root: HTMLElement, onChange: () => void): voi
     const text = taskInput.value.trim();
     if (!text) return showError("Describe the task first.");
     const rules = exclusions.value.split(",").map((r) => r.trim()).filter(Boolean);
+    pushToTalk = audioBox.checked && pttBox.checked;
     api
-      .startRecording(text, taskId.value.trim() || null, rules)
+      .startRecording(text, taskId.value.trim() || null, rules, audioBox.checked, pushToTalk)
       .then((s) => {
         flash(`Recording ${s.id}`);
         render(s);
@@ -140,6 +165,23 @@ export function mountRecorderPanel(root: HTMLElement, onChange: () => void): voi
       flash(names[key] ?? key);
       void poll();
     }
+  });
+  void api.onTalking((held) => {
+    talking = held;
+    void poll();
+  });
+  // Transcription runs after stop on a worker; its progress shows here.
+  const transcription = el("p", { id: "transcription", class: "hint" });
+  root.append(transcription);
+  void api.onTranscription((t) => {
+    transcription.className = t.state === "failed" ? "hint error" : "hint";
+    transcription.textContent =
+      t.state === "running"
+        ? `Transcribing ${t.id.slice(0, 8)}… ${duration(t.done_us)} / ${duration(t.total_us)} of speech`
+        : t.state === "done"
+          ? `Transcribed ${t.id.slice(0, 8)}: ${t.utterances} utterances`
+          : `Not transcribed: ${t.error}`;
+    if (t.state !== "running") onChange();
   });
   void api.onRecordingStopped((id) => {
     window.clearInterval(timer);

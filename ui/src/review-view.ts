@@ -4,7 +4,7 @@
 // audit log. Keyboard-first: j/k or arrows move, space flips before/after, p plays (1–8×, idle
 // time skipped), number keys label, x/m/s/f edit, u undoes, Esc goes back. Frames load as files over the
 // `frame://` protocol; neighbours are prefetched so stepping stays instant.
-import { api, frameUrl, type ActionKind, type Display, type Step, type StepEdit, type StepLabel, type TrajectoryReview, type TrajectoryView, type Verdict } from "./api";
+import { api, audioUrl, frameUrl, type ActionKind, type Display, type Step, type StepEdit, type StepLabel, type TrajectoryReview, type TrajectoryView, type Verdict } from "./api";
 import { duration, el } from "./format";
 
 const SVG = "http://www.w3.org/2000/svg";
@@ -238,10 +238,47 @@ export function mountReviewView(root: HTMLElement, id: string, back: () => void)
     if (document.activeElement !== reasoning) reasoning.value = l?.reasoning ?? "";
   };
 
+  const player = el("audio", { id: "player", preload: "none" }) as HTMLAudioElement;
+  const playSpan = (id: string, t0: number, t1: number) => {
+    player.src = audioUrl(id, t0, t1);
+    void player.play().catch((e) => fail(`cannot play the audio: ${e}`));
+  };
+  const editTranscript = (quote: HTMLElement, id: string, t0: number, text: string) => {
+    const input = el("input", { class: "transcript-edit", value: text }) as HTMLInputElement;
+    quote.replaceChildren(input);
+    input.focus();
+    input.select();
+    input.addEventListener("keydown", (ev) => {
+      ev.stopPropagation();
+      if (ev.key === "Escape") renderInfo(view!.steps[cur]);
+      if (ev.key !== "Enter") return;
+      const corrected = input.value.trim();
+      void api
+        .setTranscript(id, t0, corrected && corrected !== text ? corrected : null, reviewer)
+        .then((v) => {
+          load(v, cur);
+          say("transcript corrected");
+        })
+        .catch(fail);
+    });
+  };
+
   const renderInfo = (s: Step) => {
     const parts: (Node | string)[] = [el("div", { class: "action-line" }, el("b", {}, s.action.kind.replace("_", " ")), ` ${target(s)}`, el("span", { class: "muted" }, ` · ${duration(s.t_start)} · ${((s.t_end - s.t_start) / 1000).toFixed(0)} ms`))];
     if (s.window) parts.push(el("div", { class: "window" }, `in ${s.window.app} — ${s.window.title}`));
-    for (const r of s.reasoning) parts.push(el("blockquote", { class: `thought ${r.source}` }, r.text, r.author ? el("span", { class: "muted" }, ` — ${r.author}`) : ""));
+    for (const r of s.reasoning) {
+      const quote = el("blockquote", { class: `thought ${r.source}` }, r.text, r.author ? el("span", { class: "muted" }, ` — ${r.author}`) : "");
+      if (r.source === "spoken" && view) {
+        // Spoken reasoning: play what was said, and correct what transcription heard.
+        const id = view.recording.id;
+        const play = el("button", { class: "play", title: "Play what was said (l)" }, "▶");
+        play.addEventListener("click", () => playSpan(id, r.t0, r.t1));
+        const fix = el("button", { class: "fix-transcript", title: "Correct the transcript" }, "✎");
+        fix.addEventListener("click", () => editTranscript(quote, id, r.t0, r.text));
+        quote.prepend(play, fix);
+      }
+      parts.push(quote);
+    }
     for (const m of s.markers) parts.push(el("div", { class: "marker" }, `⚑ ${m.kind}${m.label ? `: ${m.label}` : ""}`));
     if (s.subtask) parts.push(el("div", { class: "muted" }, `sub-task ${s.subtask.index}${s.subtask.label ? `: ${s.subtask.label}` : ""}`));
     info.replaceChildren(...parts);
@@ -282,7 +319,7 @@ export function mountReviewView(root: HTMLElement, id: string, back: () => void)
     verdicts.forEach((b) => b.classList.toggle("on", r?.verdict === b.dataset.verdict));
     log.replaceChildren(
       ...[...view.log].reverse().map((e) =>
-        el("li", { class: e.undone ? "undone" : "" }, `#${e.seq} ${e.reviewer}: ${e.change === "edit" ? `${e.edit?.op} step at ${((e.edit?.step ?? 0) / 1e6).toFixed(1)} s` : e.change === "label" ? `label on step at ${((e.step ?? 0) / 1e6).toFixed(1)} s` : "trajectory review"}${e.undone ? " (undone)" : ""}`),
+        el("li", { class: e.undone ? "undone" : "" }, `#${e.seq} ${e.reviewer}: ${e.change === "edit" ? `${e.edit?.op} step at ${((e.edit?.step ?? 0) / 1e6).toFixed(1)} s` : e.change === "label" ? `label on step at ${((e.step ?? 0) / 1e6).toFixed(1)} s` : e.change === "transcript" ? `transcript at ${((e.utterance ?? 0) / 1e6).toFixed(1)} s` : "trajectory review"}${e.undone ? " (undone)" : ""}`),
       ),
     );
     if (view.stale_edits.length) say(`${view.stale_edits.length} edit(s) no longer apply (the recording was re-segmented)`);
@@ -466,6 +503,7 @@ export function mountReviewView(root: HTMLElement, id: string, back: () => void)
       "[": () => (speedSel.value = String((speed = SPEEDS[Math.max(0, SPEEDS.indexOf(speed) - 1)]))),
       c: () => comment.focus(),
       r: () => reasoning.focus(),
+      l: () => (info.querySelector("button.play") as HTMLButtonElement | null)?.click(),
       x: () => delBtn.click(),
       m: () => mergeBtn.click(),
       s: () => splitBtn.click(),

@@ -144,3 +144,45 @@ fn a_reviewer_steps_through_labels_scores_and_approves_a_real_recording_and_it_p
     let list = lib.list().unwrap();
     assert!(list.iter().any(|r| r.task == "Panel task" && r.status == RecordingStatus::Finished), "the recorder panel made and saved a recording: {list:?}");
 }
+
+#[test]
+fn a_reviewer_plays_and_corrects_spoken_reasoning_in_the_app() {
+    let path = apprentice::speech::model::resolve(None);
+    assert!(apprentice::speech::model::check(&path).is_ok(), "no Whisper model at {}: run scripts/install-model", path.display());
+    let tmp = tempfile::tempdir().unwrap();
+    let lib_dir = tmp.path().join("library");
+    let mut x = XSession::start();
+    x.testapp("Spoken", "spoken-app", "640x480+0+0", &tmp.path().join("app.jsonl"));
+    let pulse = PulseSession::start();
+    let rec = RecorderProcess::start_with_env(&x, &lib_dir, &["--audio"], &pulse.env());
+    pulse.say("I click the first row to open the invoice.");
+    pause(300);
+    x.xdo(&["mousemove", "--sync", "100", "100", "click", "1"]);
+    pause(800);
+    let id = rec.stop();
+    ok(cli(&lib_dir, &["transcribe", &id]));
+
+    let (port, native) = (free_port(), free_port());
+    let mut driver = x.command(tauri_driver()).args(["--port", &port.to_string(), "--native-port", &native.to_string()]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+    x.wait_until("tauri-driver to listen", || std::net::TcpStream::connect(("127.0.0.1", port)).is_ok());
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let shots = std::env::var("APPRENTICE_SCREENSHOTS").unwrap_or_default();
+    let correction = "I click the first row to open the invoice (corrected).";
+    let out = x
+        .command(root.join(".venv/bin/python"))
+        .arg(root.join("tests/python/drive_app.py"))
+        .args(["think-aloud", &format!("http://127.0.0.1:{port}"), apprentice_bin(), lib_dir.to_str().unwrap(), &id, correction])
+        .args((!shots.is_empty()).then_some(&shots))
+        .output()
+        .unwrap();
+    let _ = driver.kill();
+    let _ = driver.wait();
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "drive_app.py: {text}");
+
+    let lib = Library::open(&lib_dir).unwrap();
+    let utterances = lib.utterances(&id).unwrap();
+    assert_eq!(utterances[0].corrected.as_deref(), Some(correction));
+    let log = lib.review_state(&id).unwrap().log;
+    assert!(log.iter().any(|e| matches!(e.change, ReviewChange::Transcript { .. })), "{log:?}");
+}

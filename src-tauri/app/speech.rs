@@ -82,7 +82,10 @@ pub fn set_transcript(state: State<'_, AppState>, id: String, t0: Micros, text: 
 
 /// `audio://localhost/<recording id>/<t0 µs>-<t1 µs>`: that span of the recording as WAV.
 pub fn serve_audio(library_dir: &std::path::Path, path: &str) -> tauri::http::Response<Vec<u8>> {
-    let respond = |status: u16, kind: &str, body: Vec<u8>| tauri::http::Response::builder().status(status).header("Content-Type", kind).body(body).unwrap_or_default();
+    let respond = |status: u16, kind: &str, body: Vec<u8>| {
+        // The page's origin (tauri://localhost) differs from audio://; it may read the bytes.
+        tauri::http::Response::builder().status(status).header("Content-Type", kind).header("Access-Control-Allow-Origin", "*").body(body).unwrap_or_default()
+    };
     let mut parts = path.trim_start_matches('/').split('/');
     let span = parts.next().zip(parts.next().and_then(|s| s.split_once('-'))).and_then(|(id, (a, b))| Some((id, a.parse::<Micros>().ok()?, b.parse::<Micros>().ok()?)));
     let Some((id, t0, t1)) = span.filter(|(_, a, b)| b > a && b - a <= 600_000_000) else {

@@ -6,6 +6,10 @@ Usage:
       steps, scores and approves the trajectory, goes back, reopens it and checks that what was
       saved is shown; then starts and stops a recording from the recorder panel.
       Prints one JSON line: what was done and the timings the view measured.
+  drive_app.py think-aloud DRIVER_URL APP LIBRARY RECORDING CORRECTION [SCREENSHOT_DIR]
+      Opens a transcribed recording, checks the first step shows its spoken reasoning with a
+      play button that loads the step's audio (a WAV of the utterance's length from audio://),
+      corrects the transcript in place, and checks the correction and its audit-log entry show.
   drive_app.py bench DRIVER_URL APP LIBRARY RECORDING STEPS
       Opens the recording and steps through every step with `j`, waiting for each frame to show.
       Prints the view's timings as JSON.
@@ -151,6 +155,43 @@ def review(url, app, library, recording, steps_json, shots=None):
         d.quit()
 
 
+def think_aloud(url, app, library, recording, correction, shots=None):
+    d = session(url, app, library)
+    try:
+        open_review(d, recording)
+        quote = wait(d, "spoken reasoning on step 0", lambda: d.find_elements(By.CSS_SELECTOR, "#step-info blockquote.spoken"))[0]
+        heard = quote.get_attribute("textContent")
+        if shots:
+            d.save_screenshot(f"{shots}/review-spoken.png")
+        # Play: the player loads the utterance's span from audio:// ...
+        quote.find_element(By.CSS_SELECTOR, "button.play").click()
+        src = wait(d, "the player to get a source", lambda: d.find_element(By.ID, "player").get_attribute("src"))
+        if not src.startswith(f"audio://localhost/{recording}/"):
+            fail(f"player source {src}")
+        # ... and what it serves is a WAV of that span (16 kHz mono 16-bit: 32000 bytes a second).
+        t0, t1 = (int(v) for v in src.rsplit("/", 1)[1].split("-"))
+        got = d.execute_async_script(
+            "const done = arguments[arguments.length - 1];"
+            "fetch(arguments[0]).then(r => r.arrayBuffer().then(b => done([r.status, r.headers.get('content-type'), b.byteLength, new TextDecoder().decode(b.slice(0, 4))])))"
+            ".catch(e => done(['error', String(e)]));",
+            src,
+        )
+        want = 44 + (t1 - t0) * 16000 // 1_000_000 * 2
+        if got[0] != 200 or got[1] != "audio/wav" or got[3] != "RIFF" or abs(got[2] - want) > 4:
+            fail(f"audio:// served {got}, want a {want}-byte WAV")
+        # Correct the transcript in place: Enter saves, as the reviewer.
+        quote.find_element(By.CSS_SELECTOR, "button.fix-transcript").click()
+        box = wait(d, "the transcript editor", lambda: d.find_elements(By.CSS_SELECTOR, "#step-info input.transcript-edit"))[0]
+        box.clear()
+        box.send_keys(correction)
+        box.send_keys(Keys.ENTER)
+        wait(d, "the corrected transcript", lambda: correction in d.find_element(By.ID, "step-info").get_attribute("textContent"))
+        wait(d, "the audit log entry", lambda: "transcript at" in d.find_element(By.ID, "audit-log").get_attribute("textContent"))
+        print(json.dumps({"ok": True, "heard": heard, "audio": got}))
+    finally:
+        d.quit()
+
+
 def bench(url, app, library, recording, n):
     d = session(url, app, library)
     try:
@@ -165,4 +206,4 @@ def bench(url, app, library, recording, n):
 
 if __name__ == "__main__":
     mode, *args = sys.argv[1:]
-    {"review": review, "bench": bench}[mode](*args)
+    {"review": review, "think-aloud": think_aloud, "bench": bench}[mode](*args)

@@ -119,7 +119,10 @@ export function mountReviewView(root: HTMLElement, id: string, back: () => void)
     el("div", { class: "chips" }, ...verdicts),
   );
 
+  // Plays spoken reasoning (a span of the recording's audio, served as WAV by `audio://`).
+  const player = el("audio", { id: "player", preload: "none" }) as HTMLAudioElement;
   root.replaceChildren(
+    player,
     el("header", { class: "review-head" }, backBtn, el("div", { class: "titles" }, title, meta), reviewerInput),
     el(
       "div",
@@ -238,7 +241,6 @@ export function mountReviewView(root: HTMLElement, id: string, back: () => void)
     if (document.activeElement !== reasoning) reasoning.value = l?.reasoning ?? "";
   };
 
-  const player = el("audio", { id: "player", preload: "none" }) as HTMLAudioElement;
   const playSpan = (id: string, t0: number, t1: number) => {
     player.src = audioUrl(id, t0, t1);
     void player.play().catch((e) => fail(`cannot play the audio: ${e}`));

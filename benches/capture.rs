@@ -37,20 +37,6 @@ fn time_ms(n: usize, mut f: impl FnMut()) -> f64 {
     median(samples)
 }
 
-/// (CPU seconds, peak RSS in MB) of a live process, from /proc.
-fn proc_usage(pid: u32) -> (f64, f64) {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    let after = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
-    let fields: Vec<&str> = after.split_whitespace().collect();
-    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
-    // utime and stime are fields 14 and 15 of stat; after the ')' they are at 11 and 12.
-    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64;
-    let cpu = (ticks(11) + ticks(12)) / hz;
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    let hwm_kb = status.lines().find_map(|l| l.strip_prefix("VmHWM:")).and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok()).unwrap_or(0.0);
-    (cpu, hwm_kb / 1024.0)
-}
-
 /// A desktop worth recording: an xterm (typing target) and the test app (colour changes).
 fn desktop(x: &mut XSession, dir: &std::path::Path) -> (String, String) {
     x.spawn("xterm", &["-geometry", "110x35+40+40", "-fa", "Monospace", "-fs", "11", "-e", "cat"]);

@@ -1,0 +1,150 @@
+//! Think-aloud benchmarks (not tests): run with `cargo bench --bench speech` (release). Needs the
+//! Whisper model scripts/install-model installs, espeak-ng, ffmpeg, PulseAudio and Xvfb.
+//!
+//! 1. Transcription speed on this machine: real-time factor (compute seconds per second of
+//!    audio) of the pipeline (VAD, then Whisper on the speech only) at 2 and 1 threads, against
+//!    whisper.cpp on the whole audio without VAD, in the same run; and word error rate.
+//! 2. The recorder's CPU with the microphone on versus off, recording the same idle desktop
+//!    while speech plays into the microphone (a private PulseAudio null sink).
+//! 3. Audio bytes per hour as stored (16 kHz mono FLAC chunks).
+//!
+//! `BENCH_SECONDS` sets the recording sessions' length (default 30). Prints a Markdown report.
+
+#[path = "../tests/support/mod.rs"]
+mod support;
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use apprentice::speech::{model, vad, Transcriber};
+use support::*;
+
+/// What the expert says, one sentence at a time, with pauses between.
+const CORPUS: [&str; 8] = [
+    "I open the settings because the export option lives there.",
+    "Now I type the name of the customer into the search field.",
+    "The first result is an old account, so I skip it.",
+    "I scroll down until the invoices from March are visible.",
+    "This total looks wrong, so I check the tax rate first.",
+    "The tax rate is fine, the discount was applied twice.",
+    "I remove the second discount and save the invoice.",
+    "Finally I export the report as a spreadsheet for the team.",
+];
+const GAP_SECONDS: f64 = 1.5;
+
+/// The corpus as 16 kHz mono samples (espeak-ng, resampled by ffmpeg), with the sentences' spans.
+fn corpus_audio(dir: &std::path::Path) -> Vec<i16> {
+    let mut all: Vec<i16> = vec![0; (GAP_SECONDS * 16_000.0) as usize];
+    for (i, text) in CORPUS.iter().enumerate() {
+        let wav = dir.join(format!("s{i}.wav"));
+        let raw = dir.join(format!("s{i}.raw"));
+        assert!(Command::new("espeak-ng").args(["-s", "150", "-w"]).arg(&wav).arg(text).status().expect("espeak-ng").success());
+        assert!(Command::new("ffmpeg").args(["-loglevel", "error", "-y", "-i"]).arg(&wav).args(["-ar", "16000", "-ac", "1", "-f", "s16le"]).arg(&raw).status().expect("ffmpeg").success());
+        let bytes = std::fs::read(&raw).expect("raw");
+        all.extend(bytes.chunks_exact(2).map(|c| i16::from_le_bytes([c[0], c[1]])));
+        all.extend(std::iter::repeat_n(0i16, (GAP_SECONDS * 16_000.0) as usize));
+    }
+    // A quiet room, not digital silence: -60 dBFS of noise under everything.
+    let mut x: u32 = 7;
+    for s in &mut all {
+        x = x.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+        *s = s.saturating_add(((x >> 16) as i32 % 66 - 33) as i16);
+    }
+    all
+}
+
+fn transcript(t: &Transcriber, samples: &[i16], with_vad: bool) -> (String, f64) {
+    let start = Instant::now();
+    let utterances = if with_vad {
+        vad::speech_stretches(samples).iter().flat_map(|s| t.transcribe(0, &samples[s.start..s.end]).expect("transcribe")).collect::<Vec<_>>()
+    } else {
+        t.transcribe(0, samples).expect("transcribe")
+    };
+    let secs = start.elapsed().as_secs_f64();
+    (utterances.iter().map(|u| u.text.as_str()).collect::<Vec<_>>().join(" "), secs)
+}
+
+struct Session {
+    cpu_pct: f64,
+    audio_s: f64,
+    audio_bytes: u64,
+}
+
+/// Records the idle desktop for `secs` while `speak` plays into the microphone.
+fn record(x: &XSession, pulse: &PulseSession, lib: &std::path::Path, audio: bool, secs: u64, corpus_wav: &std::path::Path) -> Session {
+    let mut args = vec!["record", "--task", "benchmark"];
+    if audio {
+        args.push("--audio");
+    }
+    let child = x.command(apprentice_bin()).arg("--library").arg(lib).args(&args).envs(pulse.env()).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().expect("apprentice");
+    let pid = child.id();
+    // Speech plays throughout, whether or not the recorder listens.
+    let mut player = Command::new("sh")
+        .arg("-c")
+        .arg(format!("while true; do paplay -d mic {}; done", corpus_wav.display()))
+        .envs(pulse.env())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("paplay");
+    std::thread::sleep(Duration::from_millis(2000));
+    let (cpu0, _) = proc_usage(pid);
+    let t0 = Instant::now();
+    std::thread::sleep(Duration::from_secs(secs));
+    let (cpu1, _) = proc_usage(pid);
+    let elapsed = t0.elapsed().as_secs_f64();
+    let _ = Command::new("pkill").args(["-P", &player.id().to_string()]).status();
+    let _ = player.kill();
+    let _ = player.wait();
+    assert!(cli(lib, &["stop"]).status.success());
+    let out = child.wait_with_output().expect("recorder");
+    let id = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    let library = apprentice::store::Library::open(lib).expect("library");
+    let stats = library.audio_stats(&id).expect("audio stats");
+    Session { cpu_pct: (cpu1 - cpu0) / elapsed * 100.0, audio_s: stats.audio_us as f64 / 1e6, audio_bytes: stats.bytes }
+}
+
+fn main() {
+    if std::env::args().any(|a| a == "--list") {
+        return;
+    }
+    let secs: u64 = std::env::var("BENCH_SECONDS").ok().and_then(|s| s.parse().ok()).unwrap_or(30);
+    let path = model::resolve(None);
+    let tmp = tempfile::tempdir().expect("tmp");
+    let samples = corpus_audio(tmp.path());
+    let audio_s = samples.len() as f64 / 16_000.0;
+    let said = CORPUS.join(" ");
+    let speech_s: f64 = vad::speech_stretches(&samples).iter().map(|s| (s.end - s.start) as f64 / 16_000.0).sum();
+
+    println!("# Think-aloud benchmark\n");
+    let cpu = std::fs::read_to_string("/proc/cpuinfo").ok().and_then(|c| c.lines().find_map(|l| l.strip_prefix("model name").map(|v| v.trim_start_matches([' ', '\t', ':']).to_string()))).unwrap_or_default();
+    println!("Machine: {cpu}, {} cores. Model: {} ({:.0} MB). Corpus: {} espeak-ng sentences, {audio_s:.1} s of audio, {speech_s:.1} s of it in VAD stretches.\n", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1), path.display(), std::fs::metadata(&path).map(|m| m.len() as f64 / 1e6).unwrap_or(0.0), CORPUS.len());
+    println!("## Transcription\n");
+    println!("| pipeline | threads | compute | RTF (per second of audio) | WER |");
+    println!("|---|---|---|---|---|");
+    let mut rows = vec![];
+    for (label, threads, vad) in [("VAD + Whisper (Apprentice)", 2, true), ("VAD + Whisper (Apprentice)", 1, true), ("Whisper on all the audio, no VAD (baseline)", 2, false)] {
+        let t = Transcriber::load(&path, threads).expect("the Whisper model (scripts/install-model)");
+        let (heard, compute) = transcript(&t, &samples, vad);
+        let wer = word_error_rate(&said, &heard);
+        println!("| {label} | {threads} | {compute:.1} s | {:.3} | {:.1}% |", compute / audio_s, wer * 100.0);
+        rows.push(compute);
+    }
+    println!("\nVAD + Whisper is {:.1}× faster than Whisper on all the audio (same model, same threads).\n", rows[2] / rows[0]);
+
+    println!("## Recording with the microphone on and off\n");
+    let x = XSession::start_sized("1920x1080x24", &[], true);
+    let pulse = PulseSession::start();
+    let corpus_wav = tmp.path().join("corpus.wav");
+    std::fs::write(&corpus_wav, apprentice::store::audio_codec::wav(&samples, 16_000)).expect("corpus wav");
+    let off = record(&x, &pulse, &tmp.path().join("off"), false, secs, &corpus_wav);
+    let on = record(&x, &pulse, &tmp.path().join("on"), true, secs, &corpus_wav);
+    println!("| session ({secs} s, idle 1080p desktop, speech playing) | recorder CPU (% of a core) |");
+    println!("|---|---|");
+    println!("| microphone off | {:.2}% |", off.cpu_pct);
+    println!("| microphone on | {:.2}% |", on.cpu_pct);
+    println!("\nThe microphone adds {:.2} points of one core.\n", on.cpu_pct - off.cpu_pct);
+    println!("## Audio on disk\n");
+    let per_hour = on.audio_bytes as f64 / on.audio_s * 3600.0;
+    println!("{:.1} s of audio stored in {} bytes: **{:.1} MB per hour** of think-aloud (16 kHz mono FLAC in 0.5 s chunks; raw 16-bit PCM would be 115.2 MB).", on.audio_s, on.audio_bytes, per_hour / 1e6);
+}

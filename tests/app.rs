@@ -87,6 +87,29 @@ fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
+/// Runs a mode of tests/python/drive_app.py against the real app through tauri-driver, with
+/// screenshots saved to $APPRENTICE_SCREENSHOTS when set; fails the test if it fails.
+fn drive_app(x: &XSession, mode: &str, args: &[&str]) -> String {
+    let (port, native) = (free_port(), free_port());
+    let mut driver = x.command(tauri_driver()).args(["--port", &port.to_string(), "--native-port", &native.to_string()]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+    x.wait_until("tauri-driver to listen", || std::net::TcpStream::connect(("127.0.0.1", port)).is_ok());
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let shots = std::env::var("APPRENTICE_SCREENSHOTS").unwrap_or_default();
+    let out = x
+        .command(root.join(".venv/bin/python"))
+        .arg(root.join("tests/python/drive_app.py"))
+        .args([mode, &format!("http://127.0.0.1:{port}"), apprentice_bin()])
+        .args(args)
+        .args((!shots.is_empty()).then_some(&shots))
+        .output()
+        .unwrap();
+    let _ = driver.kill();
+    let _ = driver.wait();
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "drive_app.py {mode}: {text}");
+    text
+}
+
 #[test]
 fn a_reviewer_steps_through_labels_scores_and_approves_a_real_recording_and_it_persists() {
     let tmp = tempfile::tempdir().unwrap();
@@ -111,22 +134,7 @@ fn a_reviewer_steps_through_labels_scores_and_approves_a_real_recording_and_it_p
     let steps: Vec<serde_json::Value> = serde_json::from_slice(&std::fs::read(&steps_json).unwrap()).unwrap();
     assert_eq!(steps.len(), 4, "three clicks and the typing");
 
-    let (port, native) = (free_port(), free_port());
-    let mut driver = x.command(tauri_driver()).args(["--port", &port.to_string(), "--native-port", &native.to_string()]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
-    x.wait_until("tauri-driver to listen", || std::net::TcpStream::connect(("127.0.0.1", port)).is_ok());
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let shots = std::env::var("APPRENTICE_SCREENSHOTS").unwrap_or_default();
-    let out = x
-        .command(root.join(".venv/bin/python"))
-        .arg(root.join("tests/python/drive_app.py"))
-        .args(["review", &format!("http://127.0.0.1:{port}"), apprentice_bin(), lib_dir.to_str().unwrap(), &id, steps_json.to_str().unwrap()])
-        .args((!shots.is_empty()).then_some(&shots))
-        .output()
-        .unwrap();
-    let _ = driver.kill();
-    let _ = driver.wait();
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    assert!(out.status.success(), "drive_app.py: {text}");
+    drive_app(&x, "review", &[lib_dir.to_str().unwrap(), &id, steps_json.to_str().unwrap()]);
 
     // What the reviewer did is in the library, as the CLI and the exports see it.
     let lib = Library::open(&lib_dir).unwrap();
@@ -162,23 +170,8 @@ fn a_reviewer_plays_and_corrects_spoken_reasoning_in_the_app() {
     let id = rec.stop();
     ok(cli(&lib_dir, &["transcribe", &id]));
 
-    let (port, native) = (free_port(), free_port());
-    let mut driver = x.command(tauri_driver()).args(["--port", &port.to_string(), "--native-port", &native.to_string()]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
-    x.wait_until("tauri-driver to listen", || std::net::TcpStream::connect(("127.0.0.1", port)).is_ok());
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let shots = std::env::var("APPRENTICE_SCREENSHOTS").unwrap_or_default();
     let correction = "I click the first row to open the invoice (corrected).";
-    let out = x
-        .command(root.join(".venv/bin/python"))
-        .arg(root.join("tests/python/drive_app.py"))
-        .args(["think-aloud", &format!("http://127.0.0.1:{port}"), apprentice_bin(), lib_dir.to_str().unwrap(), &id, correction])
-        .args((!shots.is_empty()).then_some(&shots))
-        .output()
-        .unwrap();
-    let _ = driver.kill();
-    let _ = driver.wait();
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    assert!(out.status.success(), "drive_app.py: {text}");
+    drive_app(&x, "think-aloud", &[lib_dir.to_str().unwrap(), &id, correction]);
 
     let lib = Library::open(&lib_dir).unwrap();
     let utterances = lib.utterances(&id).unwrap();

@@ -266,3 +266,26 @@ fn rusqlite_count(lib: &Path) -> u64 {
     let id = l.list().unwrap()[0].id.clone();
     l.audio_stats(&id).unwrap().audio_us
 }
+
+#[test]
+fn kill_9_while_talking_loses_at_most_a_second_of_audio_and_the_rest_decodes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let lib = tmp.path().join("lib");
+    let x = XSession::start();
+    let pulse = PulseSession::start();
+    let mut rec = RecorderProcess::start_with_env(&x, &lib, &["--audio"], &pulse.env());
+    pulse.say(SAID[0]);
+    pulse.say(SAID[1]);
+    let at_kill = status(&rec)["elapsed_us"].as_u64().unwrap();
+    rec.child.kill().unwrap(); // SIGKILL, mid-speech or just after
+    let _ = rec.child.wait();
+    let library = apprentice::store::Library::open(&lib).unwrap();
+    let id = library.list().unwrap()[0].id.clone();
+    assert_eq!(library.recording(&id).unwrap().status, apprentice::model::RecordingStatus::Interrupted);
+    // Every stored chunk decodes; the audio reaches to within a second of the kill.
+    let runs = library.audio_runs(&id, None).expect("all chunks decode");
+    let end = runs.last().map(|r| r.t1()).unwrap_or(0);
+    assert!(end + 1_000_000 >= at_kill, "audio ends at {end} µs, killed at {at_kill} µs");
+    let stored: u64 = runs.iter().map(|r| r.t1() - r.t0).sum();
+    assert!(stored + 1_500_000 >= at_kill, "only {stored} µs of audio for {at_kill} µs recorded");
+}

@@ -464,6 +464,12 @@ pub fn run(cli: Cli) -> Result<()> {
                 writeln!(out, "{}", serde_json::to_string_pretty(&s)?)?;
             } else {
                 writeln!(out, "{}  {}  {}  frames {} stored {} dropped {}  input {}", s.id, s.state.as_str(), fmt_duration(s.elapsed_us), s.health.frames_captured, s.health.frames_stored, s.health.frames_dropped, s.health.input_events)?;
+                let h = &s.health;
+                match h.audio {
+                    AudioState::Off => {}
+                    AudioState::Live => writeln!(out, "microphone: {} recorded, level {}", fmt_duration(h.audio_us), h.audio_level_db.map(|d| format!("{d:.0} dBFS")).unwrap_or_else(|| "—".into()))?,
+                    _ => writeln!(out, "microphone: {}", h.audio_message.as_deref().unwrap_or("unavailable"))?,
+                }
             }
         }
         #[cfg(feature = "gui")]

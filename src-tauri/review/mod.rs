@@ -6,7 +6,7 @@
 //! them ([`crate::store`]) or showing them (the app).
 
 use crate::model::*;
-use crate::segment::{self, actions, steps::StreamsRef, Segmentation};
+use crate::segment::{self, actions, Segmentation};
 use crate::store::{Library, StoreError};
 
 #[derive(Debug, thiserror::Error)]
@@ -75,7 +75,7 @@ pub fn apply(recording: &Recording, seg: &Segmentation, state: &ReviewState, str
 }
 
 fn rebuild(recording: &Recording, actions: Vec<Action>, s: &Streams) -> Vec<Step> {
-    segment::steps::build_steps(actions, &StreamsRef::new(recording, s))
+    segment::steps::build_steps(actions, recording, s)
 }
 
 /// Applies one edit to a list of actions (sorted by start).

@@ -42,7 +42,7 @@ pub fn segment(recording: &Recording, s: Streams) -> Segmentation {
     let (mut actions, hovers) = actions::reduce(input, &barriers);
     actions.extend(steps::hover_actions(&hovers, frames));
     actions.sort_by_key(|a| a.t_start);
-    let steps = steps::build_steps(actions, &steps::StreamsRef::new(recording, &s));
+    let steps = steps::build_steps(actions, recording, &s);
     let quality = quality::measure(&steps, recording.duration_us, &recording.pauses);
     Segmentation { rules_version: RULES_VERSION, steps, quality }
 }

@@ -18,31 +18,6 @@ use super::actions::HoverCandidate;
 /// How far from a resting pointer a screen change may be and still count as its hover effect.
 pub const HOVER_EFFECT_RADIUS: i32 = 300;
 
-/// Everything of a recording that steps are built from.
-pub struct StreamsRef<'a> {
-    pub frames: &'a [Frame],
-    pub windows: &'a [WindowEvent],
-    pub notes: &'a [Note],
-    pub utterances: &'a [Utterance],
-    pub markers: &'a [Marker],
-    pub displays: &'a [DisplayInfo],
-    pub duration: Micros,
-}
-
-impl<'a> StreamsRef<'a> {
-    pub fn new(recording: &'a Recording, s: &super::Streams<'a>) -> Self {
-        StreamsRef {
-            frames: s.frames,
-            windows: s.windows,
-            notes: s.notes,
-            utterances: s.utterances,
-            markers: s.markers,
-            displays: &recording.environment.displays,
-            duration: recording.duration_us,
-        }
-    }
-}
-
 /// Hover candidates that changed the screen near the pointer become `move` actions.
 pub fn hover_actions(hovers: &[HoverCandidate], frames: &[Frame]) -> Vec<Action> {
     hovers
@@ -77,15 +52,17 @@ fn last_frame_before(frames: &[Frame], display: u32, t: Micros) -> Option<Observ
     frames[..end].iter().rev().find(|f| f.display == display).map(|f| Observation { frame_seq: f.seq, t: f.t, display })
 }
 
-pub fn build_steps(actions: Vec<Action>, s: &StreamsRef) -> Vec<Step> {
+/// Steps from `actions` (sorted by start), with what `s` holds of the recording.
+pub fn build_steps(actions: Vec<Action>, recording: &Recording, s: &super::Streams) -> Vec<Step> {
+    let (displays, duration) = (&recording.environment.displays, recording.duration_us);
     let mut steps: Vec<Step> = Vec::with_capacity(actions.len());
     let starts: Vec<Micros> = actions.iter().map(|a| a.t_start).collect();
     for (i, action) in actions.into_iter().enumerate() {
         let wi = s.windows.partition_point(|w| w.t <= action.t_start);
         let window = wi.checked_sub(1).map(|i| &s.windows[i]).map(|w| WindowContext { app: w.app.clone(), title: w.title.clone(), window_id: w.window_id, bounds: w.bounds });
-        let display = display_of(&action, window.as_ref(), s.displays);
+        let display = display_of(&action, window.as_ref(), displays);
         let before = last_frame_before(s.frames, display, action.t_start);
-        let next_start = starts.get(i + 1).copied().unwrap_or(s.duration.max(action.t_end) + 1);
+        let next_start = starts.get(i + 1).copied().unwrap_or(duration.max(action.t_end) + 1);
         // A hover's effect ends when the pointer leaves (moving away is not an action).
         let next_start = if action.kind == ActionKind::Move { next_start.min(action.t_end) } else { next_start };
         let after = last_frame_before(s.frames, display, next_start).filter(|o| before.as_ref().is_none_or(|b| o.t >= b.t));

@@ -286,6 +286,12 @@ fn kill_9_while_talking_loses_at_most_a_second_of_audio_and_the_rest_decodes() {
     let runs = library.audio_runs(&id, None).expect("all chunks decode");
     let end = runs.last().map(|r| r.t1()).unwrap_or(0);
     assert!(end + 1_000_000 >= at_kill, "audio ends at {end} µs, killed at {at_kill} µs");
+    // From the moment the microphone opened, nothing is missing but the tail.
     let stored: u64 = runs.iter().map(|r| r.t1() - r.t0).sum();
-    assert!(stored + 1_500_000 >= at_kill, "only {stored} µs of audio for {at_kill} µs recorded");
+    let opened = runs.first().map(|r| r.t0).unwrap_or(0);
+    eprintln!("microphone opened at {opened} µs; {stored} µs stored; killed at {at_kill} µs");
+    // (The recorder reports it is recording only once the microphone is open; on a loaded
+    // two-core machine opening it through PulseAudio takes a second or two.)
+    assert!(opened < 4_000_000, "the microphone opened late: {opened} µs");
+    assert!(stored + 1_000_000 >= at_kill - opened, "only {stored} µs of audio between {opened} µs and {at_kill} µs");
 }

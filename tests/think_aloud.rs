@@ -77,19 +77,22 @@ fn spoken_reasoning_is_transcribed_on_the_machine_and_bound_to_the_steps_it_expl
     let kinds: Vec<&str> = steps.iter().filter_map(|s| s["action"]["kind"].as_str()).collect();
     assert_eq!(kinds, ["click", "type", "hotkey"], "{steps:#?}");
     let mut errors = 0.0;
+    let mut prev_end = 0;
     for (step, said) in steps.iter().zip(SAID) {
         let heard = spoken_text(step);
         let wer = word_error_rate(said, &heard);
         eprintln!("said {said:?}\nheard {heard:?} (WER {wer:.2})");
         assert!(wer <= 0.15, "step {}: said {said:?}, transcribed {heard:?} (WER {wer:.2})", step["index"]);
         errors += wer;
-        // Each utterance keeps its span, which ends before the action it explains, and its audio.
+        // Each utterance keeps its span, which starts after the previous action and before this
+        // one ended (the rule typed notes follow too), and its audio.
         for r in spoken(step) {
             let (t0, t1) = (r["t0"].as_u64().unwrap(), r["t1"].as_u64().unwrap());
-            assert!(t0 < t1 && t1 <= step["t_end"].as_u64().unwrap(), "{r}");
+            assert!(prev_end < t0 && t0 < t1 && t0 <= step["t_end"].as_u64().unwrap(), "{r} after {prev_end}");
             let (a0, a1) = apprentice::model::parse_audio_ref(r["audio"].as_str().unwrap()).expect("audio ref");
             assert!(a0.abs_diff(t0) < 1000 && a1.abs_diff(t1) < 1000, "{r}");
         }
+        prev_end = step["t_end"].as_u64().unwrap();
     }
     assert!(errors / 3.0 <= 0.15);
 

@@ -2,8 +2,9 @@
 //! timestamps and hands over its samples; one thread mixes them to mono, resamples to 16 kHz,
 //! drops what must not be kept (paused time; push-to-talk with the key up), meters the level,
 //! and cuts half-second FLAC chunks for the writer, so a crash loses at most about a second.
-//! No microphone at start, or one that fails or falls silent mid-recording, never stops the
-//! recording: the state and a message go to the recorder's health, and the thread keeps
+//! Where a PulseAudio (or PipeWire) server runs it is used directly ([`super::pulse`]); cpal
+//! (ALSA) otherwise. No microphone at start, or one that fails or falls silent mid-recording, never
+//! stops the recording: the state and a message go to the recorder's health, and the thread keeps
 //! trying to reopen the device.
 
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
@@ -13,7 +14,7 @@ use std::time::{Duration, Instant};
 use cpal::traits::{DeviceTrait, HostTrait, StreamTrait};
 use crossbeam_channel::{bounded, Receiver, RecvTimeoutError, Sender};
 
-use super::privacy::PrivacyGate;
+use super::privacy::{PrivacyGate, Timeline};
 use crate::clock::RecordingClock;
 use crate::model::{AudioChunk, AudioState, Micros};
 use crate::store::audio_codec::{encode_flac, SAMPLE_RATE};
@@ -23,10 +24,12 @@ use crate::store::writer::{WriteOp, WriterHandle};
 pub const CHUNK_US: Micros = 500_000;
 /// A microphone that delivers nothing for this long is treated as gone.
 pub const SILENT_DEVICE_TIMEOUT: Duration = Duration::from_secs(2);
+/// The shortest chunk FLAC can hold.
+const MIN_CHUNK_SAMPLES: usize = 16;
 /// How often a missing or lost microphone is looked for again.
 const REOPEN_INTERVAL: Duration = Duration::from_secs(2);
-/// The callback's timing may drift from the sample count by this much before a run restarts.
-const MAX_DRIFT_US: Micros = 200_000;
+/// Buffers arriving this far behind the run's sample count mean the device lost samples.
+const MAX_LATE_US: Micros = 500_000;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct AudioSettings {
@@ -78,6 +81,9 @@ impl AudioCounters {
 
 /// Microphones this machine offers, by name.
 pub fn list_microphones() -> Result<Vec<String>, AudioError> {
+    if super::pulse::available() {
+        return super::pulse::list();
+    }
     let host = cpal::default_host();
     let devices = host.input_devices().map_err(|e| AudioError::NoMicrophone(e.to_string()))?;
     Ok(devices.filter_map(|d| d.description().ok().map(|n| n.name().to_string())).collect())
@@ -88,8 +94,8 @@ pub struct AudioCapture {
     pub settings: AudioSettings,
     pub clock: RecordingClock,
     pub gate: Arc<PrivacyGate>,
-    /// Held push-to-talk key.
-    pub talking: Arc<AtomicBool>,
+    /// Push-to-talk key up (true) or held, over time.
+    pub key_up: Arc<Timeline>,
     pub counters: Arc<AudioCounters>,
     pub writer: WriterHandle,
     pub stop: Arc<AtomicBool>,
@@ -101,10 +107,45 @@ struct Buffer {
     samples: Vec<f32>,
 }
 
+/// Why a stream stopped or stumbled: `lost` ends it.
+struct Fault {
+    lost: bool,
+    message: String,
+}
+
+/// What keeps a stream running; dropping it stops the stream.
+enum StreamGuard {
+    Cpal(cpal::Stream),
+    Pulse(#[allow(dead_code)] PulseCloser),
+}
+
+/// Shuts the PulseAudio socket when dropped, which ends the reader thread.
+struct PulseCloser(Option<std::os::unix::net::UnixStream>);
+
+impl Drop for PulseCloser {
+    fn drop(&mut self) {
+        if let Some(sock) = &self.0 {
+            let _ = sock.shutdown(std::net::Shutdown::Both);
+        }
+    }
+}
+
+impl StreamGuard {
+    /// Lets go of a stream whose device is gone. Closing a dead ALSA/PulseAudio-plugin stream
+    /// can block for ever inside the audio library, which would hang the recording's stop, so
+    /// that one is leaked; a PulseAudio socket is simply shut.
+    fn abandon(self) {
+        match self {
+            StreamGuard::Cpal(s) => std::mem::forget(s),
+            g @ StreamGuard::Pulse(_) => drop(g),
+        }
+    }
+}
+
 struct OpenStream {
-    _stream: cpal::Stream,
+    guard: StreamGuard,
     rx: Receiver<Buffer>,
-    errors: Receiver<cpal::Error>,
+    errors: Receiver<Fault>,
     channels: usize,
     rate: u32,
     name: String,
@@ -130,10 +171,7 @@ impl AudioCapture {
                         Some(reason) => {
                             tracing::warn!(%reason, "microphone lost; the recording goes on without audio");
                             self.counters.set_state(AudioState::Lost, Some(format!("microphone lost: {reason}; the recording goes on without audio")));
-                            // Closing a dead device can block for ever inside the audio
-                            // library (PulseAudio's ALSA plugin waits on a server that is
-                            // gone), which would hang the recording's stop: let it go instead.
-                            std::mem::forget(s);
+                            s.guard.abandon();
                         }
                         None => {
                             drop(s);
@@ -166,15 +204,12 @@ impl AudioCapture {
             if self.stop.load(Ordering::Relaxed) {
                 return None;
             }
-            if let Ok(e) = s.errors.try_recv() {
-                match e.kind() {
-                    // An overrun loses a moment of audio, not the device; the stream goes on.
-                    cpal::ErrorKind::Xrun | cpal::ErrorKind::DeviceChanged | cpal::ErrorKind::RealtimeDenied => {
-                        tracing::warn!(error = %e, "audio glitch");
-                        self.counters.dropped.fetch_add(1, Ordering::Relaxed);
-                    }
-                    _ => return Some(e.to_string()),
+            if let Ok(f) = s.errors.try_recv() {
+                if f.lost {
+                    return Some(f.message);
                 }
+                tracing::warn!(error = %f.message, "audio glitch");
+                self.counters.dropped.fetch_add(1, Ordering::Relaxed);
             }
             match s.rx.recv_timeout(Duration::from_millis(100)) {
                 // A device whose server died may keep calling back with nothing.
@@ -182,18 +217,19 @@ impl AudioCapture {
                 Ok(buf) => {
                     last_data = Instant::now();
                     started = true;
-                    let frames = buf.samples.len() / s.channels.max(1);
                     let mono: Vec<f32> = buf.samples.chunks(s.channels.max(1)).map(|c| c.iter().sum::<f32>() / c.len() as f32).collect();
                     let peak = mono.iter().fold(0f32, |m, v| m.max(v.abs()));
                     self.counters.level_db_bits.store((20.0 * peak.max(1e-5).log10()).to_bits(), Ordering::Relaxed);
                     self.counters.level_at_us.store(buf.t_end.max(1), Ordering::Relaxed);
-                    let t_start = buf.t_end.saturating_sub(frames as u64 * 1_000_000 / u64::from(s.rate));
                     let resampled = resampler.push(&mono);
-                    let keep = !self.gate.paused.any_in(t_start, buf.t_end) && (!self.settings.push_to_talk || self.talking.load(Ordering::Relaxed));
+                    // Decided by when the audio was captured, not when it arrived: what was said
+                    // before the key went up is kept, what was said while paused is not.
+                    let (t0, t1) = chunker.place(buf.t_end, resampled.len());
+                    let keep = !self.gate.paused.any_in(t0, t1) && (!self.settings.push_to_talk || !self.key_up.any_in(t0, t1));
                     if keep {
-                        chunker.push(t_start, &resampled);
+                        chunker.push(&resampled);
                     } else {
-                        chunker.end_run();
+                        chunker.skip(resampled.len());
                     }
                 }
                 Err(RecvTimeoutError::Timeout) => {
@@ -209,6 +245,9 @@ impl AudioCapture {
 }
 
 fn open(settings: &AudioSettings, clock: RecordingClock, counters: &Arc<AudioCounters>) -> Result<OpenStream, AudioError> {
+    if super::pulse::available() {
+        return open_pulse(settings, clock, counters);
+    }
     let host = cpal::default_host();
     let device = match &settings.device {
         None => host.default_input_device().ok_or_else(|| AudioError::NoMicrophone("this machine offers no input device".into()))?,
@@ -222,26 +261,63 @@ fn open(settings: &AudioSettings, clock: RecordingClock, counters: &Arc<AudioCou
     let supported = choose_config(&device)?;
     let format = supported.sample_format();
     let mut config: cpal::StreamConfig = supported.config();
-    // 250 ms periods (cpal buffers two): with the device's default PulseAudio's ALSA plugin
-    // delivers nothing for the first two seconds; much shorter, and a busy machine overruns.
-    if let cpal::SupportedBufferSize::Range { min, max } = supported.buffer_size() {
-        config.buffer_size = cpal::BufferSize::Fixed((config.sample_rate / 4).clamp(*min, *max));
-    }
-    let (tx, rx) = bounded::<Buffer>(256);
-    let (etx, errors) = bounded::<cpal::Error>(8);
-    let err_cb = move |e: cpal::Error| {
-        let _ = etx.try_send(e);
+    // 250 ms periods (cpal buffers two): with a device's default buffer the first audio can
+    // come seconds late; much shorter, and a busy machine overruns.
+    let period = match supported.buffer_size() {
+        cpal::SupportedBufferSize::Range { min, max } => (config.sample_rate / 4).clamp(*min, *max),
+        cpal::SupportedBufferSize::Unknown => config.sample_rate / 4,
     };
-    let stream = match format {
-        cpal::SampleFormat::F32 => build::<f32>(&device, &config, tx, clock, counters.clone(), err_cb),
-        cpal::SampleFormat::I16 => build::<i16>(&device, &config, tx, clock, counters.clone(), err_cb),
-        cpal::SampleFormat::I32 => build::<i32>(&device, &config, tx, clock, counters.clone(), err_cb),
-        cpal::SampleFormat::U8 => build::<u8>(&device, &config, tx, clock, counters.clone(), err_cb),
-        other => return Err(AudioError::Open(format!("unsupported sample format {other:?}"))),
-    }
-    .map_err(|e| AudioError::Open(e.to_string()))?;
+    let (tx, rx) = bounded::<Buffer>(256);
+    let (etx, errors) = bounded::<Fault>(8);
+    let attempt = |config: &cpal::StreamConfig| {
+        let etx = etx.clone();
+        let err_cb = move |e: cpal::Error| {
+            // An overrun loses a moment of audio, not the device; the stream goes on.
+            let lost = !matches!(e.kind(), cpal::ErrorKind::Xrun | cpal::ErrorKind::DeviceChanged | cpal::ErrorKind::RealtimeDenied);
+            let _ = etx.try_send(Fault { lost, message: e.to_string() });
+        };
+        let (tx, counters) = (tx.clone(), counters.clone());
+        match format {
+            cpal::SampleFormat::F32 => build::<f32>(&device, config, tx, clock, counters, err_cb),
+            cpal::SampleFormat::I16 => build::<i16>(&device, config, tx, clock, counters, err_cb),
+            cpal::SampleFormat::I32 => build::<i32>(&device, config, tx, clock, counters, err_cb),
+            cpal::SampleFormat::U8 => build::<u8>(&device, config, tx, clock, counters, err_cb),
+            other => Err(cpal::Error::with_message(cpal::ErrorKind::UnsupportedConfig, format!("unsupported sample format {other:?}"))),
+        }
+    };
+    config.buffer_size = cpal::BufferSize::Fixed(period);
+    // A device that refuses the period gets its own default.
+    let stream = attempt(&config)
+        .or_else(|_| {
+            config.buffer_size = cpal::BufferSize::Default;
+            attempt(&config)
+        })
+        .map_err(|e| AudioError::Open(e.to_string()))?;
+    drop(tx);
     stream.play().map_err(|e| AudioError::Open(e.to_string()))?;
-    Ok(OpenStream { _stream: stream, rx, errors, channels: usize::from(config.channels), rate: config.sample_rate, name })
+    Ok(OpenStream { guard: StreamGuard::Cpal(stream), rx, errors, channels: usize::from(config.channels), rate: config.sample_rate, name })
+}
+
+/// The microphone through the PulseAudio server: a reader thread timestamps each fragment.
+fn open_pulse(settings: &AudioSettings, clock: RecordingClock, counters: &Arc<AudioCounters>) -> Result<OpenStream, AudioError> {
+    let stream = super::pulse::PulseStream::open(settings.device.as_deref())?;
+    let name = stream.name.clone();
+    let closer = stream.closer();
+    let (tx, rx) = bounded::<Buffer>(256);
+    let (etx, errors) = bounded::<Fault>(8);
+    let counters = counters.clone();
+    std::thread::Builder::new()
+        .name("apprentice-pulse".into())
+        .spawn(move || {
+            let why = stream.read_loop(|samples| {
+                if tx.try_send(Buffer { t_end: clock.now(), samples }).is_err() {
+                    counters.dropped.fetch_add(1, Ordering::Relaxed);
+                }
+            });
+            let _ = etx.try_send(Fault { lost: true, message: why });
+        })
+        .map_err(|e| AudioError::Open(e.to_string()))?;
+    Ok(OpenStream { guard: StreamGuard::Pulse(PulseCloser(closer)), rx, errors, channels: 1, rate: SAMPLE_RATE, name })
 }
 
 /// 16 kHz mono when the device offers it (PulseAudio and PipeWire always do), else its default.
@@ -316,70 +392,102 @@ impl Resampler {
     }
 }
 
-/// Cuts continuous 16 kHz audio into timed FLAC chunks. A run's time comes from the callback
-/// that began it plus the samples since, so chunks are gapless; a run restarts when audio was
-/// dropped (pause, push-to-talk) or the device clock drifted from the recording clock.
+/// Cuts continuous 16 kHz audio into timed FLAC chunks. Within a run, time comes from the
+/// sample count, so chunks are gapless; the run's start is the earliest that its buffers' arrival
+/// times allow (each buffer arrives after it was captured, by a latency that varies), refined
+/// until its first chunk is written (skipped audio refines it too). A run ends where audio was dropped on purpose (pause,
+/// push-to-talk) and restarts where the device lost samples (buffers arriving well behind the
+/// sample count). Chunks never overlap.
 struct Chunker {
     writer: WriterHandle,
     counters: Arc<AudioCounters>,
-    run_t0: Option<Micros>,
-    run_samples: u64,
+    /// Recording time of the run's first sample.
+    anchor: Option<Micros>,
+    /// Samples of the run already written as chunks.
+    written: u64,
     chunk: Vec<i16>,
+    /// End of the last chunk written: a new run never starts before it.
+    last_end: Micros,
+    /// A chunk of this run was written, so its start is settled.
+    stored: bool,
+}
+
+fn samples_us(n: u64) -> Micros {
+    n * 1_000_000 / u64::from(SAMPLE_RATE)
 }
 
 impl Chunker {
     fn new(writer: WriterHandle, counters: Arc<AudioCounters>) -> Self {
-        Chunker { writer, counters, run_t0: None, run_samples: 0, chunk: Vec::with_capacity(8_000) }
+        Chunker { writer, counters, anchor: None, written: 0, chunk: Vec::with_capacity(8_000), last_end: 0, stored: false }
     }
 
-    fn at(&self, samples: u64) -> Micros {
-        self.run_t0.unwrap_or(0) + samples * 1_000_000 / u64::from(SAMPLE_RATE)
+    /// Accounts for a buffer of `n` samples that arrived at `t_end`, and returns the span of
+    /// the recording it was captured in. Call [`Self::push`] or [`Self::skip`] with it next.
+    fn place(&mut self, t_end: Micros, n: usize) -> (Micros, Micros) {
+        let total = self.written + self.chunk.len() as u64 + n as u64;
+        // Where this buffer says the run began.
+        let start = t_end.saturating_sub(samples_us(total));
+        match self.anchor {
+            None => {}
+            Some(anchor) if !self.stored => self.anchor = Some(anchor.min(start).max(self.last_end)),
+            Some(anchor) if start > anchor + MAX_LATE_US => {
+                tracing::warn!(late_ms = (start - anchor) / 1000, "the microphone lost samples; audio restarts at the recording clock");
+                self.end_run();
+            }
+            Some(_) => {}
+        }
+        let anchor = *self.anchor.get_or_insert(t_end.saturating_sub(samples_us(n as u64)).max(self.last_end));
+        let t0 = anchor + samples_us(self.written + self.chunk.len() as u64);
+        (t0, t0 + samples_us(n as u64))
     }
 
-    fn push(&mut self, t_start: Micros, samples: &[i16]) {
-        let expected = self.at(self.run_samples + self.chunk.len() as u64);
-        if self.run_t0.is_some() && expected.abs_diff(t_start) > MAX_DRIFT_US {
-            self.end_run();
-        }
-        if self.run_t0.is_none() {
-            self.run_t0 = Some(t_start);
-            self.run_samples = 0;
-        }
+    /// Keeps the buffer just placed.
+    fn push(&mut self, samples: &[i16]) {
         let per_chunk = (CHUNK_US * u64::from(SAMPLE_RATE) / 1_000_000) as usize;
-        for piece in samples.chunks(per_chunk) {
+        let mut rest = samples;
+        while !rest.is_empty() {
             let room = per_chunk - self.chunk.len();
-            let (now, later) = piece.split_at(room.min(piece.len()));
+            let (now, later) = rest.split_at(room.min(rest.len()));
             self.chunk.extend_from_slice(now);
             if self.chunk.len() == per_chunk {
                 self.flush();
             }
-            self.chunk.extend_from_slice(later);
+            rest = later;
         }
     }
 
+    /// Drops the buffer just placed (paused, or push-to-talk up); the run's clock goes on.
+    fn skip(&mut self, n: usize) {
+        self.flush();
+        self.written += n as u64;
+    }
+
     fn flush(&mut self) {
-        if self.chunk.is_empty() {
-            return;
-        }
-        let t0 = self.at(self.run_samples);
+        let Some(anchor) = self.anchor else { return };
         let n = self.chunk.len() as u64;
-        let t1 = self.at(self.run_samples + n);
-        match encode_flac(&self.chunk, SAMPLE_RATE) {
-            Ok(flac) => {
-                self.counters.audio_us.fetch_add(t1 - t0, Ordering::Relaxed);
-                self.counters.bytes.fetch_add(flac.len() as u64, Ordering::Relaxed);
-                self.writer.send(WriteOp::Audio(AudioChunk { t0, t1, sample_rate: SAMPLE_RATE, samples: n as u32, flac }));
+        // FLAC frames hold at least 16 samples; a shorter tail (under 1 ms) is not kept.
+        if self.chunk.len() >= MIN_CHUNK_SAMPLES {
+            let (t0, t1) = (anchor + samples_us(self.written), anchor + samples_us(self.written + n));
+            match encode_flac(&self.chunk, SAMPLE_RATE) {
+                Ok(flac) => {
+                    self.counters.audio_us.fetch_add(t1 - t0, Ordering::Relaxed);
+                    self.counters.bytes.fetch_add(flac.len() as u64, Ordering::Relaxed);
+                    self.writer.send(WriteOp::Audio(AudioChunk { t0, t1, sample_rate: SAMPLE_RATE, samples: n as u32, flac }));
+                    self.last_end = t1;
+                    self.stored = true;
+                }
+                Err(e) => tracing::error!(error = %e, "an audio chunk could not be encoded and is lost"),
             }
-            Err(e) => tracing::error!(error = %e, "an audio chunk could not be encoded and is lost"),
         }
-        self.run_samples += n;
+        self.written += n;
         self.chunk.clear();
     }
 
     fn end_run(&mut self) {
         self.flush();
-        self.run_t0 = None;
-        self.run_samples = 0;
+        self.anchor = None;
+        self.written = 0;
+        self.stored = false;
     }
 }
 
@@ -407,6 +515,11 @@ mod tests {
         (Chunker::new(handle, Arc::new(AudioCounters::default())), rx)
     }
 
+    fn feed(c: &mut Chunker, t_end: Micros, samples: &[i16]) {
+        c.place(t_end, samples.len());
+        c.push(samples);
+    }
+
     fn chunks(rx: &Receiver<WriteOp>) -> Vec<(Micros, Micros, u32)> {
         rx.try_iter()
             .filter_map(|op| match op {
@@ -419,13 +532,14 @@ mod tests {
     #[test]
     fn chunks_are_half_seconds_gapless_within_a_run_and_restart_after_a_gap() {
         let (mut c, rx) = chunker();
-        // 1.2 s in 100 ms buffers starting at 1 s, with a little callback jitter.
+        // 1.2 s in 100 ms buffers whose capture ended at 1.1 s, 1.2 s, …; each arrives 0–40 ms
+        // late. The run starts at the earliest the buffers allow: 1.0 s.
         for i in 0..12u64 {
-            c.push(1_000_000 + i * 100_000 + (i % 3) * 2_000, &[7; 1600]);
+            feed(&mut c, 1_100_000 + i * 100_000 + (i * 7 % 5) * 10_000, &[7; 1600]);
         }
-        // After a pause, 0.3 s more at 5 s.
+        // After a pause, 0.3 s more, captured by 5.3 s.
         c.end_run();
-        c.push(5_000_000, &[7; 4800]);
+        feed(&mut c, 5_300_000, &[7; 4800]);
         c.end_run();
         assert_eq!(
             chunks(&rx),
@@ -434,12 +548,62 @@ mod tests {
     }
 
     #[test]
-    fn a_drifting_device_clock_restarts_the_run_at_the_recording_clock() {
+    fn a_late_first_buffer_does_not_delay_the_run() {
         let (mut c, rx) = chunker();
-        c.push(0, &[1; 1600]);
-        // The next buffer arrives 1 s later than its samples say (the device stalled).
-        c.push(1_100_000, &[1; 1600]);
+        // The first buffer arrives 300 ms after capture (start-up latency), the rest promptly.
+        feed(&mut c, 400_000, &[1; 1600]);
+        for i in 1..6u64 {
+            feed(&mut c, 100_000 * (i + 1), &[1; 1600]);
+        }
         c.end_run();
-        assert_eq!(chunks(&rx), vec![(0, 100_000, 1600), (1_100_000, 1_200_000, 1600)]);
+        assert_eq!(chunks(&rx)[0].0, 0);
+    }
+
+    #[test]
+    fn lost_samples_restart_the_run_at_the_recording_clock_and_chunks_never_overlap() {
+        let (mut c, rx) = chunker();
+        for i in 0..6u64 {
+            feed(&mut c, 100_000 * (i + 1), &[1; 1600]);
+        }
+        // The device dropped a second: the next buffer was captured by 1.7 s.
+        feed(&mut c, 1_700_000, &[1; 1600]);
+        c.end_run();
+        let got = chunks(&rx);
+        assert_eq!(got, vec![(0, 500_000, 8000), (500_000, 600_000, 1600), (1_600_000, 1_700_000, 1600)]);
+        assert!(got.windows(2).all(|w| w[0].1 <= w[1].0));
+    }
+
+    #[test]
+    fn skipped_audio_refines_the_clock_then_leaves_a_hole() {
+        let (mut c, rx) = chunker();
+        // Key up from the start: the first buffer arrives 300 ms late, the next promptly.
+        assert_eq!(c.place(400_000, 1600), (300_000, 400_000));
+        c.skip(1600);
+        assert_eq!(c.place(200_000, 1600), (100_000, 200_000));
+        c.skip(1600);
+        c.end_run();
+        assert!(chunks(&rx).is_empty());
+    }
+
+    #[test]
+    fn skipped_audio_leaves_a_hole_and_the_run_keeps_its_clock() {
+        let (mut c, rx) = chunker();
+        feed(&mut c, 500_000, &[1; 8000]);
+        // Push-to-talk up for 0.3 s: placed (its capture time is known), not kept.
+        assert_eq!(c.place(800_000, 4800), (500_000, 800_000));
+        c.skip(4800);
+        // Held again: the next buffer arrives 120 ms late, but keeps the run's time.
+        assert_eq!(c.place(1_020_000, 1600), (800_000, 900_000));
+        c.push(&[1; 1600]);
+        c.end_run();
+        assert_eq!(chunks(&rx), vec![(0, 500_000, 8000), (800_000, 900_000, 1600)]);
+    }
+
+    #[test]
+    fn a_tail_too_short_for_flac_is_dropped_not_stored_broken() {
+        let (mut c, rx) = chunker();
+        feed(&mut c, 500_312, &[5; 8005]);
+        c.end_run();
+        assert_eq!(chunks(&rx), vec![(0, 500_000, 8000)]);
     }
 }

@@ -12,6 +12,7 @@ pub mod frames;
 pub mod input;
 pub mod keys;
 pub mod privacy;
+pub mod pulse;
 pub mod recorder;
 pub mod screen;
 pub mod window;

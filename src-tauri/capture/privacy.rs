@@ -30,6 +30,11 @@ struct TimelineState {
 }
 
 impl Timeline {
+    /// A timeline whose state before any change is `initial`.
+    pub fn starting(initial: bool) -> Timeline {
+        Timeline { inner: Mutex::new(TimelineState { initial, changes: VecDeque::new() }) }
+    }
+
     pub fn set(&self, t: Micros, value: bool) {
         if let Ok(mut s) = self.inner.lock() {
             let current = s.changes.back().map(|c| c.1).unwrap_or(s.initial);

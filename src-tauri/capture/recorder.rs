@@ -15,7 +15,7 @@ use super::audio::{AudioCapture, AudioCounters, AudioSettings};
 use super::exclusion::ExclusionRule;
 use super::frames::{encode_loop, CaptureLoop, CaptureTrigger, FrameCounters, FrameSettings};
 use super::input::{self, InputCounters};
-use super::privacy::PrivacyGate;
+use super::privacy::{PrivacyGate, Timeline};
 use super::screen::{open_screen, ScreenBackend};
 use super::window::{self, WindowContext};
 use super::CaptureError;
@@ -70,8 +70,8 @@ struct Shared {
     input_counters: Arc<InputCounters>,
     input_dropped: Box<dyn Fn() -> u64 + Send + Sync>,
     audio: Option<Arc<AudioCounters>>,
-    /// The push-to-talk key is held.
-    talking: Arc<AtomicBool>,
+    /// The push-to-talk key is up (true) or held, over time.
+    key_up: Arc<Timeline>,
     state: Mutex<RecordingStatus>,
     /// Set when a thread failed in a way that ends the recording (disk full, display gone).
     fatal: Mutex<Option<String>>,
@@ -135,7 +135,7 @@ impl Recorder {
         let sub = Arc::new(subscription);
         let sub_for_health = sub.clone();
         let audio_counters = config.audio.enabled.then(|| Arc::new(AudioCounters::default()));
-        let talking = Arc::new(AtomicBool::new(false));
+        let key_up = Arc::new(Timeline::starting(true));
         let shared = Arc::new(Shared {
             id: id.clone(),
             task,
@@ -146,7 +146,7 @@ impl Recorder {
             input_counters: input_counters.clone(),
             input_dropped: Box::new(move || sub_for_health.dropped()),
             audio: audio_counters.clone(),
-            talking: talking.clone(),
+            key_up: key_up.clone(),
             state: Mutex::new(RecordingStatus::Recording),
             fatal: Mutex::new(None),
         });
@@ -223,7 +223,7 @@ impl Recorder {
         if let Some(counters) = audio_counters {
             // The first attempt to open the microphone is awaited, so a missing one is reported
             // as the recording starts; the recording goes on either way.
-            let capture = AudioCapture { settings: config.audio.clone(), clock, gate: gate.clone(), talking, counters, writer: writer.clone(), stop: stop.clone() };
+            let capture = AudioCapture { settings: config.audio.clone(), clock, gate: gate.clone(), key_up, counters, writer: writer.clone(), stop: stop.clone() };
             let (opened_tx, opened_rx) = bounded(1);
             threads.push(spawn("audio", Box::new(move || capture.run(opened_tx)))?);
             match opened_rx.recv_timeout(Duration::from_secs(5)) {
@@ -323,7 +323,7 @@ impl RecorderControl {
 
     /// Push-to-talk: audio is kept only while this is set (when the recording uses it).
     pub fn set_talking(&self, talking: bool) {
-        self.0.talking.store(talking, Ordering::Relaxed);
+        self.0.key_up.set(self.0.clock.now(), !talking);
     }
 
     pub fn mark(&self, kind: MarkerKind, label: Option<String>) -> Micros {

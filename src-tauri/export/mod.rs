@@ -205,6 +205,9 @@ pub fn spoken_clips(lib: &Library, source: &ExportSource, prefix: &str) -> Resul
             continue;
         }
         let samples = lib.audio_clip(&source.recording.id, t0, t1)?;
+        if samples.len() < 16 {
+            continue; // under a millisecond: nothing to hear
+        }
         let flac = crate::store::audio_codec::encode_flac(&samples, crate::store::audio_codec::SAMPLE_RATE)?;
         let path = format!("{prefix}{}-{}.flac", t0 / 1000, t1 / 1000);
         clips.insert(reference.to_string(), AudioClip { path, flac, duration_sec: samples.len() as f64 / f64::from(crate::store::audio_codec::SAMPLE_RATE) });

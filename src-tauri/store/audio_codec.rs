@@ -6,8 +6,11 @@ use super::StoreError;
 /// The rate audio is stored at, which is also the rate Whisper listens at.
 pub const SAMPLE_RATE: u32 = 16_000;
 
-/// Compresses mono 16-bit samples into one FLAC stream.
+/// Compresses mono 16-bit samples into one FLAC stream (at least 16 samples: FLAC's smallest block).
 pub fn encode_flac(samples: &[i16], sample_rate: u32) -> Result<Vec<u8>, StoreError> {
+    if samples.len() < 16 {
+        return Err(StoreError::Audio(format!("{} samples are too few for a FLAC stream (16 at least)", samples.len())));
+    }
     use flacenc::component::BitRepr;
     let wide: Vec<i32> = samples.iter().map(|&s| i32::from(s)).collect();
     use flacenc::error::Verify;

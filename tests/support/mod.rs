@@ -306,12 +306,20 @@ pub fn synthetic_recording(lib: &apprentice::store::Library, id: &str, status: a
 }
 
 /// A private PulseAudio server with a null sink named `mic`, whose monitor is the default
-/// source: what is played into `mic` is what a recorder hears from "the microphone".
+/// source: what is played into `mic` is what a recorder hears from "the microphone". One
+/// playback stream runs for the whole session (silence between sentences), as a microphone's
+/// signal is continuous: starting a stream per sentence makes the sink rewind, which garbles
+/// the first tenth of a second its monitor delivers.
 pub struct PulseSession {
     pub socket: PathBuf,
     daemon: Option<Child>,
+    player: Option<Child>,
+    speech: std::sync::Arc<std::sync::Mutex<std::collections::VecDeque<i16>>>,
     _dir: tempfile::TempDir,
 }
+
+/// espeak-ng's output rate.
+const SPEECH_RATE: u32 = 22_050;
 
 impl PulseSession {
     pub fn start() -> PulseSession {
@@ -330,13 +338,48 @@ impl PulseSession {
             .stderr(Stdio::null())
             .spawn()
             .expect("pulseaudio must be installed (.ci/run installs it)");
-        let p = PulseSession { socket, daemon: Some(daemon), _dir: dir };
+        let mut p = PulseSession { socket, daemon: Some(daemon), player: None, speech: Default::default(), _dir: dir };
         let start = Instant::now();
         while !p.pactl(&["info"]).status.success() {
             assert!(start.elapsed() < Duration::from_secs(20), "PulseAudio did not start");
             std::thread::sleep(Duration::from_millis(100));
         }
         assert!(p.pactl(&["set-default-source", "mic.monitor"]).status.success());
+        let mut player = Command::new("pacat")
+            .args(["--playback", "-d", "mic", "--format=s16le", "--channels=1", "--latency-msec=100"])
+            .arg(format!("--rate={SPEECH_RATE}"))
+            .envs(p.env())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("pacat (pulseaudio-utils)");
+        let mut stdin = player.stdin.take().expect("pacat stdin");
+        let speech = p.speech.clone();
+        // Feeds pacat 20 ms at a time, speech when there is some, else silence, staying at
+        // most 200 ms ahead of real time (a pipe would otherwise buffer a second and a half).
+        std::thread::spawn(move || {
+            let piece = (SPEECH_RATE / 50) as usize;
+            let (start, mut fed) = (Instant::now(), Duration::ZERO);
+            loop {
+                fed += Duration::from_millis(20);
+                if let Some(wait) = fed.checked_sub(start.elapsed() + Duration::from_millis(200)) {
+                    std::thread::sleep(wait);
+                }
+                let mut out = vec![0i16; piece];
+                if let Ok(mut q) = speech.lock() {
+                    let n = piece.min(q.len());
+                    for (o, s) in out.iter_mut().zip(q.drain(..n)) {
+                        *o = s;
+                    }
+                }
+                let bytes: Vec<u8> = out.iter().flat_map(|s| s.to_le_bytes()).collect();
+                if std::io::Write::write_all(&mut stdin, &bytes).is_err() {
+                    return;
+                }
+            }
+        });
+        p.player = Some(player);
         p
     }
 
@@ -349,21 +392,27 @@ impl PulseSession {
         Command::new("pactl").args(args).envs(self.env()).output().expect("pactl (pulseaudio-utils)")
     }
 
-    /// Speaks `text` with espeak-ng into the null sink and returns once it has been played.
+    /// Speaks `text` with espeak-ng into the microphone and returns once it has been played.
     pub fn say(&self, text: &str) {
         let wav = Command::new("espeak-ng").args(["-s", "140", "--stdout", text]).output().expect("espeak-ng must be installed");
         assert!(wav.status.success() && wav.stdout.len() > 1000, "espeak-ng produced no audio");
-        let mut play = Command::new("paplay").args(["-d", "mic"]).envs(self.env()).stdin(Stdio::piped()).spawn().expect("paplay");
-        std::io::Write::write_all(play.stdin.as_mut().expect("stdin"), &wav.stdout).expect("paplay stdin");
-        drop(play.stdin.take());
-        assert!(play.wait().expect("paplay").success(), "paplay failed");
+        assert_eq!(u32::from_le_bytes(wav.stdout[24..28].try_into().expect("header")), SPEECH_RATE, "espeak-ng's rate");
+        let samples: Vec<i16> = wav.stdout[44..].chunks_exact(2).map(|b| i16::from_le_bytes([b[0], b[1]])).collect();
+        self.speech.lock().expect("speech queue").extend(samples);
+        // Heard once the queue is drained and the 200 ms fed ahead, pacat's 100 ms buffer and
+        // the sink's 30 ms are through.
+        while !self.speech.lock().expect("speech queue").is_empty() {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        std::thread::sleep(Duration::from_millis(450));
     }
 
     /// The microphone disappears: the server dies.
     pub fn kill(&mut self) {
-        if let Some(mut d) = self.daemon.take() {
-            let _ = d.kill();
-            let _ = d.wait();
+        for c in [self.player.take(), self.daemon.take()].into_iter().flatten() {
+            let mut c = c;
+            let _ = c.kill();
+            let _ = c.wait();
         }
     }
 }

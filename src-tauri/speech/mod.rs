@@ -1,7 +1,8 @@
 //! Speech: a recording's think-aloud audio → timed utterances, on this machine. Stretches of
-//! speech are found first ([`vad`]), only those are transcribed by whisper.cpp (whisper-rs)
-//! with segment and word timestamps, each Whisper segment becomes one [`Utterance`] on the
-//! recording clock, and the recording is re-segmented so its steps carry them as `spoken`
+//! speech are found first ([`vad`]); only those are transcribed by whisper.cpp (whisper-rs),
+//! packed with short gaps into 28 s windows (Whisper pays for 30 s whatever it is given), with
+//! segment and word timestamps. Each Whisper segment becomes an [`Utterance`] on the recording
+//! clock, cut where it crosses from one stretch to the next, and the recording is re-segmented so its steps carry them as `spoken`
 //! reasoning. Runs on the caller's thread (the app gives it a worker of its own), reports
 //! progress, and never reads or writes anything but the library and the model file.
 
@@ -133,6 +134,100 @@ fn is_not_speech(text: &str) -> bool {
     t.is_empty() || (t.starts_with('[') && t.ends_with(']')) || (t.starts_with('(') && t.ends_with(')')) || (t.starts_with('*') && t.ends_with('*'))
 }
 
+/// Silence put between stretches packed into one Whisper window.
+const GAP_SAMPLES: usize = 16_000 * 3 / 10;
+/// Whisper hears 30 s at a time and pads anything shorter to 30 s, so stretches are packed
+/// into windows of up to this much: one pass of the encoder for many stretches.
+const WINDOW_SAMPLES: usize = 16_000 * 28;
+
+/// A stretch of speech inside a packed window.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Piece {
+    /// Where it starts in the window, in samples.
+    at: usize,
+    len: usize,
+    /// Where it starts on the recording clock.
+    t0: Micros,
+}
+
+/// Packs stretches (start time, samples) into windows of at most [`WINDOW_SAMPLES`].
+fn pack<'a>(stretches: &[(Micros, &'a [i16])]) -> Vec<(Vec<i16>, Vec<Piece>)> {
+    let mut windows: Vec<(Vec<i16>, Vec<Piece>)> = vec![];
+    for &(t0, samples) in stretches {
+        let fits = windows.last().is_some_and(|(w, _)| w.len() + GAP_SAMPLES + samples.len() <= WINDOW_SAMPLES);
+        if !fits {
+            windows.push((Vec::with_capacity(WINDOW_SAMPLES), vec![]));
+        }
+        if let Some((w, pieces)) = windows.last_mut() {
+            if !w.is_empty() {
+                w.extend(std::iter::repeat_n(0i16, GAP_SAMPLES));
+            }
+            pieces.push(Piece { at: w.len(), len: samples.len(), t0 });
+            w.extend_from_slice(samples);
+        }
+    }
+    windows
+}
+
+/// The piece a window time (µs from the window's start) falls in (the nearest one in a gap),
+/// and that time on the recording clock.
+fn locate(pieces: &[Piece], t: Micros) -> (usize, Micros) {
+    let at = (t * 16 / 1000) as usize;
+    let i = pieces.iter().rposition(|p| p.at <= at).unwrap_or(0);
+    let p = pieces[i];
+    let within = at.saturating_sub(p.at).min(p.len);
+    (i, p.t0 + samples_to_us(within))
+}
+
+/// Whisper's utterances over a packed window, back on the recording clock: words go to the
+/// stretch they were said in, and an utterance that runs across stretches is cut at the gap
+/// (so what was said before an action and after it never become one).
+fn unpack(pieces: &[Piece], heard: Vec<Utterance>) -> Vec<Utterance> {
+    let mut out = vec![];
+    for u in heard {
+        if u.words.is_empty() {
+            let (_, t0) = locate(pieces, u.t0);
+            let (_, t1) = locate(pieces, u.t1);
+            out.push(Utterance { t0, t1: t1.max(t0), ..u });
+            continue;
+        }
+        let mut groups: Vec<(usize, Vec<Word>)> = vec![];
+        for w in u.words {
+            let (i, t0) = locate(pieces, (w.t0 + w.t1) / 2);
+            let (t0, t1) = (locate(pieces, w.t0).1.min(t0), locate(pieces, w.t1).1.max(t0));
+            let word = Word { t0, t1, text: w.text };
+            match groups.last_mut() {
+                Some((g, ws)) if *g == i => ws.push(word),
+                _ => groups.push((i, vec![word])),
+            }
+        }
+        for (_, words) in groups {
+            let text = words.iter().map(|w| w.text.as_str()).collect::<Vec<_>>().join(" ");
+            let (t0, t1) = (words.first().map(|w| w.t0).unwrap_or(0), words.last().map(|w| w.t1).unwrap_or(0));
+            out.push(Utterance { t0, t1: t1.max(t0), text, words, corrected: None });
+        }
+    }
+    out
+}
+
+/// Transcribes stretches of speech (start time, 16 kHz samples) packed into as few Whisper
+/// windows as they fit; `progress` gets the microseconds of speech done after each window.
+pub fn transcribe_stretches(transcriber: &Transcriber, stretches: &[(Micros, &[i16])], progress: &mut dyn FnMut(Micros, usize)) -> Result<Vec<Utterance>, SpeechError> {
+    let mut utterances = vec![];
+    let mut done = 0;
+    for (window, pieces) in pack(stretches) {
+        let heard = transcriber.transcribe(0, &window)?;
+        utterances.extend(unpack(&pieces, heard));
+        done += pieces.iter().map(|p| samples_to_us(p.len)).sum::<Micros>();
+        progress(done, utterances.len());
+    }
+    utterances.retain(|u| !is_not_speech(&u.text));
+    utterances.sort_by_key(|u| u.t0);
+    // Utterances are keyed by start time.
+    utterances.dedup_by_key(|u| u.t0);
+    Ok(utterances)
+}
+
 /// Transcribes a recording's audio, stores the utterances and re-segments it so its steps carry
 /// them. `progress` is called after each stretch of speech.
 pub fn transcribe_recording(lib: &Library, id: &str, transcriber: &Transcriber, progress: &mut dyn FnMut(Progress)) -> Result<Summary, SpeechError> {
@@ -148,17 +243,8 @@ pub fn transcribe_recording(lib: &Library, id: &str, transcriber: &Transcriber, 
         .flat_map(|run| vad::speech_stretches(&run.samples).into_iter().map(move |s| (run.t0 + samples_to_us(s.start), &run.samples[s.start..s.end])))
         .collect();
     let total_us: Micros = stretches.iter().map(|(_, s)| samples_to_us(s.len())).sum();
-    let mut state = Progress { done_us: 0, total_us, utterances: 0 };
-    progress(state);
-    let mut utterances = vec![];
-    for (t0, samples) in stretches {
-        utterances.extend(transcriber.transcribe(t0, samples)?);
-        state.done_us += samples_to_us(samples.len());
-        state.utterances = utterances.len();
-        progress(state);
-    }
-    // Utterances are keyed by start time; two Whisper segments never share one.
-    utterances.dedup_by_key(|u| u.t0);
+    progress(Progress { done_us: 0, total_us, utterances: 0 });
+    let utterances = transcribe_stretches(transcriber, &stretches, &mut |done_us, utterances| progress(Progress { done_us, total_us, utterances }))?;
     let elapsed_ms = started.elapsed().as_millis() as u64;
     let info = TranscriptionInfo { model: transcriber.model_name().to_string(), finished_at: now_rfc3339(), audio_us, speech_us: total_us, elapsed_ms };
     lib.save_transcription(&recording.id, &utterances, &info)?;
@@ -182,6 +268,33 @@ fn now_rfc3339() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn word(t0: Micros, t1: Micros, text: &str) -> Word {
+        Word { t0, t1, text: text.into() }
+    }
+
+    #[test]
+    fn stretches_are_packed_into_windows_and_words_go_back_to_their_stretch() {
+        let (a, b, c) = (vec![1i16; 32_000], vec![2i16; 16_000], vec![3i16; 16_000 * 27]);
+        let windows = pack(&[(10_000_000, &a), (20_000_000, &b), (30_000_000, &c)]);
+        assert_eq!(windows.len(), 2, "the third does not fit beside the first two");
+        let (w, pieces) = &windows[0];
+        assert_eq!(w.len(), 32_000 + GAP_SAMPLES + 16_000);
+        assert_eq!(pieces[1], Piece { at: 32_000 + GAP_SAMPLES, len: 16_000, t0: 20_000_000 });
+        // One Whisper segment across both stretches: cut in two, each on its own clock.
+        let gap_us = samples_to_us(GAP_SAMPLES);
+        let heard = vec![Utterance {
+            t0: 0,
+            t1: 2_000_000 + gap_us + 900_000,
+            text: "open it. now save".into(),
+            words: vec![word(100_000, 600_000, "open"), word(600_000, 1_500_000, "it."), word(2_000_000 + gap_us + 100_000, 2_000_000 + gap_us + 400_000, "now"), word(2_000_000 + gap_us + 400_000, 2_000_000 + gap_us + 900_000, "save")],
+            corrected: None,
+        }];
+        let got = unpack(pieces, heard);
+        assert_eq!(got.len(), 2, "{got:?}");
+        assert_eq!((got[0].text.as_str(), got[0].t0, got[0].t1), ("open it.", 10_100_000, 11_500_000));
+        assert_eq!((got[1].text.as_str(), got[1].t0, got[1].t1), ("now save", 20_100_000, 20_900_000));
+    }
 
     #[test]
     fn whisper_non_speech_markers_are_dropped() {

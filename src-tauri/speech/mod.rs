@@ -1,8 +1,8 @@
 //! Speech: a recording's think-aloud audio → timed utterances, on this machine. Stretches of
 //! speech are found first ([`vad`]); only those are transcribed by whisper.cpp (whisper-rs),
-//! packed with short gaps into 28 s windows (Whisper pays for 30 s whatever it is given), with
-//! segment and word timestamps. Each Whisper segment becomes an [`Utterance`] on the recording
-//! clock, cut where it crosses from one stretch to the next, and the recording is re-segmented so its steps carry them as `spoken`
+//! one at a time with the encoder sized to the stretch (Whisper otherwise pays for 30 s
+//! whatever it is given), with segment and word timestamps. Each Whisper segment becomes an
+//! [`Utterance`] on the recording clock, and the recording is re-segmented so its steps carry them as `spoken`
 //! reasoning. Runs on the caller's thread (the app gives it a worker of its own), reports
 //! progress, and never reads or writes anything but the library and the model file.
 
@@ -93,6 +93,9 @@ impl Transcriber {
         params.set_print_realtime(false);
         params.set_print_special(false);
         params.set_print_timestamps(false);
+        // Whisper's encoder reads 30 s (1500 positions) whatever it is given; a stretch of a
+        // few seconds needs a fraction of that (plus a margin against hallucinated endings).
+        params.set_audio_ctx(audio_ctx(samples.len()));
         state.full(params, &pcm).map_err(|e| SpeechError::Whisper(e.to_string()))?;
         let eot = self.ctx.token_eot();
         let at = |cs: i64| t0 + (cs.max(0) as u64) * 10_000;
@@ -128,101 +131,27 @@ impl Transcriber {
     }
 }
 
+/// Encoder positions for `samples` of 16 kHz audio: 50 a second, plus 128 (2.5 s) of margin.
+fn audio_ctx(samples: usize) -> i32 {
+    ((samples as u64 * 1500 / (16_000 * 30)) as i32 + 128).min(1500)
+}
+
 /// Whisper's markers for non-speech ("[BLANK_AUDIO]", "(music)") and empty output.
 fn is_not_speech(text: &str) -> bool {
     let t = text.trim();
     t.is_empty() || (t.starts_with('[') && t.ends_with(']')) || (t.starts_with('(') && t.ends_with(')')) || (t.starts_with('*') && t.ends_with('*'))
 }
 
-/// Silence put between stretches packed into one Whisper window.
-const GAP_SAMPLES: usize = 16_000 * 3 / 10;
-/// Whisper hears 30 s at a time and pads anything shorter to 30 s, so stretches are packed
-/// into windows of up to this much: one pass of the encoder for many stretches.
-const WINDOW_SAMPLES: usize = 16_000 * 28;
-
-/// A stretch of speech inside a packed window.
-#[derive(Debug, Clone, Copy, PartialEq)]
-struct Piece {
-    /// Where it starts in the window, in samples.
-    at: usize,
-    len: usize,
-    /// Where it starts on the recording clock.
-    t0: Micros,
-}
-
-/// Packs stretches (start time, samples) into windows of at most [`WINDOW_SAMPLES`].
-fn pack<'a>(stretches: &[(Micros, &'a [i16])]) -> Vec<(Vec<i16>, Vec<Piece>)> {
-    let mut windows: Vec<(Vec<i16>, Vec<Piece>)> = vec![];
-    for &(t0, samples) in stretches {
-        let fits = windows.last().is_some_and(|(w, _)| w.len() + GAP_SAMPLES + samples.len() <= WINDOW_SAMPLES);
-        if !fits {
-            windows.push((Vec::with_capacity(WINDOW_SAMPLES), vec![]));
-        }
-        if let Some((w, pieces)) = windows.last_mut() {
-            if !w.is_empty() {
-                w.extend(std::iter::repeat_n(0i16, GAP_SAMPLES));
-            }
-            pieces.push(Piece { at: w.len(), len: samples.len(), t0 });
-            w.extend_from_slice(samples);
-        }
-    }
-    windows
-}
-
-/// The piece a window time (µs from the window's start) falls in (the nearest one in a gap),
-/// and that time on the recording clock.
-fn locate(pieces: &[Piece], t: Micros) -> (usize, Micros) {
-    let at = (t * 16 / 1000) as usize;
-    let i = pieces.iter().rposition(|p| p.at <= at).unwrap_or(0);
-    let p = pieces[i];
-    let within = at.saturating_sub(p.at).min(p.len);
-    (i, p.t0 + samples_to_us(within))
-}
-
-/// Whisper's utterances over a packed window, back on the recording clock: words go to the
-/// stretch they were said in, and an utterance that runs across stretches is cut at the gap
-/// (so what was said before an action and after it never become one).
-fn unpack(pieces: &[Piece], heard: Vec<Utterance>) -> Vec<Utterance> {
-    let mut out = vec![];
-    for u in heard {
-        if u.words.is_empty() {
-            let (_, t0) = locate(pieces, u.t0);
-            let (_, t1) = locate(pieces, u.t1);
-            out.push(Utterance { t0, t1: t1.max(t0), ..u });
-            continue;
-        }
-        let mut groups: Vec<(usize, Vec<Word>)> = vec![];
-        for w in u.words {
-            let (i, t0) = locate(pieces, (w.t0 + w.t1) / 2);
-            let (t0, t1) = (locate(pieces, w.t0).1.min(t0), locate(pieces, w.t1).1.max(t0));
-            let word = Word { t0, t1, text: w.text };
-            match groups.last_mut() {
-                Some((g, ws)) if *g == i => ws.push(word),
-                _ => groups.push((i, vec![word])),
-            }
-        }
-        for (_, words) in groups {
-            let text = words.iter().map(|w| w.text.as_str()).collect::<Vec<_>>().join(" ");
-            let (t0, t1) = (words.first().map(|w| w.t0).unwrap_or(0), words.last().map(|w| w.t1).unwrap_or(0));
-            out.push(Utterance { t0, t1: t1.max(t0), text, words, corrected: None });
-        }
-    }
-    out
-}
-
-/// Transcribes stretches of speech (start time, 16 kHz samples) packed into as few Whisper
-/// windows as they fit; `progress` gets the microseconds of speech done after each window.
+/// Transcribes stretches of speech (start time, 16 kHz samples) one by one; `progress` gets
+/// the microseconds of speech done and the utterances so far after each.
 pub fn transcribe_stretches(transcriber: &Transcriber, stretches: &[(Micros, &[i16])], progress: &mut dyn FnMut(Micros, usize)) -> Result<Vec<Utterance>, SpeechError> {
     let mut utterances = vec![];
     let mut done = 0;
-    for (window, pieces) in pack(stretches) {
-        let heard = transcriber.transcribe(0, &window)?;
-        utterances.extend(unpack(&pieces, heard));
-        done += pieces.iter().map(|p| samples_to_us(p.len)).sum::<Micros>();
+    for &(t0, samples) in stretches {
+        utterances.extend(transcriber.transcribe(t0, samples)?);
+        done += samples_to_us(samples.len());
         progress(done, utterances.len());
     }
-    utterances.retain(|u| !is_not_speech(&u.text));
-    utterances.sort_by_key(|u| u.t0);
     // Utterances are keyed by start time.
     utterances.dedup_by_key(|u| u.t0);
     Ok(utterances)
@@ -269,31 +198,10 @@ fn now_rfc3339() -> String {
 mod tests {
     use super::*;
 
-    fn word(t0: Micros, t1: Micros, text: &str) -> Word {
-        Word { t0, t1, text: text.into() }
-    }
-
     #[test]
-    fn stretches_are_packed_into_windows_and_words_go_back_to_their_stretch() {
-        let (a, b, c) = (vec![1i16; 32_000], vec![2i16; 16_000], vec![3i16; 16_000 * 27]);
-        let windows = pack(&[(10_000_000, &a), (20_000_000, &b), (30_000_000, &c)]);
-        assert_eq!(windows.len(), 2, "the third does not fit beside the first two");
-        let (w, pieces) = &windows[0];
-        assert_eq!(w.len(), 32_000 + GAP_SAMPLES + 16_000);
-        assert_eq!(pieces[1], Piece { at: 32_000 + GAP_SAMPLES, len: 16_000, t0: 20_000_000 });
-        // One Whisper segment across both stretches: cut in two, each on its own clock.
-        let gap_us = samples_to_us(GAP_SAMPLES);
-        let heard = vec![Utterance {
-            t0: 0,
-            t1: 2_000_000 + gap_us + 900_000,
-            text: "open it. now save".into(),
-            words: vec![word(100_000, 600_000, "open"), word(600_000, 1_500_000, "it."), word(2_000_000 + gap_us + 100_000, 2_000_000 + gap_us + 400_000, "now"), word(2_000_000 + gap_us + 400_000, 2_000_000 + gap_us + 900_000, "save")],
-            corrected: None,
-        }];
-        let got = unpack(pieces, heard);
-        assert_eq!(got.len(), 2, "{got:?}");
-        assert_eq!((got[0].text.as_str(), got[0].t0, got[0].t1), ("open it.", 10_100_000, 11_500_000));
-        assert_eq!((got[1].text.as_str(), got[1].t0, got[1].t1), ("now save", 20_100_000, 20_900_000));
+    fn the_encoder_reads_only_as_much_as_the_stretch_is_long() {
+        assert_eq!(audio_ctx(16_000 * 4), 200 + 128);
+        assert_eq!(audio_ctx(16_000 * 29), 1500);
     }
 
     #[test]

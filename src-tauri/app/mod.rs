@@ -180,7 +180,7 @@ fn hotkey_plugin() -> tauri::plugin::TauriPlugin<tauri::Wry> {
         "m" => Code::KeyM,
         "v" => Code::KeyV,
         "s" => Code::KeyS,
-        "t" => Code::KeyT,
+        "k" => Code::KeyK,
         _ => Code::KeyE,
     };
     let shortcuts: Vec<(Shortcut, &'static str)> = RECORDER_HOTKEYS.iter().map(|(k, _)| (Shortcut::new(Some(Modifiers::CONTROL | Modifiers::ALT), code(k)), *k)).collect();
@@ -188,7 +188,7 @@ fn hotkey_plugin() -> tauri::plugin::TauriPlugin<tauri::Wry> {
     Builder::new()
         .with_handler(move |app, shortcut, event| {
             let Some((_, k)) = keys.iter().find(|(s, _)| s == shortcut) else { return };
-            if *k == "t" {
+            if *k == "k" {
                 // Push-to-talk: audio is kept while the chord is held.
                 let held = event.state() == ShortcutState::Pressed;
                 let _ = with_control(&app.state::<AppState>(), |c| Ok(c.set_talking(held)));

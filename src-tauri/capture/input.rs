@@ -197,7 +197,7 @@ pub const RECORDER_HOTKEYS: &[(&str, &str)] = &[
     ("v", "mark a recovery"),
     ("s", "mark a sub-task start"),
     ("e", "mark a sub-task end"),
-    ("t", "push-to-talk (hold)"),
+    ("k", "push-to-talk (hold; T would be the desktop's terminal)"),
 ];
 
 /// True for a press or release of one of [`RECORDER_HOTKEYS`].

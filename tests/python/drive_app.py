@@ -23,6 +23,7 @@ from selenium import webdriver
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.options import ArgOptions
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -40,7 +41,9 @@ def session(url, app, library):
 
 def wait(d, what, cond, timeout=30):
     try:
-        return WebDriverWait(d, timeout, poll_frequency=0.05).until(lambda _: cond())
+        # The view re-renders its lists after every change; an element read mid-render is stale
+        # and is simply read again on the next poll.
+        return WebDriverWait(d, timeout, poll_frequency=0.05, ignored_exceptions=(StaleElementReferenceException,)).until(lambda _: cond())
     except Exception as e:  # noqa: BLE001 - report what we waited for
         fail(f"timed out waiting for {what}: {e}")
 

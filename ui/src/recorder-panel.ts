@@ -1,6 +1,6 @@
 // The recorder panel: the task, start / pause / resume / stop, elapsed time, live health, a note
 // box and markers, also from anywhere with global hotkeys (Ctrl+Alt+R start/stop, P pause,
-// N note, M mistake, V recovery, S/E sub-task start/end, T push-to-talk held). At stop the expert
+// N note, M mistake, V recovery, S/E sub-task start/end, K push-to-talk held). At stop the expert
 // states the outcome. Think aloud records the microphone (continuously, or while push-to-talk is
 // held) with a level meter; after stop the audio is transcribed on this machine, with progress
 // shown here. The panel's own window is excluded from capture by the backend, so working here is
@@ -19,7 +19,7 @@ export function mountRecorderPanel(root: HTMLElement, onChange: () => void): voi
     "div",
     { class: "row audio-options" },
     el("label", {}, audioBox, " Think aloud (microphone)"),
-    el("label", { title: "Keep audio only while Ctrl+Alt+T is held" }, pttBox, " push-to-talk"),
+    el("label", { title: "Keep audio only while Ctrl+Alt+K is held" }, pttBox, " push-to-talk"),
   );
   const setup = el("form", { id: "setup" }, el("label", { for: "task" }, "Task"), taskInput, taskId, exclusions, audioOpts, startBtn);
 
@@ -45,7 +45,7 @@ export function mountRecorderPanel(root: HTMLElement, onChange: () => void): voi
   );
   const outcome = el("select", { id: "outcome" }, ...["success", "failure", "infeasible", "unknown"].map((o) => el("option", { value: o }, o)));
   const comment = el("input", { id: "outcome-comment", placeholder: "Comment on the outcome (optional)" });
-  const hint = el("p", { class: "hint" }, "Anywhere: Ctrl+Alt+R stop · P pause · N note · M mistake · V recovery · S/E sub-task · hold T to talk");
+  const hint = el("p", { class: "hint" }, "Anywhere: Ctrl+Alt+R stop · P pause · N note · M mistake · V recovery · S/E sub-task · hold K to talk");
   const live = el("section", { id: "live", hidden: "" }, el("header", {}, state, elapsed), task, el("div", { class: "row" }, pauseBtn, stopBtn), meter, audioNote, health, noteForm, markers, el("div", { class: "row" }, outcome, comment), hint);
   const message = el("p", { id: "message", class: "message" });
   root.append(setup, live, message);
@@ -85,7 +85,7 @@ export function mountRecorderPanel(root: HTMLElement, onChange: () => void): voi
     const level = h.audio_level_db ?? -100;
     meterFill.style.width = `${Math.max(0, Math.min(100, ((level + 60) / 60) * 100)).toFixed(0)}%`;
     meter.classList.toggle("talking", talking);
-    audioNote.textContent = h.audio === "live" ? (pushToTalk ? (talking ? "talking — audio kept" : "hold Ctrl+Alt+T to talk") : "microphone on") : h.audio_message ?? "";
+    audioNote.textContent = h.audio === "live" ? (pushToTalk ? (talking ? "talking — audio kept" : "hold Ctrl+Alt+K to talk") : "microphone on") : h.audio_message ?? "";
     audioNote.className = h.audio === "no_microphone" || h.audio === "lost" ? "hint error" : "hint";
     health.replaceChildren(...rows.flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, v)]));
   };

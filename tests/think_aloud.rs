@@ -18,6 +18,14 @@ const SAID: [&str; 3] = [
     "Finally I save the file so the report is kept.",
 ];
 
+/// One speaker at a time: these tests play speech in real time and transcribe it, and on a
+/// two-core machine five of them at once would starve the very audio they check.
+static ONE_SPEAKER: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn speaker() -> std::sync::MutexGuard<'static, ()> {
+    ONE_SPEAKER.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 fn model_installed() {
     let path = apprentice::speech::model::resolve(None);
     assert!(
@@ -45,6 +53,7 @@ fn status(rec: &RecorderProcess) -> Value {
 
 #[test]
 fn spoken_reasoning_is_transcribed_on_the_machine_and_bound_to_the_steps_it_explains() {
+    let _speaker = speaker();
     model_installed();
     let tmp = tempfile::tempdir().unwrap();
     let lib = tmp.path().join("lib");
@@ -156,6 +165,7 @@ fn spoken_reasoning_is_transcribed_on_the_machine_and_bound_to_the_steps_it_expl
 
 #[test]
 fn without_a_microphone_the_recording_goes_on_and_a_missing_model_is_a_clear_error() {
+    let _speaker = speaker();
     let tmp = tempfile::tempdir().unwrap();
     let lib = tmp.path().join("lib");
     let mut x = XSession::start();
@@ -196,6 +206,7 @@ fn without_a_microphone_the_recording_goes_on_and_a_missing_model_is_a_clear_err
 
 #[test]
 fn a_microphone_that_disappears_keeps_what_was_said_and_the_recording_goes_on() {
+    let _speaker = speaker();
     model_installed();
     let tmp = tempfile::tempdir().unwrap();
     let lib = tmp.path().join("lib");
@@ -225,6 +236,7 @@ fn a_microphone_that_disappears_keeps_what_was_said_and_the_recording_goes_on() 
 
 #[test]
 fn paused_time_and_push_to_talk_silences_never_reach_disk() {
+    let _speaker = speaker();
     model_installed();
     let tmp = tempfile::tempdir().unwrap();
     let lib = tmp.path().join("lib");
@@ -272,6 +284,7 @@ fn rusqlite_count(lib: &Path) -> u64 {
 
 #[test]
 fn kill_9_while_talking_loses_at_most_a_second_of_audio_and_the_rest_decodes() {
+    let _speaker = speaker();
     let tmp = tempfile::tempdir().unwrap();
     let lib = tmp.path().join("lib");
     let x = XSession::start();

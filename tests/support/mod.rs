@@ -346,7 +346,7 @@ impl PulseSession {
         }
         assert!(p.pactl(&["set-default-source", "mic.monitor"]).status.success());
         let mut player = Command::new("pacat")
-            .args(["--playback", "-d", "mic", "--format=s16le", "--channels=1", "--latency-msec=100"])
+            .args(["--playback", "-d", "mic", "--format=s16le", "--channels=1", "--latency-msec=400"])
             .arg(format!("--rate={SPEECH_RATE}"))
             .envs(p.env())
             .stdin(Stdio::piped())
@@ -357,13 +357,15 @@ impl PulseSession {
         let mut stdin = player.stdin.take().expect("pacat stdin");
         let speech = p.speech.clone();
         // Feeds pacat 20 ms at a time, speech when there is some, else silence, staying at
-        // most 200 ms ahead of real time (a pipe would otherwise buffer a second and a half).
+        // most 500 ms ahead of real time (a pipe would otherwise buffer a second and a half).
+        // pacat's 400 ms buffer rides out a busy machine: a speaker that stutters when the test
+        // machine is loaded would test the machine, not the recorder.
         std::thread::spawn(move || {
             let piece = (SPEECH_RATE / 50) as usize;
             let (start, mut fed) = (Instant::now(), Duration::ZERO);
             loop {
                 fed += Duration::from_millis(20);
-                if let Some(wait) = fed.checked_sub(start.elapsed() + Duration::from_millis(200)) {
+                if let Some(wait) = fed.checked_sub(start.elapsed() + Duration::from_millis(500)) {
                     std::thread::sleep(wait);
                 }
                 let mut out = vec![0i16; piece];
@@ -399,12 +401,12 @@ impl PulseSession {
         assert_eq!(u32::from_le_bytes(wav.stdout[24..28].try_into().expect("header")), SPEECH_RATE, "espeak-ng's rate");
         let samples: Vec<i16> = wav.stdout[44..].chunks_exact(2).map(|b| i16::from_le_bytes([b[0], b[1]])).collect();
         self.speech.lock().expect("speech queue").extend(samples);
-        // Heard once the queue is drained and the 200 ms fed ahead, pacat's 100 ms buffer and
+        // Heard once the queue is drained and the 500 ms fed ahead, pacat's 400 ms buffer and
         // the sink's 30 ms are through.
         while !self.speech.lock().expect("speech queue").is_empty() {
             std::thread::sleep(Duration::from_millis(20));
         }
-        std::thread::sleep(Duration::from_millis(450));
+        std::thread::sleep(Duration::from_millis(1000));
     }
 
     /// The microphone disappears: the server dies.

@@ -271,12 +271,12 @@ fn paused_time_and_push_to_talk_silences_never_reach_disk() {
     // The stored audio is the talk-on stretch alone (about 4 s), not the whole recording.
     let full = tmp.path().join("all.wav");
     ok(cli(&lib, &["audio", &id, "--out", full.to_str().unwrap()]));
-    let db = rusqlite_count(&lib);
+    let db = stored_audio_us(&lib);
     assert!(db < 6_000_000, "{db} µs of audio stored");
 }
 
 /// Microseconds of audio stored in the library (read through the library API).
-fn rusqlite_count(lib: &Path) -> u64 {
+fn stored_audio_us(lib: &Path) -> u64 {
     let l = apprentice::store::Library::open(lib).unwrap();
     let id = l.list().unwrap()[0].id.clone();
     l.audio_stats(&id).unwrap().audio_us

@@ -17,6 +17,7 @@ use crossbeam_channel::{bounded, Receiver, RecvTimeoutError, Sender};
 use super::privacy::{PrivacyGate, Timeline};
 use crate::clock::RecordingClock;
 use crate::model::{AudioChunk, AudioState, Micros};
+use crate::store::audio::samples_to_us;
 use crate::store::audio_codec::{encode_flac, SAMPLE_RATE};
 use crate::store::writer::{WriteOp, WriterHandle};
 
@@ -412,10 +413,6 @@ struct Chunker {
     stored: bool,
 }
 
-fn samples_us(n: u64) -> Micros {
-    n * 1_000_000 / u64::from(SAMPLE_RATE)
-}
-
 impl Chunker {
     fn new(writer: WriterHandle, counters: Arc<AudioCounters>) -> Self {
         Chunker { writer, counters, anchor: None, written: 0, chunk: Vec::with_capacity(8_000), last_end: 0, stored: false }
@@ -426,7 +423,7 @@ impl Chunker {
     fn place(&mut self, t_end: Micros, n: usize) -> (Micros, Micros) {
         let total = self.written + self.chunk.len() as u64 + n as u64;
         // Where this buffer says the run began.
-        let start = t_end.saturating_sub(samples_us(total));
+        let start = t_end.saturating_sub(samples_to_us(total as usize));
         match self.anchor {
             None => {}
             Some(anchor) if !self.stored => self.anchor = Some(anchor.min(start).max(self.last_end)),
@@ -436,9 +433,9 @@ impl Chunker {
             }
             Some(_) => {}
         }
-        let anchor = *self.anchor.get_or_insert(t_end.saturating_sub(samples_us(n as u64)).max(self.last_end));
-        let t0 = anchor + samples_us(self.written + self.chunk.len() as u64);
-        (t0, t0 + samples_us(n as u64))
+        let anchor = *self.anchor.get_or_insert(t_end.saturating_sub(samples_to_us(n)).max(self.last_end));
+        let t0 = anchor + samples_to_us(self.written as usize + self.chunk.len());
+        (t0, t0 + samples_to_us(n))
     }
 
     /// Keeps the buffer just placed.
@@ -467,7 +464,7 @@ impl Chunker {
         let n = self.chunk.len() as u64;
         // FLAC frames hold at least 16 samples; a shorter tail (under 1 ms) is not kept.
         if self.chunk.len() >= MIN_CHUNK_SAMPLES {
-            let (t0, t1) = (anchor + samples_us(self.written), anchor + samples_us(self.written + n));
+            let (t0, t1) = (anchor + samples_to_us(self.written as usize), anchor + samples_to_us((self.written + n) as usize));
             match encode_flac(&self.chunk, SAMPLE_RATE) {
                 Ok(flac) => {
                     self.counters.audio_us.fetch_add(t1 - t0, Ordering::Relaxed);

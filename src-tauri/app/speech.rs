@@ -20,6 +20,7 @@ pub struct TranscriptionEvent {
     pub done_us: Micros,
     pub total_us: Micros,
     pub utterances: usize,
+    /// Why it failed; when done, a warning (damaged audio was skipped).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }
@@ -40,7 +41,10 @@ pub fn transcribe_in_background(app: AppHandle, library_dir: std::path::PathBuf,
             speech::transcribe_recording(&lib, &id, &transcriber, &mut |p| drop(app.emit("transcription", event("running", p, None)))).map_err(err)
         })();
         match result {
-            Ok(s) => drop(app.emit("transcription", event("done", speech::Progress { done_us: s.speech_us, total_us: s.speech_us, utterances: s.utterances }, None))),
+            Ok(s) => {
+                let warning = (s.damaged_us > 0).then(|| format!("{:.1} s of damaged audio skipped", s.damaged_us as f64 / 1e6));
+                drop(app.emit("transcription", event("done", speech::Progress { done_us: s.speech_us, total_us: s.speech_us, utterances: s.utterances }, warning)));
+            }
             Err(e) if e.is_empty() => {}
             Err(e) => {
                 tracing::warn!(recording = %id, error = %e, "not transcribed");

@@ -121,6 +121,9 @@ pub fn transcribe(lib: &Library, id: &str, model_path: Option<&std::path::Path>,
         }
     })?;
     eprintln!();
+    if summary.damaged_us > 0 {
+        eprintln!("warning: {:.1} s of audio is in damaged chunks and was not transcribed (the rest was)", summary.damaged_us as f64 / 1e6);
+    }
     Ok(summary)
 }
 

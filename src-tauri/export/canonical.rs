@@ -153,7 +153,7 @@ pub fn export(lib: &Library, source: &ExportSource, dir: &Path, with_frames: boo
     let mut audio = None;
     if with_frames {
         let mut runs = vec![];
-        for run in lib.audio_runs(&source.recording.id, None)? {
+        for run in lib.audio_runs(&source.recording.id, None)?.runs {
             let path = format!("audio/run-{}.flac", run.t0 / 1000);
             add(path.clone(), &crate::store::audio_codec::encode_flac(&run.samples, crate::store::audio_codec::SAMPLE_RATE)?)?;
             runs.push(AudioRunFile { t0: run.t0, t1: run.t1(), path });

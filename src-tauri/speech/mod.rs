@@ -50,6 +50,8 @@ pub struct Summary {
     pub audio_us: Micros,
     pub speech_us: Micros,
     pub elapsed_ms: u64,
+    /// Audio that could not be read (damaged chunks, skipped): not transcribed.
+    pub damaged_us: Micros,
     /// Seconds of compute per second of speech transcribed.
     pub real_time_factor: f64,
 }
@@ -165,7 +167,8 @@ pub fn transcribe_recording(lib: &Library, id: &str, transcriber: &Transcriber, 
         return Err(StoreError::Busy(recording.id).into());
     }
     let started = Instant::now();
-    let runs = lib.audio_runs(&recording.id, None)?;
+    let read = lib.audio_runs(&recording.id, None)?;
+    let (damaged_us, runs) = (read.damaged_us(), read.runs);
     let audio_us: Micros = runs.iter().map(|r| r.t1() - r.t0).sum();
     let stretches: Vec<(Micros, &[i16])> = runs
         .iter()
@@ -186,6 +189,7 @@ pub fn transcribe_recording(lib: &Library, id: &str, transcriber: &Transcriber, 
         audio_us,
         speech_us: total_us,
         elapsed_ms,
+        damaged_us,
         real_time_factor: if total_us == 0 { 0.0 } else { elapsed_ms as f64 * 1000.0 / total_us as f64 },
     })
 }

@@ -19,6 +19,21 @@ pub struct AudioRun {
     pub samples: Vec<i16>,
 }
 
+/// A recording's audio read back: its continuous runs, and the spans of chunks that no longer
+/// decode. A damaged chunk costs its half second, not the recording's audio: it becomes a gap.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AudioRuns {
+    pub runs: Vec<AudioRun>,
+    pub damaged: Vec<(Micros, Micros)>,
+}
+
+impl AudioRuns {
+    /// How much audio was lost to damaged chunks.
+    pub fn damaged_us(&self) -> Micros {
+        self.damaged.iter().map(|(t0, t1)| t1 - t0).sum()
+    }
+}
+
 impl AudioRun {
     pub fn t1(&self) -> Micros {
         self.t0 + samples_to_us(self.samples.len())
@@ -59,7 +74,8 @@ impl Library {
 
     /// The recording's audio overlapping `[t0, t1)` as continuous runs, oldest first (all of it
     /// when `span` is None). Gaps (pauses, push-to-talk silences, a lost microphone) split runs.
-    pub fn audio_runs(&self, id: &str, span: Option<(Micros, Micros)>) -> Result<Vec<AudioRun>, StoreError> {
+    /// A chunk that does not decode is skipped with a warning and listed in `damaged`.
+    pub fn audio_runs(&self, id: &str, span: Option<(Micros, Micros)>) -> Result<AudioRuns, StoreError> {
         let id = self.resolve_id(id)?;
         let (from, to) = span.unwrap_or((0, Micros::MAX));
         let mut stmt = self
@@ -70,13 +86,24 @@ impl Library {
             .query_map(params![id, from as i64, to.min(i64::MAX as u64) as i64], |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64, r.get::<_, Vec<u8>>(2)?)))
             .map_err(|e| self.err(e))?;
         let mut runs: Vec<AudioRun> = Vec::new();
+        let mut damaged = Vec::new();
+        let mut after_damage = false;
         for row in rows {
-            let (t0, _t1, flac) = row.map_err(|e| self.err(e))?;
-            let samples = decode_flac(&flac)?;
+            let (t0, t1, flac) = row.map_err(|e| self.err(e))?;
+            let samples = match decode_flac(&flac) {
+                Ok(samples) => samples,
+                Err(e) => {
+                    tracing::warn!(recording = %id, t0_us = t0, t1_us = t1, error = %e, "skipping a damaged audio chunk");
+                    damaged.push((t0, t1));
+                    after_damage = true;
+                    continue;
+                }
+            };
             match runs.last_mut() {
-                Some(run) if t0 <= run.t1() + RUN_GAP_US => run.samples.extend_from_slice(&samples),
+                Some(run) if !after_damage && t0 <= run.t1() + RUN_GAP_US => run.samples.extend_from_slice(&samples),
                 _ => runs.push(AudioRun { t0, samples }),
             }
+            after_damage = false;
         }
         if span.is_some() {
             for run in &mut runs {
@@ -87,13 +114,13 @@ impl Library {
             }
             runs.retain(|r| !r.samples.is_empty());
         }
-        Ok(runs)
+        Ok(AudioRuns { runs, damaged })
     }
 
     /// Audio of `[t0, t1)` as one buffer, silence where nothing was recorded (for playback).
     pub fn audio_clip(&self, id: &str, t0: Micros, t1: Micros) -> Result<Vec<i16>, StoreError> {
         let mut out = vec![0i16; us_to_samples(t1.saturating_sub(t0))];
-        for run in self.audio_runs(id, Some((t0, t1)))? {
+        for run in self.audio_runs(id, Some((t0, t1)))?.runs {
             let at = us_to_samples(run.t0 - t0).min(out.len());
             let n = run.samples.len().min(out.len() - at);
             out[at..at + n].copy_from_slice(&run.samples[..n]);
@@ -187,7 +214,7 @@ mod tests {
         w.send(WriteOp::Audio(chunk(3_000_000, &[3; 8000])));
         w.send(WriteOp::Finish { status: RecordingStatus::Finished, duration: 3_500_000, health: Health::default(), error: None });
         join.join().unwrap();
-        let runs = lib.audio_runs("a1", None).unwrap();
+        let runs = lib.audio_runs("a1", None).unwrap().runs;
         assert_eq!(runs.len(), 2);
         assert_eq!((runs[0].t0, runs[0].samples.len(), runs[0].t1()), (0, 16_000, 1_000_000));
         assert_eq!(runs[1].t0, 3_000_000);
@@ -197,6 +224,38 @@ mod tests {
         let clip = lib.audio_clip("a1", 750_000, 3_250_000).unwrap();
         assert_eq!(clip.len(), 40_000);
         assert_eq!((clip[0], clip[3_999], clip[4_000], clip[35_999], clip[36_000]), (2, 2, 0, 0, 3));
+    }
+
+    #[test]
+    fn a_damaged_chunk_is_a_reported_gap_and_the_rest_of_the_audio_survives() {
+        let dir = tempfile::tempdir().unwrap();
+        let lib = Library::open(dir.path()).unwrap();
+        lib.create_recording(&crate::store::tests::sample_recording("a3")).unwrap();
+        let (w, join) = Writer::spawn(lib.db_path(), "a3".into()).unwrap();
+        for (i, v) in [1i16, 2, 3].iter().enumerate() {
+            w.send(WriteOp::Audio(chunk(i as Micros * 500_000, &[*v; 8000])));
+        }
+        w.send(WriteOp::Finish { status: RecordingStatus::Finished, duration: 1_500_000, health: Health::default(), error: None });
+        join.join().unwrap();
+        // Flip bits inside the middle chunk's audio frames (past the 42-byte stream header).
+        {
+            let conn = rusqlite::Connection::open(lib.db_path()).unwrap();
+            let mut flac: Vec<u8> = conn.query_row("SELECT flac FROM audio_chunks WHERE t0_us = 500000", [], |r| r.get(0)).unwrap();
+            for b in &mut flac[60..] {
+                *b ^= 0x5a;
+            }
+            conn.execute("UPDATE audio_chunks SET flac = ?1 WHERE t0_us = 500000", [&flac]).unwrap();
+        }
+        let read = lib.audio_runs("a3", None).unwrap();
+        assert_eq!(read.damaged, vec![(500_000, 1_000_000)]);
+        assert_eq!(read.damaged_us(), 500_000);
+        // Both neighbours survive, as two runs around the gap, on their own times.
+        assert_eq!(read.runs.len(), 2);
+        assert_eq!((read.runs[0].t0, read.runs[0].t1(), read.runs[0].samples[0]), (0, 500_000, 1));
+        assert_eq!((read.runs[1].t0, read.runs[1].t1(), read.runs[1].samples[0]), (1_000_000, 1_500_000, 3));
+        // Playback hears silence where the chunk was.
+        let clip = lib.audio_clip("a3", 0, 1_500_000).unwrap();
+        assert_eq!((clip[7_999], clip[8_000], clip[15_999], clip[16_000]), (1, 0, 0, 3));
     }
 
     #[test]

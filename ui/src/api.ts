@@ -34,6 +34,7 @@ export interface TranscriptionEvent {
   done_us: number;
   total_us: number;
   utterances: number;
+  /** Why it failed; when done, a warning (damaged audio skipped). */
   error?: string;
 }
 

@@ -179,7 +179,7 @@ export function mountRecorderPanel(root: HTMLElement, onChange: () => void): voi
       t.state === "running"
         ? `Transcribing ${t.id.slice(0, 8)}… ${duration(t.done_us)} / ${duration(t.total_us)} of speech`
         : t.state === "done"
-          ? `Transcribed ${t.id.slice(0, 8)}: ${t.utterances} utterances`
+          ? `Transcribed ${t.id.slice(0, 8)}: ${t.utterances} utterances${t.error ? ` (${t.error})` : ""}`
           : `Not transcribed: ${t.error}`;
     if (t.state !== "running") onChange();
   });

@@ -3,8 +3,9 @@
 //!
 //! 1. Transcription speed on this machine: real-time factor (compute seconds per second of
 //!    audio) of the pipeline (VAD, then Whisper on each stretch of speech, its encoder sized to
-//!    the stretch) at 2 and 1 threads, against whisper.cpp on the whole audio without VAD, in the
-//!    same run; and word error rate.
+//!    the stretch) at 2 and 1 threads, beam search and greedy, against whisper.cpp on the whole
+//!    audio without VAD, in the same run; and word error rate, also over the same audio shifted
+//!    by a few milliseconds (greedy decoding flips words on such shifts).
 //! 2. The recorder's CPU with the microphone on versus off, recording the same idle desktop
 //!    while speech plays into the microphone (a private PulseAudio null sink).
 //! 3. Audio bytes per hour as stored (16 kHz mono FLAC chunks).
@@ -17,7 +18,7 @@ mod support;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use apprentice::speech::{self, model, vad, Transcriber};
+use apprentice::speech::{self, model, vad, Decoding, Transcriber};
 use support::*;
 
 /// What the expert says, one sentence at a time, with pauses between.
@@ -32,6 +33,8 @@ const CORPUS: [&str; 8] = [
     "Finally I export the report as a spreadsheet for the team.",
 ];
 const GAP_SECONDS: f64 = 1.5;
+/// The corpus is also transcribed starting 5, 10, … ms later, to measure stability.
+const SHIFTS: usize = 5;
 
 /// The corpus as 16 kHz mono samples (espeak-ng, resampled by ffmpeg), with the sentences' spans.
 fn corpus_audio(dir: &std::path::Path) -> Vec<i16> {
@@ -122,18 +125,36 @@ fn main() {
     let cpu = std::fs::read_to_string("/proc/cpuinfo").ok().and_then(|c| c.lines().find_map(|l| l.strip_prefix("model name").map(|v| v.trim_start_matches([' ', '\t', ':']).to_string()))).unwrap_or_default();
     println!("Machine: {cpu}, {} cores. Model: {} ({:.0} MB). Corpus: {} espeak-ng sentences, {audio_s:.1} s of audio, {speech_s:.1} s of it in VAD stretches.\n", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1), path.display(), std::fs::metadata(&path).map(|m| m.len() as f64 / 1e6).unwrap_or(0.0), CORPUS.len());
     println!("## Transcription\n");
-    println!("| pipeline | threads | compute | RTF (per second of audio) | WER |");
-    println!("|---|---|---|---|---|");
+    println!("| pipeline | decoding | threads | compute | RTF (per second of audio) | WER | WER over {SHIFTS} start shifts (mean / worst) |");
+    println!("|---|---|---|---|---|---|---|");
     let mut rows = vec![];
-    for (label, threads, vad) in [("VAD + Whisper (Apprentice)", 2, true), ("VAD + Whisper (Apprentice)", 1, true), ("Whisper on all the audio, no VAD (baseline)", 2, false)] {
-        let t = Transcriber::load(&path, threads).expect("the Whisper model (scripts/install-model)");
-        let (heard, compute) = transcript(&t, &samples, vad);
-        let wer = word_error_rate(&said, &heard);
-        eprintln!("{label}, {threads} threads, heard: {heard}");
-        println!("| {label} | {threads} | {compute:.1} s | {:.3} | {:.1}% |", compute / audio_s, wer * 100.0);
+    let setups = [
+        ("VAD + Whisper (Apprentice)", Decoding::Beam(5), 2, true),
+        ("VAD + Whisper (Apprentice)", Decoding::Beam(5), 1, true),
+        ("VAD + Whisper", Decoding::Greedy, 2, true),
+        ("Whisper on all the audio, no VAD (baseline)", Decoding::Beam(5), 2, false),
+    ];
+    for (label, decoding, threads, vad) in setups {
+        let t = Transcriber::load(&path, threads).expect("the Whisper model (scripts/install-model)").with_decoding(decoding);
+        // The same audio starting 0, 5, 10… ms later: where the VAD's frames and Whisper's
+        // windows fall moves, as it does from one recording to the next.
+        let mut wers = vec![];
+        let mut compute = 0.0;
+        for shift in 0..SHIFTS {
+            let shifted: Vec<i16> = std::iter::repeat_n(0i16, shift * 80).chain(samples.iter().copied()).collect();
+            let (heard, secs) = transcript(&t, &shifted, vad);
+            if shift == 0 {
+                compute = secs;
+                eprintln!("{label}, {decoding:?}, {threads} threads, heard: {heard}");
+            }
+            wers.push(word_error_rate(&said, &heard));
+        }
+        let mean = wers.iter().sum::<f64>() / wers.len() as f64;
+        let worst = wers.iter().copied().fold(0.0, f64::max);
+        println!("| {label} | {decoding:?} | {threads} | {compute:.1} s | {:.3} | {:.1}% | {:.1}% / {:.1}% |", compute / audio_s, wers[0] * 100.0, mean * 100.0, worst * 100.0);
         rows.push(compute);
     }
-    println!("\nVAD + Whisper is {:.1}× faster than Whisper on all the audio (same model, same threads).\n", rows[2] / rows[0]);
+    println!("\nVAD + Whisper is {:.1}× faster than Whisper on all the audio (same model, decoding and threads); beam search costs {:.1}× greedy.\n", rows[3] / rows[0], rows[0] / rows[2]);
 
     if secs == 0 {
         return; // BENCH_SECONDS=0: transcription only

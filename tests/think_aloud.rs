@@ -236,9 +236,9 @@ fn a_microphone_that_disappears_keeps_what_was_said_and_the_recording_goes_on() 
 
 /// Where a sentence starts moves by milliseconds from one recording to the next; what is heard
 /// must not. Each sentence goes through what the recorder does to a 22.05 kHz microphone (its
-/// resampler), then VAD and Whisper, starting 0 to 20 ms later. (Greedy decoding heard SAID[2],
-/// as captured in a CI run, as "Finally I say the file owner report is kept" at 18 of 30 such
-/// shifts; beam search at 1.)
+/// resampler), then VAD and Whisper, starting 0 to 20 ms later. (With espeak-ng's usual voice,
+/// SAID[2] as captured in a CI run was heard as "Finally I say the file owner report is kept"
+/// at 18 of 30 such shifts.)
 #[test]
 fn transcription_hears_the_same_words_wherever_the_speech_starts() {
     let _speaker = speaker();

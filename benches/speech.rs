@@ -72,13 +72,8 @@ fn corpus_audio(dir: &std::path::Path) -> [Vec<i16>; 3] {
         by_average.extend(area_average(&voice, 22_050, 16_000));
         by_average.extend(gap());
     }
-    // A quiet room, not digital silence: -60 dBFS of noise under everything.
     for all in [&mut by_ffmpeg, &mut by_recorder, &mut by_average] {
-        let mut x: u32 = 7;
-        for s in all.iter_mut() {
-            x = x.wrapping_mul(1_103_515_245).wrapping_add(12_345);
-            *s = s.saturating_add(((x >> 16) as i32 % 66 - 33) as i16);
-        }
+        add_room_noise(all);
     }
     [by_ffmpeg, by_recorder, by_average]
 }
@@ -86,8 +81,7 @@ fn corpus_audio(dir: &std::path::Path) -> [Vec<i16>; 3] {
 fn transcript(t: &Transcriber, samples: &[i16], with_vad: bool) -> (String, f64) {
     let start = Instant::now();
     let utterances = if with_vad {
-        let stretches: Vec<(u64, &[i16])> = vad::speech_stretches(samples).iter().map(|s| (s.start as u64 * 1000 / 16, &samples[s.start..s.end])).collect();
-        speech::transcribe_stretches(t, &stretches, &mut |_, _| {}).expect("transcribe")
+        speech::transcribe_stretches(t, &speech::speech_in(0, samples), &mut |_, _| {}).expect("transcribe")
     } else {
         t.transcribe(0, samples).expect("transcribe")
     };

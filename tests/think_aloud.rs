@@ -197,7 +197,7 @@ fn without_a_microphone_the_recording_goes_on_and_a_missing_model_is_a_clear_err
     let out = std::process::Command::new(apprentice_bin()).args(["--library", lib.to_str().unwrap(), "transcribe", &id]).env("APPRENTICE_WHISPER_MODEL", &missing).output().unwrap();
     assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains(missing.to_str().unwrap()));
     // Not a model at all.
-    std::fs::write(&tmp.path().join("bogus.bin"), b"<html>not a model</html>").unwrap();
+    std::fs::write(tmp.path().join("bogus.bin"), b"<html>not a model</html>").unwrap();
     let out = cli(&lib, &["transcribe", &id, "--model", tmp.path().join("bogus.bin").to_str().unwrap()]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("not a whisper.cpp"), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(show(&lib, &id).len(), 1);
@@ -243,7 +243,7 @@ fn a_microphone_that_disappears_keeps_what_was_said_and_the_recording_goes_on() 
 fn transcription_hears_the_same_words_wherever_the_speech_starts() {
     let _speaker = speaker();
     model_installed();
-    use apprentice::speech::{self, vad, Transcriber};
+    use apprentice::speech::{self, Transcriber};
     let transcriber = Transcriber::load(&apprentice::speech::model::resolve(None), 0).unwrap();
     for said in SAID {
         let voice: Vec<f32> = speak(said).iter().map(|&s| f32::from(s) / 32768.0).collect();
@@ -251,12 +251,8 @@ fn transcription_hears_the_same_words_wherever_the_speech_starts() {
         for shift_ms in [0usize, 5, 10, 15, 20] {
             // Half a second of a quiet room (-60 dBFS), the shift, the sentence, a second of room.
             let mut audio: Vec<i16> = std::iter::repeat_n(0, 8_000 + shift_ms * 16).chain(voice.iter().copied()).chain(std::iter::repeat_n(0, 16_000)).collect();
-            let mut x: u32 = 7;
-            for s in &mut audio {
-                x = x.wrapping_mul(1_103_515_245).wrapping_add(12_345);
-                *s = s.saturating_add(((x >> 16) as i32 % 66 - 33) as i16);
-            }
-            let stretches: Vec<(u64, &[i16])> = vad::speech_stretches(&audio).iter().map(|s| (s.start as u64 * 1000 / 16, &audio[s.start..s.end])).collect();
+            add_room_noise(&mut audio);
+            let stretches = speech::speech_in(0, &audio);
             assert_eq!(stretches.len(), 1, "one sentence, one stretch of speech");
             let heard: Vec<String> = speech::transcribe_stretches(&transcriber, &stretches, &mut |_, _| {}).unwrap().into_iter().map(|u| u.text).collect();
             let wer = word_error_rate(said, &heard.join(" "));

@@ -191,7 +191,10 @@ fn hotkey_plugin() -> tauri::plugin::TauriPlugin<tauri::Wry> {
             if *k == "k" {
                 // Push-to-talk: audio is kept while the chord is held.
                 let held = event.state() == ShortcutState::Pressed;
-                let _ = with_control(&app.state::<AppState>(), |c| Ok(c.set_talking(held)));
+                let _ = with_control(&app.state::<AppState>(), |c| {
+                    c.set_talking(held);
+                    Ok(())
+                });
                 drop(app.emit("talking", held));
             } else if event.state() == ShortcutState::Pressed {
                 on_hotkey(app, k);

@@ -347,7 +347,7 @@ where
     f32: cpal::FromSample<T>,
 {
     device.build_input_stream::<T, _, _>(
-        config.clone(),
+        *config,
         move |data: &[T], _: &cpal::InputCallbackInfo| {
             let samples = data.iter().map(|&s| cpal::Sample::to_sample::<f32>(s)).collect();
             if tx.try_send(Buffer { t_end: clock.now(), samples }).is_err() {
@@ -363,9 +363,9 @@ where
 /// lower Nyquist frequency), for devices that cannot give 16 kHz. A plain average of the input
 /// each output covers lets 8–11 kHz fold back onto speech: on espeak-ng at 22.05 kHz Whisper's
 /// word error rate was 19.8% through it, 10.5% through this and 11.4% through ffmpeg's
-/// (`cargo bench --bench speech`). Output
-/// sample `n` is the signal at input position `n × from / to`: no delay, but the last
-/// millisecond waits for the filter's look-ahead. Keeps its position across buffers.
+/// (`cargo bench --bench speech`). Output sample `n` is the signal at input position
+/// `n × from / to`: no delay, but the last millisecond waits for the filter's look-ahead.
+/// Keeps its position across buffers.
 pub struct Resampler {
     step: f64,
     /// Half the filter's width, in input samples.

@@ -57,21 +57,16 @@ pub struct Summary {
 }
 
 /// How Whisper picks tokens.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Decoding {
     /// The likeliest token each time (the default). On the benchmark corpus it was both the
     /// fastest and the most accurate on VAD stretches (BENCHMARKS.md).
+    #[default]
     Greedy,
-    /// Beam search with this many beams (whisper.cpp's own default is 5): about 1.6× the
+    /// Beam search with this many beams (whisper.cpp's own default is 5): about 1.7× the
     /// compute of greedy. Steadier on some clips (a sentence greedy misheard at 18 of 30 start
     /// shifts, beam search at 1), but on the benchmark corpus it repeated a sentence.
     Beam(u8),
-}
-
-impl Default for Decoding {
-    fn default() -> Self {
-        Decoding::Greedy
-    }
 }
 
 /// A loaded Whisper model.
@@ -187,6 +182,12 @@ pub fn transcribe_stretches(transcriber: &Transcriber, stretches: &[(Micros, &[i
     Ok(utterances)
 }
 
+/// The stretches of speech in a run of 16 kHz audio that starts at `t0`, as (start time,
+/// samples): what [`transcribe_stretches`] takes.
+pub fn speech_in(t0: Micros, samples: &[i16]) -> Vec<(Micros, &[i16])> {
+    vad::speech_stretches(samples).into_iter().map(|s| (t0 + samples_to_us(s.start), &samples[s.start..s.end])).collect()
+}
+
 /// Transcribes a recording's audio, stores the utterances and re-segments it so its steps carry
 /// them. `progress` is called after each stretch of speech.
 pub fn transcribe_recording(lib: &Library, id: &str, transcriber: &Transcriber, progress: &mut dyn FnMut(Progress)) -> Result<Summary, SpeechError> {
@@ -198,10 +199,7 @@ pub fn transcribe_recording(lib: &Library, id: &str, transcriber: &Transcriber, 
     let read = lib.audio_runs(&recording.id, None)?;
     let (damaged_us, runs) = (read.damaged_us(), read.runs);
     let audio_us: Micros = runs.iter().map(|r| r.t1() - r.t0).sum();
-    let stretches: Vec<(Micros, &[i16])> = runs
-        .iter()
-        .flat_map(|run| vad::speech_stretches(&run.samples).into_iter().map(move |s| (run.t0 + samples_to_us(s.start), &run.samples[s.start..s.end])))
-        .collect();
+    let stretches: Vec<(Micros, &[i16])> = runs.iter().flat_map(|run| speech_in(run.t0, &run.samples)).collect();
     let total_us: Micros = stretches.iter().map(|(_, s)| samples_to_us(s.len())).sum();
     progress(Progress { done_us: 0, total_us, utterances: 0 });
     let utterances = transcribe_stretches(transcriber, &stretches, &mut |done_us, utterances| progress(Progress { done_us, total_us, utterances }))?;

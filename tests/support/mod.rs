@@ -332,6 +332,15 @@ pub fn speak(text: &str) -> Vec<i16> {
     wav.stdout[44..].chunks_exact(2).map(|b| i16::from_le_bytes([b[0], b[1]])).collect()
 }
 
+/// A quiet room, not digital silence: -60 dBFS of noise added under everything.
+pub fn add_room_noise(samples: &mut [i16]) {
+    let mut x: u32 = 7;
+    for s in samples {
+        x = x.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+        *s = s.saturating_add(((x >> 16) as i32 % 66 - 33) as i16);
+    }
+}
+
 impl PulseSession {
     pub fn start() -> PulseSession {
         let dir = tempfile::tempdir().expect("tmp");

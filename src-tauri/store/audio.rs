@@ -202,18 +202,25 @@ mod tests {
         AudioChunk { t0, t1: t0 + samples_to_us(samples.len()), sample_rate: SAMPLE_RATE, samples: samples.len() as u32, flac: encode_flac(samples, SAMPLE_RATE).unwrap() }
     }
 
-    #[test]
-    fn chunks_read_back_as_runs_split_at_gaps_and_clips_keep_time() {
+    /// A library whose recording `id` has half-second chunks at these times, each all one value.
+    fn library_with_audio(id: &str, chunks: &[(Micros, i16)]) -> (tempfile::TempDir, Library) {
         let dir = tempfile::tempdir().unwrap();
         let lib = Library::open(dir.path()).unwrap();
-        lib.create_recording(&crate::store::tests::sample_recording("a1")).unwrap();
-        let (w, join) = Writer::spawn(lib.db_path(), "a1".into()).unwrap();
-        // 0–0.5 s and 0.5–1.0 s are one run; 3.0–3.5 s (after a pause) is another.
-        w.send(WriteOp::Audio(chunk(0, &[1; 8000])));
-        w.send(WriteOp::Audio(chunk(500_000, &[2; 8000])));
-        w.send(WriteOp::Audio(chunk(3_000_000, &[3; 8000])));
-        w.send(WriteOp::Finish { status: RecordingStatus::Finished, duration: 3_500_000, health: Health::default(), error: None });
+        lib.create_recording(&crate::store::tests::sample_recording(id)).unwrap();
+        let (w, join) = Writer::spawn(lib.db_path(), id.into()).unwrap();
+        for &(t0, value) in chunks {
+            w.send(WriteOp::Audio(chunk(t0, &[value; 8000])));
+        }
+        let duration = chunks.last().map(|(t0, _)| t0 + 500_000).unwrap_or(0);
+        w.send(WriteOp::Finish { status: RecordingStatus::Finished, duration, health: Health::default(), error: None });
         join.join().unwrap();
+        (dir, lib)
+    }
+
+    #[test]
+    fn chunks_read_back_as_runs_split_at_gaps_and_clips_keep_time() {
+        // 0–0.5 s and 0.5–1.0 s are one run; 3.0–3.5 s (after a pause) is another.
+        let (_dir, lib) = library_with_audio("a1", &[(0, 1), (500_000, 2), (3_000_000, 3)]);
         let runs = lib.audio_runs("a1", None).unwrap().runs;
         assert_eq!(runs.len(), 2);
         assert_eq!((runs[0].t0, runs[0].samples.len(), runs[0].t1()), (0, 16_000, 1_000_000));
@@ -228,15 +235,7 @@ mod tests {
 
     #[test]
     fn a_damaged_chunk_is_a_reported_gap_and_the_rest_of_the_audio_survives() {
-        let dir = tempfile::tempdir().unwrap();
-        let lib = Library::open(dir.path()).unwrap();
-        lib.create_recording(&crate::store::tests::sample_recording("a3")).unwrap();
-        let (w, join) = Writer::spawn(lib.db_path(), "a3".into()).unwrap();
-        for (i, v) in [1i16, 2, 3].iter().enumerate() {
-            w.send(WriteOp::Audio(chunk(i as Micros * 500_000, &[*v; 8000])));
-        }
-        w.send(WriteOp::Finish { status: RecordingStatus::Finished, duration: 1_500_000, health: Health::default(), error: None });
-        join.join().unwrap();
+        let (_dir, lib) = library_with_audio("a3", &[(0, 1), (500_000, 2), (1_000_000, 3)]);
         // Flip bits inside the middle chunk's audio frames (past the 42-byte stream header).
         {
             let conn = rusqlite::Connection::open(lib.db_path()).unwrap();

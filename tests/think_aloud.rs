@@ -26,6 +26,30 @@ fn speaker() -> std::sync::MutexGuard<'static, ()> {
     ONE_SPEAKER.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// A think-aloud scene: this test's turn as the speaker, a private X server with the test app
+/// (`app`, its window), a private PulseAudio whose null sink is the microphone, and a recorder
+/// started with `args` listening to it. Bind every field: they live as long as the bindings.
+struct Scene {
+    rec: RecorderProcess,
+    pulse: PulseSession,
+    app: String,
+    x: XSession,
+    lib: std::path::PathBuf,
+    tmp: tempfile::TempDir,
+    speaker: std::sync::MutexGuard<'static, ()>,
+}
+
+fn scene(app_geometry: &str, args: &[&str]) -> Scene {
+    let speaker = speaker();
+    let tmp = tempfile::tempdir().unwrap();
+    let lib = tmp.path().join("lib");
+    let mut x = XSession::start();
+    let pulse = PulseSession::start();
+    let app = x.testapp("Think Aloud", "think-aloud", app_geometry, &tmp.path().join("app.jsonl"));
+    let rec = RecorderProcess::start_with_env(&x, &lib, args, &pulse.env());
+    Scene { rec, pulse, app, x, lib, tmp, speaker }
+}
+
 fn model_installed() {
     let path = apprentice::speech::model::resolve(None);
     assert!(
@@ -53,14 +77,8 @@ fn status(rec: &RecorderProcess) -> Value {
 
 #[test]
 fn spoken_reasoning_is_transcribed_on_the_machine_and_bound_to_the_steps_it_explains() {
-    let _speaker = speaker();
     model_installed();
-    let tmp = tempfile::tempdir().unwrap();
-    let lib = tmp.path().join("lib");
-    let mut x = XSession::start();
-    let pulse = PulseSession::start();
-    let win = x.testapp("Think Aloud", "think-aloud", "600x400+60+60", &tmp.path().join("app.jsonl"));
-    let rec = RecorderProcess::start_with_env(&x, &lib, &["--audio"], &pulse.env());
+    let Scene { rec, pulse, app: win, x, lib, tmp, speaker: _speaker } = scene("600x400+60+60", &["--audio"]);
     assert_eq!(status(&rec)["health"]["audio"], "live", "{}", status(&rec));
 
     pulse.say(SAID[0]);
@@ -206,14 +224,8 @@ fn without_a_microphone_the_recording_goes_on_and_a_missing_model_is_a_clear_err
 
 #[test]
 fn a_microphone_that_disappears_keeps_what_was_said_and_the_recording_goes_on() {
-    let _speaker = speaker();
     model_installed();
-    let tmp = tempfile::tempdir().unwrap();
-    let lib = tmp.path().join("lib");
-    let mut x = XSession::start();
-    x.testapp("Mic Lost", "mic-lost", "400x300+50+50", &tmp.path().join("app.jsonl"));
-    let mut pulse = PulseSession::start();
-    let rec = RecorderProcess::start_with_env(&x, &lib, &["--audio"], &pulse.env());
+    let Scene { rec, mut pulse, app: _, x, lib, tmp: _tmp, speaker: _speaker } = scene("400x300+50+50", &["--audio"]);
     pulse.say(SAID[2]);
     pause(300);
     x.xdo(&["mousemove", "--sync", "200", "150", "click", "1"]);
@@ -263,14 +275,8 @@ fn transcription_hears_the_same_words_wherever_the_speech_starts() {
 
 #[test]
 fn paused_time_and_push_to_talk_silences_never_reach_disk() {
-    let _speaker = speaker();
     model_installed();
-    let tmp = tempfile::tempdir().unwrap();
-    let lib = tmp.path().join("lib");
-    let mut x = XSession::start();
-    x.testapp("PTT", "ptt", "400x300+50+50", &tmp.path().join("app.jsonl"));
-    let pulse = PulseSession::start();
-    let rec = RecorderProcess::start_with_env(&x, &lib, &["--audio", "--push-to-talk"], &pulse.env());
+    let Scene { rec, pulse, app: _, x, lib, tmp, speaker: _speaker } = scene("400x300+50+50", &["--audio", "--push-to-talk"]);
     pulse.say("This is private and must not be kept.");
     ok(rec.cli(&["talk", "on"]));
     pulse.say(SAID[0]);
@@ -313,12 +319,7 @@ fn stored_audio_us(lib: &Path) -> u64 {
 
 #[test]
 fn kill_9_while_talking_loses_at_most_a_second_of_audio_and_the_rest_decodes() {
-    let _speaker = speaker();
-    let tmp = tempfile::tempdir().unwrap();
-    let lib = tmp.path().join("lib");
-    let x = XSession::start();
-    let pulse = PulseSession::start();
-    let mut rec = RecorderProcess::start_with_env(&x, &lib, &["--audio"], &pulse.env());
+    let Scene { mut rec, pulse, app: _, x: _x, lib, tmp: _tmp, speaker: _speaker } = scene("400x300+50+50", &["--audio"]);
     pulse.say(SAID[0]);
     pulse.say(SAID[1]);
     let at_kill = status(&rec)["elapsed_us"].as_u64().unwrap();

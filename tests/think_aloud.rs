@@ -201,6 +201,10 @@ fn without_a_microphone_the_recording_goes_on_and_a_missing_model_is_a_clear_err
     let mut err = String::new();
     std::io::Read::read_to_string(&mut stderr, &mut err).unwrap();
     assert!(err.contains("no microphone") && err.contains("goes on without audio"), "{err}");
+    // ALSA's own messages (16 lines per attempt, an attempt every 2 s) stay off stderr.
+    assert!(!err.contains("ALSA lib"), "ALSA's messages reached stderr:\n{err}");
+    let mics = std::process::Command::new(apprentice_bin()).args(["--library", lib.to_str().unwrap(), "mics"]).envs(env.iter().cloned()).output().unwrap();
+    assert!(!String::from_utf8_lossy(&mics.stderr).contains("ALSA lib"), "{}", String::from_utf8_lossy(&mics.stderr));
     let steps = show(&lib, &id);
     assert_eq!(steps.len(), 1, "{steps:#?}");
     let info: Value = serde_json::from_str(&ok(cli(&lib, &["info", &id, "--json"]))).unwrap();

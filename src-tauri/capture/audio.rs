@@ -85,9 +85,32 @@ pub fn list_microphones() -> Result<Vec<String>, AudioError> {
     if super::pulse::available() {
         return super::pulse::list();
     }
-    let host = cpal::default_host();
-    let devices = host.input_devices().map_err(|e| AudioError::NoMicrophone(e.to_string()))?;
-    Ok(devices.filter_map(|d| d.description().ok().map(|n| n.name().to_string())).collect())
+    quiet_alsa(|| {
+        let host = cpal::default_host();
+        let devices = host.input_devices().map_err(|e| AudioError::NoMicrophone(e.to_string()))?;
+        Ok(devices.filter_map(|d| d.description().ok().map(|n| n.name().to_string())).collect())
+    })
+}
+
+/// ALSA prints its own errors on stderr: without a sound card, 16 lines each time cpal looks
+/// for a microphone, so about 9 lines a second for a whole recording while the recorder keeps
+/// trying. Whatever runs in `f` (on this thread) sends ALSA's messages to a buffer instead, and
+/// they are logged at debug; our own error says what went wrong.
+fn quiet_alsa<T>(f: impl FnOnce() -> T) -> T {
+    #[cfg(target_os = "linux")]
+    {
+        let said = alsa::Output::local_error_handler().ok();
+        let out = f();
+        if let Some(said) = said {
+            let text = said.borrow().to_string();
+            if !text.trim().is_empty() {
+                tracing::debug!(alsa = %text.chars().take(2_000).collect::<String>().trim_end(), "ALSA's own messages");
+            }
+        }
+        out
+    }
+    #[cfg(not(target_os = "linux"))]
+    f()
 }
 
 /// Everything the audio thread needs.
@@ -249,6 +272,10 @@ fn open(settings: &AudioSettings, clock: RecordingClock, counters: &Arc<AudioCou
     if super::pulse::available() {
         return open_pulse(settings, clock, counters);
     }
+    quiet_alsa(|| open_cpal(settings, clock, counters))
+}
+
+fn open_cpal(settings: &AudioSettings, clock: RecordingClock, counters: &Arc<AudioCounters>) -> Result<OpenStream, AudioError> {
     let host = cpal::default_host();
     let device = match &settings.device {
         None => host.default_input_device().ok_or_else(|| AudioError::NoMicrophone("this machine offers no input device".into()))?,

@@ -42,8 +42,7 @@ pub fn transcribe_in_background(app: AppHandle, library_dir: std::path::PathBuf,
         })();
         match result {
             Ok(s) => {
-                let warning = (s.damaged_us > 0).then(|| format!("{:.1} s of damaged audio skipped", s.damaged_us as f64 / 1e6));
-                drop(app.emit("transcription", event("done", speech::Progress { done_us: s.speech_us, total_us: s.speech_us, utterances: s.utterances }, warning)));
+                drop(app.emit("transcription", event("done", speech::Progress { done_us: s.speech_us, total_us: s.speech_us, utterances: s.utterances }, s.warning())));
             }
             Err(e) if e.is_empty() => {}
             Err(e) => {

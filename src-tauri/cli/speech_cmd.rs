@@ -121,8 +121,8 @@ pub fn transcribe(lib: &Library, id: &str, model_path: Option<&std::path::Path>,
         }
     })?;
     eprintln!();
-    if summary.damaged_us > 0 {
-        eprintln!("warning: {:.1} s of audio is in damaged chunks and was not transcribed (the rest was)", summary.damaged_us as f64 / 1e6);
+    if let Some(warning) = summary.warning() {
+        eprintln!("warning: {warning}");
     }
     Ok(summary)
 }

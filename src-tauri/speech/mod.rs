@@ -2,9 +2,10 @@
 //! speech are found first ([`vad`]); only those are transcribed by whisper.cpp (whisper-rs),
 //! one at a time with the encoder sized to the stretch (Whisper otherwise pays for 30 s
 //! whatever it is given), with segment and word timestamps. Each Whisper segment becomes an
-//! [`Utterance`] on the recording clock, and the recording is re-segmented so its steps carry them as `spoken`
-//! reasoning. Runs on the caller's thread (the app gives it a worker of its own), reports
-//! progress, and never reads or writes anything but the library and the model file.
+//! [`Utterance`] on the recording clock, and the recording is re-segmented so its steps carry
+//! them as `spoken` reasoning. Runs on the caller's thread (the app gives it a worker of its
+//! own), reports progress, and never reads or writes anything but the library and the model
+//! file.
 
 pub mod model;
 pub mod vad;
@@ -54,6 +55,13 @@ pub struct Summary {
     pub damaged_us: Micros,
     /// Seconds of compute per second of speech transcribed.
     pub real_time_factor: f64,
+}
+
+impl Summary {
+    /// What the user should hear about a transcription that went through but not fully.
+    pub fn warning(&self) -> Option<String> {
+        (self.damaged_us > 0).then(|| format!("{:.1} s of audio is in damaged chunks and was not transcribed (the rest was)", self.damaged_us as f64 / 1e6))
+    }
 }
 
 /// How Whisper picks tokens.

@@ -154,6 +154,25 @@ fn a_reviewer_steps_through_labels_scores_and_approves_a_real_recording_and_it_p
 }
 
 #[test]
+fn a_recording_stopped_with_the_hotkey_has_no_outcome_until_the_expert_answers_in_the_panel() {
+    let tmp = tempfile::tempdir().unwrap();
+    let lib_dir = tmp.path().join("library");
+    let mut x = XSession::start();
+    x.testapp("Outcome Target", "outcome-target", "400x300+820+100", &tmp.path().join("app.jsonl"));
+    let out = drive_app(&x, "outcome", &[lib_dir.to_str().unwrap()]);
+    let seen: serde_json::Value = serde_json::from_str(out.lines().last().unwrap_or_default()).unwrap_or_else(|e| panic!("{e}: {out}"));
+    assert_eq!(seen["outcome_before"], "unknown", "stopping never answers for the expert");
+    assert_eq!(seen["task_completed_before"], serde_json::Value::Null, "an export before the answer claims nothing");
+    let codes: Vec<&str> = seen["codes_before"].as_array().unwrap().iter().filter_map(|c| c.as_str()).collect();
+    assert_eq!(codes, vec!["pyautogui.click(x=0.75, y=0.3)"], "the one click, and no terminate step claiming an outcome");
+
+    let lib = Library::open(&lib_dir).unwrap();
+    let rec = lib.recording(seen["recording"].as_str().unwrap()).unwrap();
+    assert_eq!((rec.task.instruction.as_str(), rec.status), ("Hotkey task", RecordingStatus::Finished));
+    assert_eq!((rec.outcome, rec.outcome_note.as_deref()), (Outcome::Failure, Some("the form rejected the date")), "the panel's answer is stored");
+}
+
+#[test]
 fn a_reviewer_plays_and_corrects_spoken_reasoning_in_the_app() {
     let path = apprentice::speech::model::resolve(None);
     assert!(apprentice::speech::model::check(&path).is_ok(), "no Whisper model at {}: run scripts/install-model", path.display());

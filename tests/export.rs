@@ -53,6 +53,14 @@ fn every_export_maps_every_action_and_passes_its_consumers_validation() {
     x.xdo(&["key", "ctrl+z"]);
     pause(700);
     let id = rec.stop();
+    // Until the expert says how it ended, the outcome is unknown and no export claims one.
+    assert!(ok(cli(&lib_dir, &["info", &id])).contains("outcome:   unknown (outcome needed)"));
+    let unanswered = tmp.path().join("agentnet-unanswered");
+    ok(cli(&lib_dir, &["export", &id, "--format", "agentnet", "--out", unanswered.to_str().unwrap()]));
+    let record: serde_json::Value = serde_json::from_str(std::fs::read_to_string(unanswered.join("agentnet.jsonl")).unwrap().trim()).unwrap();
+    assert_eq!((record["outcome"].as_str(), &record["task_completed"]), (Some("unknown"), &serde_json::Value::Null));
+    let last_code = record["traj"].as_array().unwrap().last().unwrap()["value"]["code"].as_str().unwrap().to_string();
+    assert_eq!(last_code, "pyautogui.hotkey('ctrl', 'z')", "the trajectory ends at the last action, with no terminate claiming an outcome");
     ok(cli(&lib_dir, &["outcome", &id, "success"]));
     // A reviewer's labels and scores travel with every format.
     ok(cli(&lib_dir, &["review", "--reviewer", "rita", "label", &id, "0", "--correctness", "correct", "--env", "success"]));

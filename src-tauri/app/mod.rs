@@ -75,7 +75,7 @@ async fn start_recording(app: AppHandle, task: String, task_id: Option<String>, 
     let handle = app.clone();
     std::thread::spawn(move || {
         if stop_rx.recv().is_ok() {
-            match finish(&handle, Outcome::Unknown, None) {
+            match finish(&handle) {
                 Ok(id) => drop(handle.emit("recording-stopped", id)),
                 Err(e) => tracing::error!(error = %e, "stopping from the control socket failed"),
             }
@@ -84,13 +84,14 @@ async fn start_recording(app: AppHandle, task: String, task_id: Option<String>, 
     Ok(status)
 }
 
-fn finish(app: &AppHandle, outcome: Outcome, comment: Option<String>) -> CmdResult<String> {
+/// Stops and saves the running recording. Its outcome stays `unknown` until the expert answers
+/// (the panel asks at once; [`set_outcome`] stores the answer): never a default.
+fn finish(app: &AppHandle) -> CmdResult<String> {
     let state = app.state::<AppState>();
     let session = state.session.lock().map_err(err)?.take().ok_or("no recording is running")?;
     let id = session.recorder.stop().map_err(err)?;
     drop(session._server);
     let lib = Library::open(&state.library_dir).map_err(err)?;
-    lib.set_outcome(&id, outcome, comment.as_deref()).map_err(err)?;
     crate::segment::segment_recording(&lib, &id).map_err(err)?;
     // Think-aloud audio is transcribed on a worker; the recording is usable at once.
     speech::transcribe_in_background(app.clone(), state.library_dir.clone(), id.clone());
@@ -98,9 +99,15 @@ fn finish(app: &AppHandle, outcome: Outcome, comment: Option<String>) -> CmdResu
 }
 
 #[tauri::command]
-async fn stop_recording(app: AppHandle, outcome: String, comment: Option<String>) -> CmdResult<String> {
-    let outcome = Outcome::parse(&outcome).ok_or_else(|| format!("unknown outcome '{outcome}'"))?;
-    finish(&app, outcome, comment.filter(|c| !c.trim().is_empty()))
+async fn stop_recording(app: AppHandle) -> CmdResult<String> {
+    finish(&app)
+}
+
+/// The expert's answer to "how did it end?", given at stop or later from the library.
+#[tauri::command]
+fn set_outcome(state: State<'_, AppState>, id: String, outcome: Outcome, comment: Option<String>) -> CmdResult<()> {
+    let comment = comment.filter(|c| !c.trim().is_empty());
+    Library::open(&state.library_dir).and_then(|lib| lib.set_outcome(&id, outcome, comment.as_deref())).map_err(err)
 }
 
 fn with_control<T>(state: &State<'_, AppState>, f: impl FnOnce(&crate::capture::recorder::RecorderControl) -> CmdResult<T>) -> CmdResult<T> {
@@ -140,7 +147,7 @@ fn list_recordings(state: State<'_, AppState>) -> CmdResult<Vec<RecordingSummary
 
 /// A recorder hotkey (Ctrl+Alt+key, see [`RECORDER_HOTKEYS`]) was pressed anywhere on the
 /// desktop. Pause and markers act at once; start, stop and the note box go through the panel
-/// (which knows the task and the chosen outcome), brought to the front.
+/// (which knows the task, and asks the outcome after stop), brought to the front.
 fn on_hotkey(app: &AppHandle, key: &str) {
     let state = app.state::<AppState>();
     let acted = match key {
@@ -230,6 +237,7 @@ pub fn run(library_dir: PathBuf) -> anyhow::Result<()> {
             recorder_status,
             start_recording,
             stop_recording,
+            set_outcome,
             pause_recording,
             resume_recording,
             add_note,

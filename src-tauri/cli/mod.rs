@@ -322,7 +322,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 writeln!(out, "status:    {}{}", r.status.as_str(), r.error.as_deref().map(|e| format!(" ({e})")).unwrap_or_default())?;
                 writeln!(out, "started:   {}", r.started_at)?;
                 writeln!(out, "duration:  {}", fmt_duration(r.duration_us))?;
-                writeln!(out, "outcome:   {}", r.outcome.as_str())?;
+                writeln!(out, "outcome:   {}", if r.outcome == Outcome::Unknown { "unknown (outcome needed)" } else { r.outcome.as_str() })?;
                 writeln!(out, "frames:    {} ({} key frames)", c.frames, c.key_frames)?;
                 writeln!(out, "events:    {} input, {} window", c.input_events, c.window_events)?;
                 writeln!(out, "notes:     {}   markers: {}   pauses: {}", c.notes, c.markers, c.pauses)?;
@@ -455,6 +455,7 @@ pub fn run(cli: Cli) -> Result<()> {
             }
             if let Some(s) = reply.status {
                 writeln!(out, "{}", s.id)?;
+                ask_outcome(&s.id);
             }
         }
         Command::Status { json } => {
@@ -515,10 +516,17 @@ fn record(lib: &Library, config: RecorderConfig) -> Result<String> {
         Ok(seg) => eprintln!("{} steps", seg.steps.len()),
         Err(e) => eprintln!("apprentice: recorded, but segmentation failed: {e} (run `apprentice segment {id}`)"),
     }
+    ask_outcome(&id);
     if let Some(reason) = control.fatal() {
         bail!("recording {id} ended early: {reason}");
     }
     Ok(id)
+}
+
+/// A stopped recording's outcome is the expert's answer, never assumed: until given it is
+/// `unknown`, and every export says so.
+fn ask_outcome(id: &str) {
+    eprintln!("outcome needed: how did it end? `apprentice outcome {id} success|failure|infeasible [--comment TEXT]`");
 }
 
 /// One line for a human: what the action did.

@@ -101,20 +101,23 @@ pub fn record(source: &ExportSource, images: &HashMap<u64, String>) -> Value {
             })
         })
         .collect();
-    let (_, last) = shown_frames(source);
-    traj.push(json!({
-        "index": steps.len(),
-        "image": last.and_then(|s| images.get(&s)),
-        "value": {
-            "observation": steps.last().map(observation).unwrap_or_default(),
-            "thought": rec.outcome_note.clone().unwrap_or_default(),
-            "action": "The task is finished.",
-            "code": pyautogui::terminate(rec.outcome),
-            "last_step_correct": steps.last().and_then(super::step_correct),
-            "last_step_redundant": steps.last().and_then(super::step_redundant),
-            "reflection": steps.last().map(reflection).unwrap_or_default(),
-        },
-    }));
+    // The closing step states the expert's outcome; without one the trajectory just ends.
+    if let Some(code) = pyautogui::terminate(rec.outcome) {
+        let (_, last) = shown_frames(source);
+        traj.push(json!({
+            "index": steps.len(),
+            "image": last.and_then(|s| images.get(&s)),
+            "value": {
+                "observation": steps.last().map(observation).unwrap_or_default(),
+                "thought": rec.outcome_note.clone().unwrap_or_default(),
+                "action": "The task is finished.",
+                "code": code,
+                "last_step_correct": steps.last().and_then(super::step_correct),
+                "last_step_redundant": steps.last().and_then(super::step_redundant),
+                "reflection": steps.last().map(reflection).unwrap_or_default(),
+            },
+        }));
+    }
     let q = &source.segmentation.quality;
     let scores = source.review.as_ref().map(|r| &r.scores);
     json!({

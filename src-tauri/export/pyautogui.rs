@@ -84,13 +84,15 @@ pub fn code(a: &Action, display: &DisplayInfo) -> String {
     [down.join("\n"), body, up.join("\n")].join("\n")
 }
 
-/// The last step of an AgentNet trajectory.
-pub fn terminate(outcome: Outcome) -> String {
+/// The last step of an AgentNet trajectory, when the expert said how it ended: `terminate`'s
+/// status claims success or failure, so an unanswered outcome has none.
+pub fn terminate(outcome: Outcome) -> Option<String> {
     let status = match outcome {
         Outcome::Success => "success",
-        Outcome::Failure | Outcome::Infeasible | Outcome::Unknown => "failure",
+        Outcome::Failure | Outcome::Infeasible => "failure",
+        Outcome::Unknown => return None,
     };
-    format!("computer.terminate(status={})", py_str(status))
+    Some(format!("computer.terminate(status={})", py_str(status)))
 }
 
 /// A plain description of an action (what was done, not why: reasoning is the expert's alone).
@@ -149,8 +151,9 @@ mod tests {
         for (a, want) in cases {
             assert_eq!(code(&a, &d), want, "{:?}", a.kind);
         }
-        assert_eq!(terminate(Outcome::Success), "computer.terminate(status='success')");
-        assert_eq!(terminate(Outcome::Infeasible), "computer.terminate(status='failure')");
+        assert_eq!(terminate(Outcome::Success).as_deref(), Some("computer.terminate(status='success')"));
+        assert_eq!(terminate(Outcome::Infeasible).as_deref(), Some("computer.terminate(status='failure')"));
+        assert_eq!(terminate(Outcome::Unknown), None, "no outcome, no claim");
     }
 
     #[test]

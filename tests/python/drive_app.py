@@ -10,13 +10,22 @@ Usage:
       Opens a transcribed recording, checks the first step shows its spoken reasoning with a
       play button that loads the step's audio (a WAV of the utterance's length from audio://),
       corrects the transcript in place, and checks the correction and its audit-log entry show.
+  drive_app.py outcome DRIVER_URL APP LIBRARY [SCREENSHOT_DIR]
+      Types a task, starts with the Ctrl+Alt+R hotkey, clicks at (960, 240) in the window titled
+      "Outcome Target" and stops with the hotkey again; checks the panel
+      asks the outcome, and (through the app's own CLI) that the recording's outcome is unknown
+      and an AgentNet export says so; checks the library says "outcome needed"; then answers
+      "failure" with a comment in the panel. Prints one JSON line with what was seen before.
   drive_app.py bench DRIVER_URL APP LIBRARY RECORDING STEPS
       Opens the recording and steps through every step with `j`, waiting for each frame to show.
       Prints the view's timings as JSON.
 Exits non-zero (with the reason) on any check that fails.
 """
 import json
+import os
+import subprocess
 import sys
+import tempfile
 import time
 
 from selenium import webdriver
@@ -195,6 +204,60 @@ def think_aloud(url, app, library, recording, correction, shots=None):
         d.quit()
 
 
+def hotkey(chord):
+    """A global hotkey, pressed as a person would: to the X server, not to the page."""
+    subprocess.run(["xdotool", "key", chord], check=True)
+
+
+def run_cli(app, library, *args):
+    """The app's own command line, against the library the app has open."""
+    done = subprocess.run([app, "--library", library, *args], capture_output=True, text=True)
+    if done.returncode != 0:
+        fail(f"apprentice {' '.join(args)}: {done.stderr}")
+    return done.stdout
+
+
+def outcome(url, app, library, shots=None):
+    d = session(url, app, library)
+    try:
+        task = wait(d, "the task box", lambda: d.find_elements(By.ID, "task"))[0]
+        task.send_keys("Hotkey task")
+        hotkey("ctrl+alt+r")
+        wait(d, "the hotkey to start a recording", lambda: d.find_element(By.ID, "live").is_displayed())
+        # One click in the target app (the panel's own window is never recorded), so there is a step.
+        subprocess.run(["xdotool", "search", "--name", "^Outcome Target$", "windowactivate", "--sync"], check=True)
+        live = json.loads(run_cli(app, library, "status", "--json"))["id"]
+        # Until the recorder has seen the panel lose focus, input counts as typed into the panel.
+        focused = lambda: [json.loads(l) for l in run_cli(app, library, "events", live, "--stream", "window").splitlines()][-1:]
+        wait(d, "the recorder to see the target app focused", lambda: any(w.get("title") == "Outcome Target" for w in focused()))
+        subprocess.run(["xdotool", "mousemove", "--sync", "960", "240", "click", "1"], check=True)
+        wait(d, "the click to be recorded", lambda: json.loads(run_cli(app, library, "status", "--json"))["health"]["input_events"] >= 2)
+        hotkey("ctrl+alt+r")
+        prompt = d.find_element(By.CSS_SELECTOR, ".outcome-prompt")
+        wait(d, "the panel to ask the outcome", lambda: prompt.is_displayed())
+        recording = prompt.get_attribute("data-id")
+        if shots:
+            d.save_screenshot(f"{shots}/outcome-prompt.png")
+        # Before the expert answers: unknown, in the library and in an export.
+        info = json.loads(run_cli(app, library, "info", recording, "--json"))
+        out = tempfile.mkdtemp()
+        run_cli(app, library, "export", recording, "--format", "agentnet", "--out", out)
+        with open(os.path.join(out, "agentnet.jsonl")) as f:
+            record = json.loads(f.readline())
+        codes = [s["value"]["code"] for s in record["traj"]]
+        badge = wait(d, "the library to say the outcome is needed", lambda: d.find_elements(By.CSS_SELECTOR, f'#recordings li[data-id="{recording}"] .outcome-needed'))
+        if not badge[0].is_displayed():
+            fail("the outcome-needed badge is hidden")
+        # The expert answers in the panel.
+        prompt.find_element(By.CSS_SELECTOR, ".outcome-comment").send_keys("the form rejected the date")
+        prompt.find_element(By.CSS_SELECTOR, 'button[data-outcome="failure"]').click()
+        wait(d, "the prompt to close", lambda: not prompt.is_displayed())
+        wait(d, "the library to drop the reminder", lambda: not d.find_elements(By.CSS_SELECTOR, f'#recordings li[data-id="{recording}"] .outcome-needed'))
+        print(json.dumps({"recording": recording, "outcome_before": info["outcome"], "task_completed_before": record["task_completed"], "codes_before": codes}))
+    finally:
+        d.quit()
+
+
 def bench(url, app, library, recording, n):
     d = session(url, app, library)
     try:
@@ -209,4 +272,4 @@ def bench(url, app, library, recording, n):
 
 if __name__ == "__main__":
     mode, *args = sys.argv[1:]
-    {"review": review, "think-aloud": think_aloud, "bench": bench}[mode](*args)
+    {"review": review, "think-aloud": think_aloud, "outcome": outcome, "bench": bench}[mode](*args)

@@ -169,7 +169,9 @@ export const api = {
   recorderStatus: () => invoke<RecorderStatus | null>("recorder_status"),
   startRecording: (task: string, taskId: string | null, exclusions: string[], audio: boolean, pushToTalk: boolean) =>
     invoke<RecorderStatus>("start_recording", { task, taskId, exclusions, audio, pushToTalk }),
-  stopRecording: (outcome: Outcome, comment: string | null) => invoke<string>("stop_recording", { outcome, comment }),
+  /** Stops and saves the recording; its outcome stays `unknown` until `setOutcome`. */
+  stopRecording: () => invoke<string>("stop_recording"),
+  setOutcome: (id: string, outcome: Outcome, comment: string | null) => invoke<void>("set_outcome", { id, outcome, comment }),
   pauseRecording: () => invoke<void>("pause_recording"),
   resumeRecording: () => invoke<void>("resume_recording"),
   addNote: (text: string) => invoke<number>("add_note", { text }),

@@ -1,9 +1,10 @@
 // The library: recordings with task, date, duration, steps, status and review state; search and
-// filter; open one for review, re-segment it, or delete it (asking for confirmation first).
+// filter; open one for review, re-segment it, or delete it (asking for confirmation first). A
+// recording whose outcome the expert has not given says "outcome needed" and asks for it.
 import { api, type RecordingSummary } from "./api";
 import { duration, el } from "./format";
 
-export function mountLibraryList(root: HTMLElement, open: (id: string) => void): () => Promise<void> {
+export function mountLibraryList(root: HTMLElement, open: (id: string) => void, askOutcome: (id: string, task: string) => void): () => Promise<void> {
   const search = el("input", { id: "search", type: "search", placeholder: "Search tasks and ids" });
   const status = el("select", { id: "filter-status" }, ...["any status", "finished", "interrupted", "recording"].map((s) => el("option", { value: s }, s)));
   const review = el("select", { id: "filter-review" }, ...["any review", "unreviewed", "approved", "needs_edit", "rejected"].map((s) => el("option", { value: s }, s.replace("_", " "))));
@@ -17,15 +18,24 @@ export function mountLibraryList(root: HTMLElement, open: (id: string) => void):
     const openBtn = el("button", { class: "open", title: "Review (Enter)" }, "Review");
     const resegBtn = el("button", { class: "resegment", title: "Segment again with the current rules" }, "Re-segment");
     const delBtn = el("button", { class: "delete danger" }, "Delete");
+    const live = r.status === "recording" || r.status === "paused";
+    const needsOutcome = r.outcome === "unknown" && !live;
+    const outcomeBtn = el("button", { class: "badge outcome-needed", title: "Say how the task ended" }, "outcome needed");
+    outcomeBtn.addEventListener("click", () => askOutcome(r.id, r.task));
     const li = el(
       "li",
       { "data-id": r.id, tabindex: "0" },
       el("span", { class: "task" }, r.task || "(no task)"),
-      el("span", { class: "badges" }, el("span", { class: `badge ${r.status}` }, r.status), el("span", { class: `badge verdict ${verdict}` }, verdict.replace("_", " "))),
-      el("span", { class: "meta" }, `${new Date(r.started_at).toLocaleString()} · ${duration(r.duration_us)} · ${r.steps ?? "—"} steps · ${r.outcome}`),
+      el(
+        "span",
+        { class: "badges" },
+        el("span", { class: `badge ${r.status}` }, r.status),
+        el("span", { class: `badge verdict ${verdict}` }, verdict.replace("_", " ")),
+        ...(needsOutcome ? [outcomeBtn] : []),
+      ),
+      el("span", { class: "meta" }, `${new Date(r.started_at).toLocaleString()} · ${duration(r.duration_us)} · ${r.steps ?? "—"} steps · outcome ${r.outcome}`),
       el("span", { class: "actions" }, openBtn, resegBtn, delBtn),
     );
-    const live = r.status === "recording" || r.status === "paused";
     for (const b of [openBtn, resegBtn, delBtn]) b.toggleAttribute("disabled", live);
     openBtn.addEventListener("click", () => open(r.id));
     li.addEventListener("keydown", (e) => {

@@ -36,10 +36,12 @@ if (app) {
     void api.setReviewLayout(true).catch(() => undefined);
     closeReview = mountReviewView(review, id, showHome);
   };
-  const refresh = mountLibraryList(library, openReview);
+  // The panel asks the outcome at stop; the library asks again for any recording left without.
+  let refresh = async () => undefined as void;
+  const outcome = mountRecorderPanel(panel, () => void refresh());
+  refresh = mountLibraryList(library, openReview, outcome.ask);
   // Starting, stopping and noting happen on the home screen.
   void api.onHotkey((key) => {
     if ((key === "r" || key === "n") && !review.hidden) showHome();
   });
-  mountRecorderPanel(panel, () => void refresh());
 }

@@ -1,14 +1,15 @@
 // The recorder panel: the task, start / pause / resume / stop, elapsed time, live health, a note
 // box and markers, also from anywhere with global hotkeys (Ctrl+Alt+R start/stop, P pause,
-// N note, M mistake, V recovery, S/E sub-task start/end, K push-to-talk held). At stop the expert
-// states the outcome. Think aloud records the microphone (continuously, or while push-to-talk is
+// N note, M mistake, V recovery, S/E sub-task start/end, K push-to-talk held). After stop, however
+// it was stopped (button, hotkey, `apprentice stop`), the panel asks the outcome. Think aloud records the microphone (continuously, or while push-to-talk is
 // held) with a level meter; after stop the audio is transcribed on this machine, with progress
 // shown here. The panel's own window is excluded from capture by the backend, so working here is
 // never part of the demonstration.
-import { api, type MarkerKind, type Outcome, type RecorderStatus } from "./api";
+import { api, type MarkerKind, type RecorderStatus } from "./api";
 import { bytes, duration, el } from "./format";
+import { mountOutcomePrompt, type OutcomePrompt } from "./outcome-prompt";
 
-export function mountRecorderPanel(root: HTMLElement, onChange: () => void): void {
+export function mountRecorderPanel(root: HTMLElement, onChange: () => void): OutcomePrompt {
   const taskInput = el("textarea", { id: "task", rows: "3", placeholder: "What task are you about to perform?" });
   const taskId = el("input", { id: "task-id", placeholder: "Task id (optional)" });
   const exclusions = el("input", { id: "exclusions", placeholder: "Exclude: class:KeePassXC, title:*Bitwarden*" });
@@ -43,12 +44,14 @@ export function mountRecorderPanel(root: HTMLElement, onChange: () => void): voi
       return b;
     }),
   );
-  const outcome = el("select", { id: "outcome" }, ...["success", "failure", "infeasible", "unknown"].map((o) => el("option", { value: o }, o)));
-  const comment = el("input", { id: "outcome-comment", placeholder: "Comment on the outcome (optional)" });
   const hint = el("p", { class: "hint" }, "Anywhere: Ctrl+Alt+R stop · P pause · N note · M mistake · V recovery · S/E sub-task · hold K to talk");
-  const live = el("section", { id: "live", hidden: "" }, el("header", {}, state, elapsed), task, el("div", { class: "row" }, pauseBtn, stopBtn), meter, audioNote, health, noteForm, markers, el("div", { class: "row" }, outcome, comment), hint);
+  const live = el("section", { id: "live", hidden: "" }, el("header", {}, state, elapsed), task, el("div", { class: "row" }, pauseBtn, stopBtn), meter, audioNote, health, noteForm, markers, hint);
   const message = el("p", { id: "message", class: "message" });
   root.append(setup, live, message);
+  const outcome = mountOutcomePrompt(root, (id, o) => {
+    flash(`Outcome of ${id.slice(0, 8)}: ${o}`);
+    onChange();
+  });
 
   let timer: number | undefined;
   let talking = false;
@@ -130,16 +133,15 @@ export function mountRecorderPanel(root: HTMLElement, onChange: () => void): voi
     const paused = state.textContent === "paused";
     void (paused ? api.resumeRecording() : api.pauseRecording()).then(poll).catch(showError);
   });
+  const stopped = (id: string) => {
+    window.clearInterval(timer);
+    render(null);
+    flash(`Saved recording ${id}`);
+    outcome.ask(id, task.textContent ?? "");
+    onChange();
+  };
   stopBtn.addEventListener("click", () => {
-    void api
-      .stopRecording(outcome.value as Outcome, comment.value.trim() || null)
-      .then((id) => {
-        window.clearInterval(timer);
-        render(null);
-        flash(`Saved recording ${id}`);
-        onChange();
-      })
-      .catch(showError);
+    void api.stopRecording().then(stopped).catch(showError);
   });
   noteForm.addEventListener("submit", (ev) => {
     ev.preventDefault();
@@ -150,8 +152,8 @@ export function mountRecorderPanel(root: HTMLElement, onChange: () => void): voi
       flash("note added");
     }).catch(showError);
   });
-  // Global hotkeys: Ctrl+Alt+R starts (with the task typed here) or stops (with the outcome
-  // chosen here); Ctrl+Alt+N opens the note box. Pause and markers were done by the backend.
+  // Global hotkeys: Ctrl+Alt+R starts (with the task typed here) or stops (then the outcome is
+  // asked here); Ctrl+Alt+N opens the note box. Pause and markers were done by the backend.
   void api.onHotkey((key) => {
     if (key === "r") {
       if (live.hidden) {
@@ -183,15 +185,11 @@ export function mountRecorderPanel(root: HTMLElement, onChange: () => void): voi
           : `Not transcribed: ${t.error}`;
     if (t.state !== "running") onChange();
   });
-  void api.onRecordingStopped((id) => {
-    window.clearInterval(timer);
-    render(null);
-    flash(`Saved recording ${id}`);
-    onChange();
-  });
+  void api.onRecordingStopped(stopped);
 
   void poll().then(() => {
     if (!live.hidden) startPolling();
     taskInput.focus();
   });
+  return outcome;
 }

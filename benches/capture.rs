@@ -16,8 +16,8 @@ mod support;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use apprentice::capture::screen::{open_screen, ScreenBackend};
-use apprentice::store::frame_codec::{self, PixelsRef};
+use apprentice_capture::screen::{open_screen, ScreenBackend};
+use apprentice_core::store::frame_codec::{self, PixelsRef};
 use support::*;
 
 const SCREEN: &str = "1920x1080x24";

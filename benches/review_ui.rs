@@ -6,8 +6,8 @@
 
 use std::process::Stdio;
 
-use apprentice::model::*;
-use apprentice::store::Library;
+use apprentice_core::model::*;
+use apprentice_core::store::Library;
 
 mod common;
 #[path = "../tests/support/mod.rs"]
@@ -29,7 +29,7 @@ fn main() {
     let cycle: Micros = 2_000_000;
     let rec = common::recording("bench-review", STEPS as Micros * cycle + 1_000_000);
     common::build_recording(&lib, &rec, STEPS, cycle);
-    let seg = apprentice::segment::segment_recording(&lib, &rec.id).expect("segment");
+    let seg = apprentice_core::segment::segment_recording(&lib, &rec.id).expect("segment");
     assert_eq!(seg.steps.len(), STEPS);
     drop(lib);
 

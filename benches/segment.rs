@@ -9,11 +9,11 @@
 
 use std::time::Instant;
 
-use apprentice::export::{agentnet, anthropic, atif, canonical, hf, html, openai, webdataset, ExportSource};
-use apprentice::model::*;
-use apprentice::segment;
-use apprentice::store::writer::{WriteOp, Writer};
-use apprentice::store::Library;
+use apprentice_core::export::{agentnet, anthropic, atif, canonical, hf, html, openai, webdataset, ExportSource};
+use apprentice_core::model::*;
+use apprentice_core::segment;
+use apprentice_core::store::writer::{WriteOp, Writer};
+use apprentice_core::store::Library;
 
 mod common;
 use common::*;

@@ -18,7 +18,7 @@ mod support;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use apprentice::speech::{self, model, vad, Decoding, Transcriber};
+use apprentice_speech::{self as speech, model, vad, Decoding, Transcriber};
 use support::*;
 
 /// What the expert says, one sentence at a time, with pauses between.
@@ -67,7 +67,7 @@ fn corpus_audio(dir: &std::path::Path) -> [Vec<i16>; 3] {
         by_ffmpeg.extend(gap());
         let wav = std::fs::read(&wav).expect("wav");
         let voice: Vec<f32> = wav[44..].chunks_exact(2).map(|c| f32::from(i16::from_le_bytes([c[0], c[1]])) / 32768.0).collect();
-        by_recorder.extend(apprentice::capture::audio::Resampler::new(22_050, 16_000).push(&voice));
+        by_recorder.extend(apprentice_capture::audio::Resampler::new(22_050, 16_000).push(&voice));
         by_recorder.extend(gap());
         by_average.extend(area_average(&voice, 22_050, 16_000));
         by_average.extend(gap());
@@ -124,7 +124,7 @@ fn record(x: &XSession, pulse: &PulseSession, lib: &std::path::Path, audio: bool
     assert!(cli(lib, &["stop"]).status.success());
     let out = child.wait_with_output().expect("recorder");
     let id = String::from_utf8_lossy(&out.stdout).trim().to_string();
-    let library = apprentice::store::Library::open(lib).expect("library");
+    let library = apprentice_core::store::Library::open(lib).expect("library");
     let stats = library.audio_stats(&id).expect("audio stats");
     Session { cpu_pct: (cpu1 - cpu0) / elapsed * 100.0, audio_s: stats.audio_us as f64 / 1e6, audio_bytes: stats.bytes }
 }
@@ -185,7 +185,7 @@ fn main() {
     let x = XSession::start_sized("1920x1080x24", &[], true);
     let pulse = PulseSession::start();
     let corpus_wav = tmp.path().join("corpus.wav");
-    std::fs::write(&corpus_wav, apprentice::store::audio_codec::wav(&samples, 16_000)).expect("corpus wav");
+    std::fs::write(&corpus_wav, apprentice_core::store::audio_codec::wav(&samples, 16_000)).expect("corpus wav");
     let off = record(&x, &pulse, &tmp.path().join("off"), false, secs, &corpus_wav);
     let on = record(&x, &pulse, &tmp.path().join("on"), true, secs, &corpus_wav);
     println!("| session ({secs} s, idle 1080p desktop, speech playing) | recorder CPU (% of a core) |");

@@ -7,8 +7,8 @@ mod support;
 
 use std::process::Stdio;
 
-use apprentice::model::*;
-use apprentice::store::Library;
+use apprentice_core::model::*;
+use apprentice_core::store::Library;
 use support::*;
 
 #[test]
@@ -66,7 +66,7 @@ fn the_recorder_panel_starts_a_recording_and_its_hotkeys_mark_note_and_stop_with
     // Ctrl and Alt presses do, which make no action.
     let keys: Vec<&str> = events.iter().filter(|e| e.kind == InputKind::KeyPress).filter_map(|e| e.key.as_deref()).collect();
     assert!(keys.iter().all(|k| ["ctrl", "alt"].contains(k)), "only the hotkeys' modifiers: {keys:?}");
-    let steps = apprentice::review::load(&lib, id).unwrap().steps;
+    let steps = apprentice_core::review::load(&lib, id).unwrap().steps;
     assert_eq!(steps.iter().map(|s| s.action.kind).collect::<Vec<_>>(), vec![ActionKind::Click], "the click is the whole demonstration");
     let notes = lib.notes(id).unwrap();
     assert_eq!(notes.iter().map(|n| n.text.as_str()).collect::<Vec<_>>(), vec!["clicked to open the form"]);
@@ -146,7 +146,7 @@ fn a_reviewer_steps_through_labels_scores_and_approves_a_real_recording_and_it_p
     let review = state.trajectory.expect("a trajectory review");
     assert_eq!((review.verdict, review.scores.goal_completion, review.scores.safety), (Some(Verdict::Approved), Some(4), Some(2)));
     assert!(state.log.len() >= 7, "every change is in the audit log: {:?}", state.log);
-    let reviewed = apprentice::review::load(&lib, &id).unwrap();
+    let reviewed = apprentice_core::review::load(&lib, &id).unwrap();
     assert_eq!(reviewed.steps[2].action.kind, ActionKind::DoubleClick, "the fixed action");
     assert_eq!((reviewed.steps[2].action.x, reviewed.steps[2].action.y), (steps[2]["action"]["x"].as_i64().map(|v| v as i32), steps[2]["action"]["y"].as_i64().map(|v| v as i32)), "only the kind changed");
     let list = lib.list().unwrap();
@@ -174,8 +174,8 @@ fn a_recording_stopped_with_the_hotkey_has_no_outcome_until_the_expert_answers_i
 
 #[test]
 fn a_reviewer_plays_and_corrects_spoken_reasoning_in_the_app() {
-    let path = apprentice::speech::model::resolve(None);
-    assert!(apprentice::speech::model::check(&path).is_ok(), "no Whisper model at {}: run scripts/install-model", path.display());
+    let path = apprentice_speech::model::resolve(None);
+    assert!(apprentice_speech::model::check(&path).is_ok(), "no Whisper model at {}: run scripts/install-model", path.display());
     let tmp = tempfile::tempdir().unwrap();
     let lib_dir = tmp.path().join("library");
     let mut x = XSession::start();

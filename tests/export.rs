@@ -232,10 +232,10 @@ fn every_export_maps_every_action_and_passes_its_consumers_validation() {
 
 #[test]
 fn bad_inputs_give_clear_errors_or_flagged_exports_never_silent_holes() {
-    use apprentice::model::RecordingStatus;
+    use apprentice_core::model::RecordingStatus;
     let tmp = tempfile::tempdir().unwrap();
     let lib_dir = tmp.path().join("library");
-    let lib = apprentice::store::Library::open(&lib_dir).unwrap();
+    let lib = apprentice_core::store::Library::open(&lib_dir).unwrap();
     synthetic_recording(&lib, "good", RecordingStatus::Finished, true);
     synthetic_recording(&lib, "nosteps", RecordingStatus::Finished, false);
     synthetic_recording(&lib, "crashed", RecordingStatus::Interrupted, true);
@@ -243,7 +243,7 @@ fn bad_inputs_give_clear_errors_or_flagged_exports_never_silent_holes() {
     synthetic_recording(&lib, "live", RecordingStatus::Recording, true);
     // Media are content-addressed and these recordings share frames: delete after all are made.
     std::fs::remove_file(lib.media().path_of(&missing[1], "webp")).unwrap();
-    let _recorder = apprentice::store::RecorderLock::try_acquire(&lib.lock_path("live")).unwrap().unwrap();
+    let _recorder = apprentice_core::store::RecorderLock::try_acquire(&lib.lock_path("live")).unwrap().unwrap();
     let out = |name: &str| tmp.path().join(name).to_str().unwrap().to_string();
     let fails = |args: &[&str], why: &str| {
         let o = cli(&lib_dir, args);

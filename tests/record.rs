@@ -3,8 +3,8 @@
 
 mod support;
 
-use apprentice::model::*;
-use apprentice::store::Library;
+use apprentice_core::model::*;
+use apprentice_core::store::Library;
 use support::*;
 
 

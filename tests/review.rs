@@ -4,7 +4,7 @@
 
 mod support;
 
-use apprentice::model::RecordingStatus;
+use apprentice_core::model::RecordingStatus;
 use support::*;
 
 fn steps(lib_dir: &std::path::Path, id: &str) -> Vec<serde_json::Value> {
@@ -15,7 +15,7 @@ fn steps(lib_dir: &std::path::Path, id: &str) -> Vec<serde_json::Value> {
 fn labels_scores_edits_and_undo_persist_in_the_library_and_reach_exports() {
     let tmp = tempfile::tempdir().unwrap();
     let lib_dir = tmp.path().join("library");
-    let lib = apprentice::store::Library::open(&lib_dir).unwrap();
+    let lib = apprentice_core::store::Library::open(&lib_dir).unwrap();
     synthetic_recording(&lib, "rev", RecordingStatus::Finished, true);
     drop(lib);
     assert_eq!(steps(&lib_dir, "rev").len(), 2, "two clicks, two steps");

@@ -7,8 +7,8 @@ mod support;
 use std::process::Stdio;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use apprentice::model::*;
-use apprentice::store::Library;
+use apprentice_core::model::*;
+use apprentice_core::store::Library;
 use support::*;
 
 fn unix_ms() -> u128 {

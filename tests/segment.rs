@@ -8,9 +8,9 @@ mod support;
 
 use std::path::Path;
 
-use apprentice::model::*;
-use apprentice::segment::Segmentation;
-use apprentice::store::Library;
+use apprentice_core::model::*;
+use apprentice_core::segment::Segmentation;
+use apprentice_core::store::Library;
 use support::*;
 
 
@@ -250,7 +250,7 @@ fn keyboard_actions_notes_markers_pause_and_an_excluded_window_and_the_canonical
     let manifest: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
     for f in manifest["files"].as_array().unwrap() {
         let bytes = std::fs::read(out.join(f["path"].as_str().unwrap())).unwrap();
-        assert_eq!(apprentice::store::media::hex_sha256(&bytes), f["sha256"].as_str().unwrap());
+        assert_eq!(apprentice_core::store::media::hex_sha256(&bytes), f["sha256"].as_str().unwrap());
     }
     // Step images are full frames that decode and show what the library frames show.
     let st = &trajectory["steps"][2];

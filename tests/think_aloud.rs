@@ -51,9 +51,9 @@ fn scene(app_geometry: &str, args: &[&str]) -> Scene {
 }
 
 fn model_installed() {
-    let path = apprentice::speech::model::resolve(None);
+    let path = apprentice_speech::model::resolve(None);
     assert!(
-        apprentice::speech::model::check(&path).is_ok(),
+        apprentice_speech::model::check(&path).is_ok(),
         "no Whisper model at {}: run scripts/install-model (scripts/setup does, and .ci/run runs scripts/setup)",
         path.display()
     );
@@ -116,7 +116,7 @@ fn spoken_reasoning_is_transcribed_on_the_machine_and_bound_to_the_steps_it_expl
         for r in spoken(step) {
             let (t0, t1) = (r["t0"].as_u64().unwrap(), r["t1"].as_u64().unwrap());
             assert!(prev_end < t0 && t0 < t1 && t0 <= step["t_end"].as_u64().unwrap(), "{r} after {prev_end}");
-            let (a0, a1) = apprentice::model::parse_audio_ref(r["audio"].as_str().unwrap()).expect("audio ref");
+            let (a0, a1) = apprentice_core::model::parse_audio_ref(r["audio"].as_str().unwrap()).expect("audio ref");
             assert!(a0.abs_diff(t0) < 1000 && a1.abs_diff(t1) < 1000, "{r}");
         }
         prev_end = step["t_end"].as_u64().unwrap();
@@ -259,11 +259,11 @@ fn a_microphone_that_disappears_keeps_what_was_said_and_the_recording_goes_on() 
 fn transcription_hears_the_same_words_wherever_the_speech_starts() {
     let _speaker = speaker();
     model_installed();
-    use apprentice::speech::{self, Transcriber};
-    let transcriber = Transcriber::load(&apprentice::speech::model::resolve(None), 0).unwrap();
+    use apprentice_speech::{self as speech, Transcriber};
+    let transcriber = Transcriber::load(&apprentice_speech::model::resolve(None), 0).unwrap();
     for said in SAID {
         let voice: Vec<f32> = speak(said).iter().map(|&s| f32::from(s) / 32768.0).collect();
-        let voice = apprentice::capture::audio::Resampler::new(SPEECH_RATE, 16_000).push(&voice);
+        let voice = apprentice_capture::audio::Resampler::new(SPEECH_RATE, 16_000).push(&voice);
         for shift_ms in [0usize, 5, 10, 15, 20] {
             // Half a second of a quiet room (-60 dBFS), the shift, the sentence, a second of room.
             let mut audio: Vec<i16> = std::iter::repeat_n(0, 8_000 + shift_ms * 16).chain(voice.iter().copied()).chain(std::iter::repeat_n(0, 16_000)).collect();
@@ -316,7 +316,7 @@ fn paused_time_and_push_to_talk_silences_never_reach_disk() {
 
 /// Microseconds of audio stored in the library (read through the library API).
 fn stored_audio_us(lib: &Path) -> u64 {
-    let l = apprentice::store::Library::open(lib).unwrap();
+    let l = apprentice_core::store::Library::open(lib).unwrap();
     let id = l.list().unwrap()[0].id.clone();
     l.audio_stats(&id).unwrap().audio_us
 }
@@ -329,9 +329,9 @@ fn kill_9_while_talking_loses_at_most_a_second_of_audio_and_the_rest_decodes() {
     let at_kill = status(&rec)["elapsed_us"].as_u64().unwrap();
     rec.child.kill().unwrap(); // SIGKILL, mid-speech or just after
     let _ = rec.child.wait();
-    let library = apprentice::store::Library::open(&lib).unwrap();
+    let library = apprentice_core::store::Library::open(&lib).unwrap();
     let id = library.list().unwrap()[0].id.clone();
-    assert_eq!(library.recording(&id).unwrap().status, apprentice::model::RecordingStatus::Interrupted);
+    assert_eq!(library.recording(&id).unwrap().status, apprentice_core::model::RecordingStatus::Interrupted);
     // Every stored chunk decodes; the audio reaches to within a second of the kill.
     let read = library.audio_runs(&id, None).unwrap();
     assert!(read.damaged.is_empty(), "chunks that do not decode: {:?}", read.damaged);

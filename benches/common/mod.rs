@@ -3,10 +3,10 @@
 
 #![allow(dead_code)]
 
-use apprentice::model::*;
-use apprentice::store::frame_codec::{self, PixelFormat, PixelsRef};
-use apprentice::store::writer::{WriteOp, Writer};
-use apprentice::store::Library;
+use apprentice_core::model::*;
+use apprentice_core::store::frame_codec::{self, PixelFormat, PixelsRef};
+use apprentice_core::store::writer::{WriteOp, Writer};
+use apprentice_core::store::Library;
 
 pub const W: u32 = 1920;
 pub const H: u32 = 1080;

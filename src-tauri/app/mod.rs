@@ -13,13 +13,13 @@ use std::sync::Mutex;
 
 use tauri::{AppHandle, Emitter, Manager, State};
 
-use crate::capture::audio::AudioSettings;
-use crate::capture::exclusion::{ExclusionField, ExclusionRule};
-use crate::capture::input::RECORDER_HOTKEYS;
-use crate::capture::recorder::{Recorder, RecorderConfig, RecorderStatus};
-use crate::control::ControlServer;
-use crate::model::{MarkerKind, NoteSource, Outcome, Task};
-use crate::store::{Library, RecordingSummary};
+use apprentice_capture::audio::AudioSettings;
+use apprentice_capture::exclusion::{ExclusionField, ExclusionRule};
+use apprentice_capture::input::RECORDER_HOTKEYS;
+use apprentice_capture::recorder::{Recorder, RecorderConfig, RecorderStatus};
+use apprentice_capture::control::ControlServer;
+use apprentice_core::model::{MarkerKind, NoteSource, Outcome, Task};
+use apprentice_core::store::{Library, RecordingSummary};
 
 struct Session {
     recorder: Recorder,
@@ -92,7 +92,7 @@ fn finish(app: &AppHandle) -> CmdResult<String> {
     let id = session.recorder.stop().map_err(err)?;
     drop(session._server);
     let lib = Library::open(&state.library_dir).map_err(err)?;
-    crate::segment::segment_recording(&lib, &id).map_err(err)?;
+    apprentice_core::segment::segment_recording(&lib, &id).map_err(err)?;
     // Think-aloud audio is transcribed on a worker; the recording is usable at once.
     speech::transcribe_in_background(app.clone(), state.library_dir.clone(), id.clone());
     Ok(id)
@@ -110,7 +110,7 @@ fn set_outcome(state: State<'_, AppState>, id: String, outcome: Outcome, comment
     Library::open(&state.library_dir).and_then(|lib| lib.set_outcome(&id, outcome, comment.as_deref())).map_err(err)
 }
 
-fn with_control<T>(state: &State<'_, AppState>, f: impl FnOnce(&crate::capture::recorder::RecorderControl) -> CmdResult<T>) -> CmdResult<T> {
+fn with_control<T>(state: &State<'_, AppState>, f: impl FnOnce(&apprentice_capture::recorder::RecorderControl) -> CmdResult<T>) -> CmdResult<T> {
     let session = state.session.lock().map_err(err)?;
     let s = session.as_ref().ok_or("no recording is running")?;
     f(&s.recorder.control())
@@ -151,7 +151,7 @@ fn list_recordings(state: State<'_, AppState>) -> CmdResult<Vec<RecordingSummary
 fn on_hotkey(app: &AppHandle, key: &str) {
     let state = app.state::<AppState>();
     let acted = match key {
-        "p" => with_control(&state, |c| if c.status().state == crate::model::RecordingStatus::Paused { c.resume() } else { c.pause() }.map_err(err)),
+        "p" => with_control(&state, |c| if c.status().state == apprentice_core::model::RecordingStatus::Paused { c.resume() } else { c.pause() }.map_err(err)),
         "m" | "v" | "s" | "e" => {
             let kind = match key {
                 "m" => MarkerKind::Mistake,

@@ -1,5 +1,5 @@
 //! The review side of the desktop app: commands to open a trajectory as reviewed, label, score,
-//! edit and undo (all through [`crate::review`] and the library, as the CLI does), library
+//! edit and undo (all through [`apprentice_core::review`] and the library, as the CLI does), library
 //! housekeeping (delete, re-segment), and the `frame://` protocol that serves screens to the
 //! webview as image files (BMP, rebuilt from key frames and deltas with a render cursor) —
 //! through a byte-bounded cache, so stepping through a long trajectory never ships base64 JSON.
@@ -11,9 +11,9 @@ use std::sync::{Arc, Mutex};
 use tauri::State;
 
 use super::{err, AppState, CmdResult};
-use crate::model::*;
-use crate::review::{self, Reviewed};
-use crate::store::Library;
+use apprentice_core::model::*;
+use apprentice_core::review::{self, Reviewed};
+use apprentice_core::store::Library;
 
 /// What the review view shows of one recording.
 #[derive(serde::Serialize)]
@@ -34,7 +34,7 @@ fn library(state: &State<'_, AppState>) -> CmdResult<Library> {
 
 #[tauri::command]
 pub fn default_reviewer() -> String {
-    crate::cli::review::reviewer(None)
+    apprentice_core::review::reviewer_name(None)
 }
 
 #[tauri::command]
@@ -79,7 +79,7 @@ pub fn delete_recording(state: State<'_, AppState>, id: String) -> CmdResult<()>
 
 #[tauri::command]
 pub fn resegment(state: State<'_, AppState>, id: String) -> CmdResult<usize> {
-    crate::segment::segment_recording(&library(&state)?, &id).map(|s| s.steps.len()).map_err(err)
+    apprentice_core::segment::segment_recording(&library(&state)?, &id).map(|s| s.steps.len()).map_err(err)
 }
 
 /// Recently served frames, bounded in bytes, and what makes the next one cheap: each recording's
@@ -136,7 +136,7 @@ impl FrameCache {
         let image = rebuild(lib, &index, frame, cursor)?;
         let shown = if thumb {
             let h = (image.height() as u64 * THUMB_WIDTH as u64 / image.width().max(1) as u64).max(1) as u32;
-            bmp(&crate::export::screen::downscale(&image, THUMB_WIDTH, h).map_err(err)?)
+            bmp(&apprentice_core::export::screen::downscale(&image, THUMB_WIDTH, h).map_err(err)?)
         } else {
             bmp(&image)
         };
@@ -158,7 +158,7 @@ impl FrameCache {
 /// Rebuilds a delta frame: from the cursor when the frame's chain passes through it, else from
 /// the chain's key frame.
 fn rebuild(lib: &Library, index: &HashMap<u64, Frame>, frame: &Frame, cursor: Option<(u64, image::RgbImage)>) -> Result<image::RgbImage, String> {
-    use crate::store::frame_codec;
+    use apprentice_core::store::frame_codec;
     let mut chain = vec![frame];
     let mut base: Option<image::RgbImage> = None;
     let mut cursor = cursor;

@@ -6,10 +6,10 @@
 use tauri::{AppHandle, Emitter, State};
 
 use super::{err, AppState, CmdResult};
-use crate::model::Micros;
-use crate::speech::{self, model, Transcriber};
-use crate::store::audio_codec::{wav, SAMPLE_RATE};
-use crate::store::Library;
+use apprentice_core::model::Micros;
+use apprentice_speech::{self as speech, model, Transcriber};
+use apprentice_core::store::audio_codec::{wav, SAMPLE_RATE};
+use apprentice_core::store::Library;
 
 /// What the panel and library hear about a transcription.
 #[derive(Debug, Clone, serde::Serialize)]

@@ -247,10 +247,10 @@ pub fn all_files(dir: &Path) -> Vec<PathBuf> {
 
 /// A small finished recording made through the real writer and media store: a key frame, two
 /// clicks, a delta after each. Returns the library and the ids of the frames' media files.
-pub fn synthetic_recording(lib: &apprentice::store::Library, id: &str, status: apprentice::model::RecordingStatus, clicks: bool) -> Vec<String> {
-    use apprentice::model::*;
-    use apprentice::store::frame_codec::{self, PixelFormat, PixelsRef};
-    use apprentice::store::writer::{WriteOp, Writer};
+pub fn synthetic_recording(lib: &apprentice_core::store::Library, id: &str, status: apprentice_core::model::RecordingStatus, clicks: bool) -> Vec<String> {
+    use apprentice_core::model::*;
+    use apprentice_core::store::frame_codec::{self, PixelFormat, PixelsRef};
+    use apprentice_core::store::writer::{WriteOp, Writer};
     let rec = Recording {
         id: id.into(),
         task: Task { id: Some(format!("T-{id}")), instruction: format!("task {id}") },

@@ -12,9 +12,9 @@ use std::time::Duration;
 use anyhow::{bail, Result};
 
 use super::ExportFormat;
-use crate::export::{self, select::Selection, ExportError, ExportSource, Progress};
-use crate::model::RecordingStatus;
-use crate::store::Library;
+use apprentice_core::export::{self, select::Selection, ExportError, ExportSource, Progress};
+use apprentice_core::model::RecordingStatus;
+use apprentice_core::store::Library;
 
 pub struct ExportRequest {
     pub selection: Selection,

@@ -3,7 +3,7 @@
 
 use rdev::Key;
 
-use crate::model::Modifiers;
+use apprentice_core::model::Modifiers;
 
 /// (X keycode, name) of a key. Unknown keys keep their keycode and are named `key<code>`.
 pub fn identify(key: Key) -> (u32, String) {

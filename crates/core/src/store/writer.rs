@@ -51,9 +51,9 @@ impl WriterHandle {
     pub fn queue_len(&self) -> usize {
         self.tx.len()
     }
-    /// A handle whose ops land on the returned receiver, for testing producers alone.
-    #[cfg(test)]
-    pub fn for_test() -> (WriterHandle, Receiver<WriteOp>) {
+    /// A handle whose ops land on the returned receiver instead of a library: for testing a
+    /// producer (a capture source) alone.
+    pub fn detached() -> (WriterHandle, Receiver<WriteOp>) {
         let (tx, rx) = bounded(QUEUE);
         (WriterHandle { tx, failure: Arc::new(Mutex::new(None)) }, rx)
     }

@@ -7,9 +7,9 @@ use std::io::Write;
 use anyhow::{bail, Context, Result};
 use clap::Subcommand;
 
-use crate::model::*;
-use crate::review;
-use crate::store::Library;
+use apprentice_core::model::*;
+use apprentice_core::review;
+use apprentice_core::store::Library;
 
 #[derive(Debug, Subcommand)]
 pub enum ReviewCommand {
@@ -108,11 +108,6 @@ impl ReviewCommand {
             Self::Split { id, .. } | Self::Fix { id, .. } | Self::Undo { id } | Self::Log { id, .. } | Self::Transcript { id, .. } => id,
         }
     }
-}
-
-/// Who is reviewing: `--reviewer`, else `$APPRENTICE_REVIEWER`, else the login name.
-pub fn reviewer(given: Option<String>) -> String {
-    given.or_else(|| std::env::var("APPRENTICE_REVIEWER").ok()).or_else(|| std::env::var("USER").ok()).unwrap_or_else(|| "reviewer".into())
 }
 
 pub fn run(lib: &Library, cmd: ReviewCommand, reviewer: &str, out: &mut impl Write) -> Result<()> {

@@ -18,8 +18,8 @@ use super::keys;
 use super::privacy::{PrivacyGate, PRIVACY_HOLD};
 use super::x11::connect_display;
 use super::CaptureError;
-use crate::clock::RecordingClock;
-use crate::model::{InputEvent, InputKind, Micros, Modifiers};
+use apprentice_core::clock::RecordingClock;
+use apprentice_core::model::{InputEvent, InputKind, Micros, Modifiers};
 
 /// Moves closer together than this are thinned to the last one (≈ 30 per second).
 pub const MOVE_THIN: Micros = 33_000;

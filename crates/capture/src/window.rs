@@ -18,8 +18,8 @@ use super::exclusion::{is_excluded, ExclusionRule};
 use super::privacy::PrivacyGate;
 use super::x11::{connect_display, x11_err};
 use super::CaptureError;
-use crate::clock::RecordingClock;
-use crate::model::{Rect, WindowEvent};
+use apprentice_core::clock::RecordingClock;
+use apprentice_core::model::{Rect, WindowEvent};
 
 const RECHECK: Duration = Duration::from_millis(500);
 

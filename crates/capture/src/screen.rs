@@ -2,8 +2,8 @@
 //! reusable buffer. The recorder never knows which backend it runs on; [`open_screen`] picks the
 //! fastest that works (X11 MIT-SHM, then X11 GetImage, then xcap).
 
-use crate::model::DisplayInfo;
-use crate::store::frame_codec::PixelFormat;
+use apprentice_core::model::DisplayInfo;
+use apprentice_core::store::frame_codec::PixelFormat;
 
 use super::CaptureError;
 

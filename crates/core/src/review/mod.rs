@@ -251,3 +251,9 @@ mod tests {
         assert!(matches!(apply_edit(&mut acts, &StepEdit::Delete { step: 5000 }, &[]), Err(ReviewError::NoSuchStep(5000))));
     }
 }
+
+/// Who is reviewing: the name given (`--reviewer`), else `$APPRENTICE_REVIEWER`, else the login
+/// name.
+pub fn reviewer_name(given: Option<String>) -> String {
+    given.or_else(|| std::env::var("APPRENTICE_REVIEWER").ok()).or_else(|| std::env::var("USER").ok()).unwrap_or_else(|| "reviewer".into())
+}

@@ -9,7 +9,7 @@ use std::collections::VecDeque;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use crate::model::{Micros, Rect};
+use apprentice_core::model::{Micros, Rect};
 
 /// How long frames and input wait before the privacy decision.
 pub const PRIVACY_HOLD: Duration = Duration::from_millis(150);

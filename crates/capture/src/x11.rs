@@ -9,8 +9,8 @@ use x11rb::protocol::shm::ConnectionExt as _;
 use x11rb::protocol::xproto::{ConnectionExt as _, ImageFormat, ImageOrder};
 use x11rb::rust_connection::RustConnection;
 
-use crate::model::DisplayInfo;
-use crate::store::frame_codec::PixelFormat;
+use apprentice_core::model::DisplayInfo;
+use apprentice_core::store::frame_codec::PixelFormat;
 
 use super::screen::{CapturedLayout, ScreenSource};
 use super::CaptureError;

@@ -16,9 +16,9 @@ use std::time::Instant;
 
 use whisper_rs::{FullParams, SamplingStrategy, WhisperContext, WhisperContextParameters};
 
-use crate::model::*;
-use crate::store::audio::{samples_to_us, TranscriptionInfo};
-use crate::store::{Library, StoreError};
+use apprentice_core::model::*;
+use apprentice_core::store::audio::{samples_to_us, TranscriptionInfo};
+use apprentice_core::store::{Library, StoreError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SpeechError {
@@ -214,7 +214,7 @@ pub fn transcribe_recording(lib: &Library, id: &str, transcriber: &Transcriber, 
     let elapsed_ms = started.elapsed().as_millis() as u64;
     let info = TranscriptionInfo { model: transcriber.model_name().to_string(), finished_at: now_rfc3339(), audio_us, speech_us: total_us, elapsed_ms };
     lib.save_transcription(&recording.id, &utterances, &info)?;
-    crate::segment::segment_recording(lib, &recording.id)?;
+    apprentice_core::segment::segment_recording(lib, &recording.id)?;
     tracing::info!(recording = %recording.id, utterances = utterances.len(), speech_s = total_us as f64 / 1e6, elapsed_ms, "transcribed");
     Ok(Summary {
         recording: recording.id,

@@ -1,8 +1,8 @@
 //! Screen capture through the xcap crate: the portable fallback (Wayland, macOS, Windows) and
 //! the baseline the X11 fast path is benchmarked against.
 
-use crate::model::DisplayInfo;
-use crate::store::frame_codec::PixelFormat;
+use apprentice_core::model::DisplayInfo;
+use apprentice_core::store::frame_codec::PixelFormat;
 
 use super::screen::{CapturedLayout, ScreenSource};
 use super::CaptureError;

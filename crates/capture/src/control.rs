@@ -13,8 +13,8 @@ use std::time::Duration;
 use crossbeam_channel::Sender;
 use serde::{Deserialize, Serialize};
 
-use crate::capture::recorder::{RecorderControl, RecorderStatus};
-use crate::model::{MarkerKind, NoteSource};
+use crate::recorder::{RecorderControl, RecorderStatus};
+use apprentice_core::model::{MarkerKind, NoteSource};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "cmd", rename_all = "snake_case")]

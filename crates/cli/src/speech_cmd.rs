@@ -7,11 +7,11 @@ use std::path::PathBuf;
 use anyhow::{bail, Context, Result};
 use clap::Subcommand;
 
-use crate::capture::audio::list_microphones;
-use crate::model::Micros;
-use crate::speech::{self, model, Transcriber};
-use crate::store::audio_codec::{encode_flac, wav, SAMPLE_RATE};
-use crate::store::Library;
+use apprentice_capture::audio::list_microphones;
+use apprentice_core::model::Micros;
+use apprentice_speech::{self as speech, model, Transcriber};
+use apprentice_core::store::audio_codec::{encode_flac, wav, SAMPLE_RATE};
+use apprentice_core::store::Library;
 
 #[derive(Debug, Subcommand)]
 pub enum SpeechCommand {
@@ -129,7 +129,7 @@ pub fn transcribe(lib: &Library, id: &str, model_path: Option<&std::path::Path>,
 
 /// A step's span for listening: from its first spoken reasoning (or its start) to its end.
 fn step_span(lib: &Library, id: &str, index: u32) -> Result<(Micros, Micros)> {
-    let reviewed = crate::review::load(lib, id)?;
+    let reviewed = apprentice_core::review::load(lib, id)?;
     let step = reviewed.steps.get(index as usize).with_context(|| format!("recording {id} has {} steps; there is no step {index}", reviewed.steps.len()))?;
     let spoken = step.reasoning.iter().filter(|r| r.audio.is_some());
     let t0 = spoken.clone().map(|r| r.t0).min().unwrap_or(step.t_start).min(step.t_start);

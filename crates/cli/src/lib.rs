@@ -17,15 +17,15 @@ use std::time::Duration;
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
 
-use crate::capture::audio::AudioSettings;
-use crate::capture::exclusion::ExclusionRule;
-use crate::capture::frames::FrameSettings;
-use crate::capture::recorder::{Recorder, RecorderConfig};
-use crate::capture::screen::ScreenBackend;
-use crate::control::{self, ControlRequest, ControlServer};
-use crate::model::{AudioState, Outcome, RecordingStatus, Task, Verdict};
-use crate::{export, segment};
-use crate::store::Library;
+use apprentice_capture::audio::AudioSettings;
+use apprentice_capture::exclusion::ExclusionRule;
+use apprentice_capture::frames::FrameSettings;
+use apprentice_capture::recorder::{Recorder, RecorderConfig};
+use apprentice_capture::screen::ScreenBackend;
+use apprentice_capture::control::{self, ControlRequest, ControlServer};
+use apprentice_core::model::{AudioState, Outcome, RecordingStatus, Task, Verdict};
+use apprentice_core::{export, segment};
+use apprentice_core::store::Library;
 
 #[derive(Debug, Parser)]
 #[command(name = "apprentice", version, about = "Record how experts do real computer work; turn it into trajectories for computer-use agents.")]
@@ -206,8 +206,7 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Open the desktop app.
-    #[cfg(feature = "gui")]
+    /// Open the desktop app (the default without a command, in a build with it).
     Gui,
 }
 
@@ -390,7 +389,7 @@ pub fn run(cli: Cli) -> Result<()> {
         }
         Command::Show { id, json } => {
             let lib = open_library(&dir)?;
-            let reviewed = crate::review::load(&lib, &id)?;
+            let reviewed = apprentice_core::review::load(&lib, &id)?;
             if json {
                 writeln!(out, "{}", serde_json::to_string_pretty(&reviewed.steps)?)?;
             } else {
@@ -413,7 +412,7 @@ pub fn run(cli: Cli) -> Result<()> {
         }
         Command::Review { reviewer, command } => {
             let lib = open_library(&dir)?;
-            review::run(&lib, command, &review::reviewer(reviewer), &mut out)?;
+            review::run(&lib, command, &apprentice_core::review::reviewer_name(reviewer), &mut out)?;
         }
         Command::Delete { id, yes } => {
             let lib = open_library(&dir)?;
@@ -473,8 +472,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 }
             }
         }
-        #[cfg(feature = "gui")]
-        Command::Gui => crate::app::run(dir)?,
+        Command::Gui => bail!("`gui` is the desktop app's, not the command line's: run the `apprentice` binary"),
     }
     Ok(())
 }
@@ -530,8 +528,8 @@ fn ask_outcome(id: &str) {
 }
 
 /// One line for a human: what the action did.
-fn describe(a: &crate::model::Action) -> String {
-    use crate::model::ActionKind::*;
+fn describe(a: &apprentice_core::model::Action) -> String {
+    use apprentice_core::model::ActionKind::*;
     let at = a.x.zip(a.y).map(|(x, y)| format!(" at ({x}, {y})")).unwrap_or_default();
     let mods = a.modifiers.names().join("+");
     let mods = if mods.is_empty() { String::new() } else { format!(" with {mods}") };

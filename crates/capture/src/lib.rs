@@ -1,5 +1,5 @@
 //! Capture: the screen, input and window context of a recording, and the [`recorder::Recorder`]
-//! that runs them. Every stream is stamped by one [`crate::clock::RecordingClock`], passes the
+//! that runs them. Every stream is stamped by one [`apprentice_core::clock::RecordingClock`], passes the
 //! [`privacy::PrivacyGate`], and reaches the store only through the writer thread.
 //!
 //! Threads of a running recorder: capture (grabs and diffs frames), encoder (WebP + media files),
@@ -7,6 +7,7 @@
 //! Each talks to the next through a bounded queue; nothing slow runs on the capture or input path.
 
 pub mod audio;
+pub mod control;
 pub mod exclusion;
 pub mod frames;
 pub mod input;

@@ -19,10 +19,10 @@ use super::privacy::{PrivacyGate, Timeline};
 use super::screen::{open_screen, ScreenBackend};
 use super::window::{self, WindowContext};
 use super::CaptureError;
-use crate::clock::RecordingClock;
-use crate::model::*;
-use crate::store::writer::{WriteOp, Writer, WriterHandle};
-use crate::store::{Library, RecorderLock, StoreError};
+use apprentice_core::clock::RecordingClock;
+use apprentice_core::model::*;
+use apprentice_core::store::writer::{WriteOp, Writer, WriterHandle};
+use apprentice_core::store::{Library, RecorderLock, StoreError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum RecordError {

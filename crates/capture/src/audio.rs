@@ -15,11 +15,11 @@ use cpal::traits::{DeviceTrait, HostTrait, StreamTrait};
 use crossbeam_channel::{bounded, Receiver, RecvTimeoutError, Sender};
 
 use super::privacy::{PrivacyGate, Timeline};
-use crate::clock::RecordingClock;
-use crate::model::{AudioChunk, AudioState, Micros};
-use crate::store::audio::samples_to_us;
-use crate::store::audio_codec::{encode_flac, SAMPLE_RATE};
-use crate::store::writer::{WriteOp, WriterHandle};
+use apprentice_core::clock::RecordingClock;
+use apprentice_core::model::{AudioChunk, AudioState, Micros};
+use apprentice_core::store::audio::samples_to_us;
+use apprentice_core::store::audio_codec::{encode_flac, SAMPLE_RATE};
+use apprentice_core::store::writer::{WriteOp, WriterHandle};
 
 /// Each stored chunk holds at most this much audio.
 pub const CHUNK_US: Micros = 500_000;
@@ -596,7 +596,7 @@ mod tests {
     }
 
     fn chunker() -> (Chunker, Receiver<WriteOp>) {
-        let (handle, rx) = WriterHandle::for_test();
+        let (handle, rx) = WriterHandle::detached();
         (Chunker::new(handle, Arc::new(AudioCounters::default())), rx)
     }
 

@@ -2,7 +2,7 @@
 //! idle and a higher one while input is flowing (plus one frame at once on a press, and a
 //! "settled" frame shortly after), so the frame that will be an action's *before* observation is
 //! always already captured when the action arrives. Unchanged frames are not stored; changed
-//! ones become key frames or tile deltas (see [`crate::store::frame_codec`]). Frames wait
+//! ones become key frames or tile deltas (see [`apprentice_core::store::frame_codec`]). Frames wait
 //! [`PRIVACY_HOLD`] for the privacy gate, then go through a bounded queue to an encoder thread
 //! that writes media files and hands rows to the writer. Under pressure, periodic frames are
 //! dropped and counted; frames taken because of input wait a little before being dropped.
@@ -17,11 +17,11 @@ use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, TrySendError};
 use super::privacy::{PrivacyGate, PRIVACY_HOLD};
 use super::screen::{CapturedLayout, ScreenSource};
 use super::CaptureError;
-use crate::clock::RecordingClock;
-use crate::model::{Frame, FrameEncoding, FrameReason, Micros, Rect};
-use crate::store::frame_codec::{self, PixelsRef};
-use crate::store::writer::{WriteOp, WriterHandle};
-use crate::store::{MediaStore, StoreError};
+use apprentice_core::clock::RecordingClock;
+use apprentice_core::model::{Frame, FrameEncoding, FrameReason, Micros, Rect};
+use apprentice_core::store::frame_codec::{self, PixelsRef};
+use apprentice_core::store::writer::{WriteOp, WriterHandle};
+use apprentice_core::store::{MediaStore, StoreError};
 
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct FrameSettings {
@@ -310,7 +310,7 @@ fn view(data: &[u8], layout: CapturedLayout) -> PixelsRef<'_> {
 }
 
 /// Paints every mask (root coordinates) that touches `display` a flat grey.
-fn apply_masks(pixels: &mut [u8], layout: CapturedLayout, display: &crate::model::DisplayInfo, masks: &[Rect]) {
+fn apply_masks(pixels: &mut [u8], layout: CapturedLayout, display: &apprentice_core::model::DisplayInfo, masks: &[Rect]) {
     let screen = Rect { x: display.x, y: display.y, width: layout.width, height: layout.height };
     for m in masks {
         if let Some(hit) = m.intersect(&screen) {

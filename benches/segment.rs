@@ -30,8 +30,9 @@ fn main() {
     // 1. Segmenting one synthetic hour.
     let events = synthetic_events(400, 9_000_000);
     let hour = recording("bench-hour", 3_600_000_000);
+    let streams = Streams { input: events.clone(), ..Default::default() };
     let t = Instant::now();
-    let seg = segment::segment(&hour, segment::Streams { input: &events, ..Default::default() });
+    let seg = segment::segment(&hour, &streams);
     let in_memory = ms(t);
     let tmp = tempfile::tempdir().expect("tmp");
     let lib = Library::open(tmp.path()).expect("library");

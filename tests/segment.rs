@@ -9,7 +9,7 @@ mod support;
 use std::path::Path;
 
 use apprentice_core::model::*;
-use apprentice_core::segment::Segmentation;
+use apprentice_core::model::Segmentation;
 use apprentice_core::store::Library;
 use support::*;
 

@@ -16,19 +16,14 @@ use tauri::{AppHandle, Emitter, Manager, State};
 use apprentice_capture::audio::AudioSettings;
 use apprentice_capture::exclusion::{ExclusionField, ExclusionRule};
 use apprentice_capture::input::RECORDER_HOTKEYS;
-use apprentice_capture::recorder::{Recorder, RecorderConfig, RecorderStatus};
-use apprentice_capture::control::ControlServer;
+use apprentice_capture::recorder::{RecorderConfig, RecorderStatus};
+use apprentice_capture::session::RecordingSession;
 use apprentice_core::model::{MarkerKind, NoteSource, Outcome, Task};
 use apprentice_core::store::{Library, RecordingSummary};
 
-struct Session {
-    recorder: Recorder,
-    _server: ControlServer,
-}
-
 struct AppState {
     library_dir: PathBuf,
-    session: Mutex<Option<Session>>,
+    session: Mutex<Option<RecordingSession>>,
     frames: Mutex<review::FrameCache>,
 }
 
@@ -46,7 +41,7 @@ fn own_window_rule() -> ExclusionRule {
 #[tauri::command]
 fn recorder_status(state: State<'_, AppState>) -> CmdResult<Option<RecorderStatus>> {
     let session = state.session.lock().map_err(err)?;
-    Ok(session.as_ref().map(|s| s.recorder.control().status()))
+    Ok(session.as_ref().map(|s| s.control().status()))
 }
 
 #[tauri::command]
@@ -66,11 +61,10 @@ async fn start_recording(app: AppHandle, task: String, task_id: Option<String>, 
         audio: AudioSettings { enabled: audio, device: None, push_to_talk },
         ..Default::default()
     };
-    let recorder = Recorder::start(&lib, config).map_err(err)?;
-    let (stop_tx, stop_rx) = crossbeam_channel::bounded::<()>(1);
-    let server = ControlServer::bind(&lib.control_socket(), recorder.control(), stop_tx).map_err(err)?;
-    let status = recorder.control().status();
-    *session = Some(Session { recorder, _server: server });
+    let started = RecordingSession::start(&lib, config).map_err(err)?;
+    let status = started.control().status();
+    let stop_rx = started.stop_requests().clone();
+    *session = Some(started);
     // A Stop over the control socket ends the recording as the Stop button would.
     let handle = app.clone();
     std::thread::spawn(move || {
@@ -89,10 +83,9 @@ async fn start_recording(app: AppHandle, task: String, task_id: Option<String>, 
 fn finish(app: &AppHandle) -> CmdResult<String> {
     let state = app.state::<AppState>();
     let session = state.session.lock().map_err(err)?.take().ok_or("no recording is running")?;
-    let id = session.recorder.stop().map_err(err)?;
-    drop(session._server);
-    let lib = Library::open(&state.library_dir).map_err(err)?;
-    apprentice_core::segment::segment_recording(&lib, &id).map_err(err)?;
+    let stopped = session.stop().map_err(err)?;
+    let id = stopped.id;
+    stopped.segmentation.map_err(err)?;
     // Think-aloud audio is transcribed on a worker; the recording is usable at once.
     speech::transcribe_in_background(app.clone(), state.library_dir.clone(), id.clone());
     Ok(id)
@@ -113,7 +106,7 @@ fn set_outcome(state: State<'_, AppState>, id: String, outcome: Outcome, comment
 fn with_control<T>(state: &State<'_, AppState>, f: impl FnOnce(&apprentice_capture::recorder::RecorderControl) -> CmdResult<T>) -> CmdResult<T> {
     let session = state.session.lock().map_err(err)?;
     let s = session.as_ref().ok_or("no recording is running")?;
-    f(&s.recorder.control())
+    f(&s.control())
 }
 
 #[tauri::command]
@@ -261,7 +254,7 @@ pub fn run(library_dir: PathBuf) -> anyhow::Result<()> {
                 // Closing the window never loses a recording: stop and save it.
                 if let Some(state) = app.try_state::<AppState>() {
                     if let Ok(Some(session)) = state.session.lock().map(|mut s| s.take()) {
-                        if let Err(e) = session.recorder.stop() {
+                        if let Err(e) = session.stop() {
                             tracing::error!(error = %e, "could not save the recording on exit");
                         }
                     }

@@ -48,7 +48,12 @@ def session(url, app, library):
     return webdriver.Remote(command_executor=url, options=opts)
 
 
-def wait(d, what, cond, timeout=30):
+# Waits end after 60 s, times $APPRENTICE_TEST_TIME_SCALE on slow machines (as the Rust harness).
+WAIT_LIMIT = 60 * float(os.environ.get("APPRENTICE_TEST_TIME_SCALE", "1") or "1")
+
+
+def wait(d, what, cond, timeout=None):
+    timeout = timeout or WAIT_LIMIT
     try:
         # The view re-renders its lists after every change; an element read mid-render is stale
         # and is simply read again on the next poll.
@@ -156,7 +161,7 @@ def review(url, app, library, recording, steps_json, shots=None):
         d.find_element(By.ID, "task").send_keys("Panel task")
         d.find_element(By.ID, "start").click()
         wait(d, "recording to start", lambda: d.find_element(By.ID, "live").is_displayed())
-        wait(d, "the elapsed time to run", lambda: d.find_element(By.ID, "elapsed").text not in ("", "00:00"), timeout=10)
+        wait(d, "the elapsed time to run", lambda: d.find_element(By.ID, "elapsed").text not in ("", "00:00"))
         if shots:
             d.save_screenshot(f"{shots}/recording.png")
         d.find_element(By.ID, "stop").click()

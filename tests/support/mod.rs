@@ -58,10 +58,19 @@ impl XSession {
         assert!(line.trim().parse::<u32>().is_ok(), "Xvfb did not start: {line:?}");
         let mut s = XSession { display, xvfb, wm: None, apps: vec![] };
         if with_wm {
-            s.wm = Some(s.command("openbox").stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("openbox must be installed"));
+            let mut log = tempfile::tempfile().expect("a file for openbox's messages");
+            let mut wm = s.command("openbox").stdout(Stdio::null()).stderr(log.try_clone().expect("log")).spawn().expect("openbox must be installed");
             s.wait_until("openbox to manage the screen", || {
+                // A window manager that died will never manage it: say so, with what it said.
+                if let Ok(Some(status)) = wm.try_wait() {
+                    use std::io::{Read, Seek};
+                    let mut said = String::new();
+                    let _ = log.rewind().and_then(|_| log.read_to_string(&mut said));
+                    panic!("openbox exited ({status}) before managing the screen: {said}");
+                }
                 s.command("xprop").args(["-root", "_NET_SUPPORTING_WM_CHECK"]).output().map(|o| String::from_utf8_lossy(&o.stdout).contains("window id")).unwrap_or(false)
             });
+            s.wm = Some(wm);
         }
         s
     }
@@ -114,7 +123,7 @@ impl XSession {
                     panic!("a program of this X session exited ({status}) before a window {criteria:?} appeared: {err}");
                 }
             }
-            assert!(start.elapsed() < Duration::from_secs(20), "no window {criteria:?} appeared within 20 s");
+            assert!(start.elapsed() < wait_limit(), "no window {criteria:?} appeared within {:?}", wait_limit());
             if start.elapsed() > Duration::from_secs(5) && !remapped {
                 // Seen rarely under load: the window exists but the window manager, still
                 // starting, lost its map request. Ask again, once, and say so.
@@ -138,13 +147,21 @@ impl XSession {
         (get("Absolute upper-left X:") as i32, get("Absolute upper-left Y:") as i32, get("Width:") as u32, get("Height:") as u32)
     }
 
+    /// Polls `f` until it holds; fails, saying what was awaited, after [`wait_limit`].
     pub fn wait_until(&self, what: &str, mut f: impl FnMut() -> bool) {
-        let start = Instant::now();
+        let (start, limit) = (Instant::now(), wait_limit());
         while !f() {
-            assert!(start.elapsed() < Duration::from_secs(20), "timed out waiting for {what}");
+            assert!(start.elapsed() < limit, "timed out after {limit:?} waiting for {what}");
             std::thread::sleep(Duration::from_millis(50));
         }
     }
+}
+
+/// How long a harness wait may take: 60 s, times `$APPRENTICE_TEST_TIME_SCALE` for slow machines
+/// (a freshly set-up, loaded machine once took over 20 s to start openbox).
+pub fn wait_limit() -> Duration {
+    let scale = std::env::var("APPRENTICE_TEST_TIME_SCALE").ok().and_then(|v| v.parse::<f64>().ok()).filter(|s| *s > 0.0).unwrap_or(1.0);
+    Duration::from_secs_f64(60.0 * scale)
 }
 
 impl Drop for XSession {
@@ -361,7 +378,7 @@ impl PulseSession {
         let mut p = PulseSession { socket, daemon: Some(daemon), player: None, speech: Default::default(), _dir: dir };
         let start = Instant::now();
         while !p.pactl(&["info"]).status.success() {
-            assert!(start.elapsed() < Duration::from_secs(20), "PulseAudio did not start");
+            assert!(start.elapsed() < wait_limit(), "PulseAudio did not start within {:?}", wait_limit());
             std::thread::sleep(Duration::from_millis(100));
         }
         assert!(p.pactl(&["set-default-source", "mic.monitor"]).status.success());

@@ -16,6 +16,7 @@ pub mod privacy;
 pub mod pulse;
 pub mod recorder;
 pub mod screen;
+pub mod session;
 pub mod window;
 pub mod x11;
 #[cfg(feature = "xcap")]

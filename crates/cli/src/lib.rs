@@ -20,9 +20,10 @@ use clap::{Parser, Subcommand};
 use apprentice_capture::audio::AudioSettings;
 use apprentice_capture::exclusion::ExclusionRule;
 use apprentice_capture::frames::FrameSettings;
-use apprentice_capture::recorder::{Recorder, RecorderConfig};
+use apprentice_capture::control::{self, ControlRequest};
+use apprentice_capture::recorder::RecorderConfig;
 use apprentice_capture::screen::ScreenBackend;
-use apprentice_capture::control::{self, ControlRequest, ControlServer};
+use apprentice_capture::session::{RecordingSession, Stopped};
 use apprentice_core::model::{AudioState, Outcome, RecordingStatus, Task, Verdict};
 use apprentice_core::{export, segment};
 use apprentice_core::store::Library;
@@ -175,8 +176,9 @@ pub enum Command {
         /// Only recordings started on or before this date (YYYY-MM-DD, UTC).
         #[arg(long)]
         until: Option<String>,
-        #[arg(long, value_enum, default_value_t = ExportFormat::Canonical)]
-        format: ExportFormat,
+        /// The format (every one the core's export registry holds).
+        #[arg(long, default_value = "canonical", value_parser = export_formats())]
+        format: String,
         /// Output directory (created; must be empty).
         #[arg(long)]
         out: PathBuf,
@@ -211,32 +213,17 @@ pub enum Command {
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
-pub enum ExportFormat {
-    /// The lossless bundle: trajectory.json, events.jsonl, frames/, manifest.json.
-    Canonical,
-    /// AgentNet / OpenCUA JSONL with pyautogui code and step screenshots.
-    Agentnet,
-    /// Anthropic Messages-API transcript with the computer tool (computer_20250124).
-    Anthropic,
-    /// OpenAI computer-use items, and a chat fine-tuning JSONL line with tool calls.
-    Openai,
-    /// WebDataset tar shards, one sample per step.
-    Webdataset,
-    /// ATIF (Harbor's Agent Trajectory Interchange Format, v1.8) with screenshots as image parts.
-    Atif,
-    /// A self-contained HTML report per recording (steps, screens, actions drawn, reasoning, labels).
-    Html,
-    /// Hugging Face dataset: Parquet shards (one row per step, PNG image columns) and a dataset card.
-    Hf,
-}
-
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
 pub enum Stream {
     Input,
     Window,
     Notes,
     Markers,
     Frames,
+}
+
+/// `--format`'s values and their help, from the export registry.
+fn export_formats() -> clap::builder::PossibleValuesParser {
+    export::FORMATS.iter().map(|f| clap::builder::PossibleValue::new(f.name).help(f.about)).collect::<Vec<_>>().into()
 }
 
 fn parse_status(s: &str) -> Result<RecordingStatus, String> {
@@ -426,8 +413,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Export { ids, all, task, outcome, verdict, status, since, until, format, out: path, no_frames, shard_mb } => {
             let lib = open_library(&dir)?;
             let selection = export::select::Selection { ids, all, task, outcome, verdict, status, since, until };
-            let shard_bytes = shard_mb.max(1).saturating_mul(1 << 20);
-            export_cmd::run(&lib, export_cmd::ExportRequest { selection, format, out: path, no_frames, shard_bytes }, &mut out)?;
+            let options = export::Options { frames: !no_frames, shard_bytes: shard_mb.max(1).saturating_mul(1 << 20), ..Default::default() };
+            export_cmd::run(&lib, export_cmd::ExportRequest { selection, format, out: path, options }, &mut out)?;
         }
         Command::Outcome { id, outcome, comment } => {
             open_library(&dir)?.set_outcome(&id, outcome, comment.as_deref())?;
@@ -484,11 +471,9 @@ fn record(lib: &Library, config: RecorderConfig) -> Result<String> {
     for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP] {
         signal_hook::flag::register(sig, signalled.clone()).context("cannot install signal handlers")?;
     }
-    let recorder = Recorder::start(lib, config)?;
-    let (stop_tx, stop_rx) = crossbeam_channel::bounded(1);
-    let server = ControlServer::bind(&lib.control_socket(), recorder.control(), stop_tx)?;
-    eprintln!("recording {} — Ctrl-C or `apprentice stop` to finish", recorder.id());
-    let control = recorder.control();
+    let session = RecordingSession::start(lib, config)?;
+    eprintln!("recording {} — Ctrl-C or `apprentice stop` to finish", session.id());
+    let control = session.control();
     let health = control.status().health;
     match health.audio {
         AudioState::Live => eprintln!("microphone: recording{}", if config_ptt { " while push-to-talk is on" } else { "" }),
@@ -496,7 +481,7 @@ fn record(lib: &Library, config: RecorderConfig) -> Result<String> {
         AudioState::Off => {}
     }
     loop {
-        if signalled.load(Ordering::Relaxed) || stop_rx.recv_timeout(Duration::from_millis(100)).is_ok() {
+        if signalled.load(Ordering::Relaxed) || session.stop_requests().recv_timeout(Duration::from_millis(100)).is_ok() {
             break;
         }
         if let Some(reason) = control.fatal() {
@@ -505,12 +490,11 @@ fn record(lib: &Library, config: RecorderConfig) -> Result<String> {
         }
     }
     let lost_audio = control.status().health;
-    let id = recorder.stop()?;
-    drop(server);
+    let Stopped { id, segmentation } = session.stop()?;
     if lost_audio.audio == AudioState::Lost {
         eprintln!("apprentice: {}", lost_audio.audio_message.unwrap_or_default());
     }
-    match segment::segment_recording(lib, &id) {
+    match segmentation {
         Ok(seg) => eprintln!("{} steps", seg.steps.len()),
         Err(e) => eprintln!("apprentice: recorded, but segmentation failed: {e} (run `apprentice segment {id}`)"),
     }

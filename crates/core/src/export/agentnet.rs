@@ -22,7 +22,7 @@ use std::path::Path;
 
 use serde_json::{json, Value};
 
-use super::{pyautogui, write_file, ExportError, ExportSource, FrameRenderer};
+use super::{pyautogui, write_file, ExportError, ExportSource, render_frames};
 use crate::model::*;
 use crate::store::{media::hex_sha256, Library};
 
@@ -54,7 +54,7 @@ fn write_images(lib: &Library, source: &ExportSource, dir: &Path) -> Result<Hash
     let (befores, last) = shown_frames(source);
     let wanted: BTreeSet<u64> = befores.into_iter().flatten().chain(last).collect();
     let mut paths = HashMap::new();
-    FrameRenderer::new(lib, source).render(&wanted, |seq, img| {
+    render_frames(lib, source, &wanted, |seq, img| {
         let png = super::png(img)?;
         let path = format!("images/{}.png", hex_sha256(&png));
         if !dir.join(&path).exists() {
@@ -138,4 +138,29 @@ pub fn record(source: &ExportSource, images: &HashMap<u64, String>) -> Value {
         "quality": q,
         "traj": traj,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::export::tests::fixture;
+
+    #[test]
+    fn a_record_carries_each_action_the_experts_words_and_the_stated_outcome_only() {
+        let images: HashMap<u64, String> = (0..4).map(|s| (s, format!("images/{s}.png"))).collect();
+        let record = super::record(&fixture(Outcome::Success), &images);
+        let traj = record["traj"].as_array().cloned().unwrap_or_default();
+        let codes: Vec<&str> = traj.iter().filter_map(|s| s["value"]["code"].as_str()).collect();
+        assert_eq!(codes, vec!["pyautogui.click(x=0.5, y=0.1)", "pyautogui.click(x=0.6, y=0.1)", "pyautogui.click(x=0.7, y=0.1)", "computer.terminate(status='success')"]);
+        let images: Vec<&str> = traj.iter().filter_map(|s| s["image"].as_str()).collect();
+        assert_eq!(images, vec!["images/0.png", "images/1.png", "images/2.png", "images/3.png"], "each step's before frame, then the final screen");
+        assert_eq!((traj[0]["value"]["thought"].as_str(), traj[1]["value"]["thought"].as_str()), (Some(""), Some("the second row holds the total")));
+        assert_eq!((&traj[1]["value"]["last_step_correct"], &traj[2]["value"]["last_step_correct"]), (&Value::Bool(true), &Value::Null));
+        assert_eq!(record["task_completed"], Value::Bool(true));
+
+        let unanswered = super::record(&fixture(Outcome::Unknown), &HashMap::new());
+        assert_eq!((&unanswered["task_completed"], unanswered["outcome"].as_str()), (&Value::Null, Some("unknown")));
+        assert_eq!(unanswered["traj"].as_array().map(Vec::len), Some(3), "no terminate step claims an outcome nobody gave");
+        assert_eq!(super::record(&fixture(Outcome::Infeasible), &HashMap::new())["task_completed"], Value::Bool(false));
+    }
 }

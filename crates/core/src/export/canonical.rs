@@ -17,7 +17,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use super::{to_json, write_file, ExportError, ExportSource, FrameRenderer};
+use super::{to_json, write_file, ExportError, ExportSource, render_frames};
 use crate::model::*;
 use crate::store::{frame_codec, media::hex_sha256, Library};
 
@@ -125,7 +125,7 @@ pub fn export(lib: &Library, source: &ExportSource, dir: &Path, with_frames: boo
     // Frames the steps refer to, rebuilt and written once each.
     let mut files: HashMap<u64, FrameFile> = HashMap::new();
     let wanted = if with_frames { source.referenced_frames() } else { Default::default() };
-    FrameRenderer::new(lib, source).render(&wanted, |seq, image| {
+    render_frames(lib, source, &wanted, |seq, image| {
         let bytes = frame_codec::encode_image(image)?;
         let sha256 = hex_sha256(&bytes);
         let path = format!("frames/{sha256}.webp");
@@ -187,13 +187,13 @@ pub fn export(lib: &Library, source: &ExportSource, dir: &Path, with_frames: boo
     write_file(&dir.join("trajectory.json"), &bytes)?;
     manifest.push(ManifestEntry { path: "trajectory.json".into(), sha256: hex_sha256(&bytes), bytes: bytes.len() as u64 });
 
-    let mut events: Vec<StreamEvent> = Vec::with_capacity(source.input.len() + source.frames.len() + 16);
-    events.extend(source.input.iter().map(StreamEvent::Input));
-    events.extend(source.windows.iter().map(StreamEvent::Window));
-    events.extend(source.notes.iter().map(StreamEvent::Note));
-    events.extend(source.markers.iter().map(StreamEvent::Marker));
-    events.extend(source.utterances.iter().map(StreamEvent::Utterance));
-    events.extend(source.frames.iter().map(|f| StreamEvent::Frame { frame: f, image: files.get(&f.seq).map(|ff| ff.path.as_str()) }));
+    let mut events: Vec<StreamEvent> = Vec::with_capacity(source.streams.input.len() + source.streams.frames.len() + 16);
+    events.extend(source.streams.input.iter().map(StreamEvent::Input));
+    events.extend(source.streams.windows.iter().map(StreamEvent::Window));
+    events.extend(source.streams.notes.iter().map(StreamEvent::Note));
+    events.extend(source.streams.markers.iter().map(StreamEvent::Marker));
+    events.extend(source.streams.utterances.iter().map(StreamEvent::Utterance));
+    events.extend(source.streams.frames.iter().map(|f| StreamEvent::Frame { frame: f, image: files.get(&f.seq).map(|ff| ff.path.as_str()) }));
     for p in &source.recording.pauses {
         events.push(StreamEvent::PauseStart { t: p.t0 });
         if let Some(t) = p.t1 {

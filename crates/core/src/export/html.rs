@@ -16,7 +16,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use super::screen::{declared, png_base64};
-use super::{pyautogui, write_file, ExportError, ExportSource, FrameRenderer};
+use super::{pyautogui, write_file, ExportError, ExportSource, render_frames};
 use crate::model::*;
 use crate::store::Library;
 
@@ -26,8 +26,8 @@ pub fn export<S: Borrow<ExportSource>>(lib: &Library, sources: impl IntoIterator
     let count = super::for_each_source(sources, |source| {
         let displays = &source.recording.environment.displays;
         let mut shots: HashMap<u64, String> = HashMap::new();
-        let by_seq: HashMap<u64, u32> = source.frames.iter().map(|f| (f.seq, f.display)).collect();
-        FrameRenderer::new(lib, source).render(&source.referenced_frames(), |seq, img| {
+        let by_seq: HashMap<u64, u32> = source.streams.frames.iter().map(|f| (f.seq, f.display)).collect();
+        render_frames(lib, source, &source.referenced_frames(), |seq, img| {
             let display = displays.iter().find(|d| Some(d.id) == by_seq.get(&seq).copied()).cloned().unwrap_or_else(|| whole(img));
             shots.insert(seq, png_base64(img, &display)?);
             Ok(())

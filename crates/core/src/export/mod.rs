@@ -1,7 +1,7 @@
 //! Export: projections of the canonical recording into the formats trainers use, one module per
-//! format. Every format starts from the same [`ExportSource`] (recording, segmentation, raw
-//! streams) and reads frames through [`FrameRenderer`], which rebuilds full frames from key
-//! frames and deltas in one sequential pass.
+//! format, each registered once in [`registry`], whose [`run`] is what every shell calls. Every
+//! format starts from the same [`ExportSource`] (recording, segmentation, raw streams) and reads
+//! frames through [`render_frames`]: one sequential pass of the library's frame renderer.
 
 pub mod agentnet;
 pub mod anthropic;
@@ -11,6 +11,7 @@ pub mod hf;
 pub mod html;
 pub mod openai;
 pub mod pyautogui;
+pub mod registry;
 pub mod screen;
 pub mod select;
 pub mod webdataset;
@@ -22,8 +23,10 @@ use image::RgbImage;
 
 use crate::model::*;
 use crate::review;
-use crate::segment::{self, Segmentation};
-use crate::store::{frame_codec, Library, StoreError};
+use crate::segment;
+use crate::store::{Library, StoreError};
+
+pub use registry::{find as find_format, run, Format, Notice, Options, Summary, FORMATS};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
@@ -37,6 +40,10 @@ pub enum ExportError {
     Json { what: String, source: serde_json::Error },
     #[error("output directory {0} is not empty; choose a new one")]
     OutputNotEmpty(PathBuf),
+    #[error("no recording matches: name ids, or use --all and the filters")]
+    NothingSelected,
+    #[error("unknown export format '{name}'; use one of: {known}")]
+    UnknownFormat { name: String, known: String },
 }
 
 impl ExportError {
@@ -49,12 +56,7 @@ impl ExportError {
 pub struct ExportSource {
     pub recording: Recording,
     pub segmentation: Segmentation,
-    pub input: Vec<InputEvent>,
-    pub frames: Vec<Frame>,
-    pub windows: Vec<WindowEvent>,
-    pub notes: Vec<Note>,
-    pub utterances: Vec<Utterance>,
-    pub markers: Vec<Marker>,
+    pub streams: Streams,
     /// The reviewer's scores and verdict; step labels are on the steps.
     pub review: Option<TrajectoryReview>,
     /// Where frame rendering (the slow part of an export) reports how far it got.
@@ -81,34 +83,12 @@ impl ExportSource {
     /// Loads a recording as reviewed (edits applied, labels on its steps), segmenting it first
     /// if it never was. A recording still being recorded or without steps is refused.
     pub fn load(lib: &Library, id: &str) -> Result<ExportSource, ExportError> {
-        let recording = lib.recording(id)?;
-        if recording.status.is_live() {
-            return Err(StoreError::Busy(recording.id).into());
-        }
+        let recording = lib.finished_recording(id)?;
         let id = recording.id.clone();
         let segmentation = segment::stored_or_new(lib, &id)?;
-        let mut source = ExportSource {
-            input: lib.input_events(&id)?,
-            frames: lib.frames(&id)?,
-            windows: lib.window_events(&id)?,
-            notes: lib.notes(&id)?,
-            utterances: lib.utterances(&id)?,
-            markers: lib.markers(&id)?,
-            review: None,
-            progress: Progress::default(),
-            recording,
-            segmentation,
-        };
+        let mut source = ExportSource { streams: lib.streams(&id)?, review: None, progress: Progress::default(), recording, segmentation };
         let state = lib.review_state(&id)?;
-        let streams = review::Streams {
-            input: &source.input,
-            frames: &source.frames,
-            windows: &source.windows,
-            notes: &source.notes,
-            utterances: &source.utterances,
-            markers: &source.markers,
-        };
-        let reviewed = review::apply(&source.recording, &source.segmentation, &state, &streams);
+        let reviewed = review::apply(&source.recording, &source.segmentation, &state, &source.streams);
         (source.segmentation.steps, source.segmentation.quality, source.review) = (reviewed.steps, reviewed.quality, reviewed.review);
         if source.segmentation.steps.is_empty() {
             return Err(ExportError::NoSteps(id));
@@ -128,48 +108,25 @@ impl ExportSource {
     }
 }
 
-/// Rebuilds full frames in sequence order, applying each delta to the frame before it, so a
-/// whole recording costs one decode per stored frame.
-pub struct FrameRenderer<'a> {
-    lib: &'a Library,
-    id: String,
-    frames: Vec<&'a Frame>,
-    progress: &'a Progress,
-}
-
-impl<'a> FrameRenderer<'a> {
-    pub fn new(lib: &'a Library, source: &'a ExportSource) -> Self {
-        let mut frames: Vec<&Frame> = source.frames.iter().collect();
-        frames.sort_by_key(|f| f.seq);
-        FrameRenderer { lib, id: source.recording.id.clone(), frames, progress: &source.progress }
-    }
-
-    /// Calls `f` with each wanted frame's full image, in sequence order.
-    pub fn render(&self, wanted: &BTreeSet<u64>, mut f: impl FnMut(u64, &RgbImage) -> Result<(), ExportError>) -> Result<(), ExportError> {
-        use std::sync::atomic::Ordering::Relaxed;
-        let Some(&last) = wanted.iter().next_back() else { return Ok(()) };
-        self.progress.counts().frames_total.fetch_add(wanted.len() as u64, Relaxed);
-        let mut current: HashMap<u32, (u64, RgbImage)> = HashMap::new();
-        for frame in self.frames.iter().take_while(|fr| fr.seq <= last) {
-            let image = match &frame.encoding {
-                FrameEncoding::Key => frame_codec::decode_webp(&self.lib.media().get(&frame.sha256, "webp")?)?,
-                FrameEncoding::Delta { parent, rects } => match current.remove(&frame.display) {
-                    Some((seq, mut base)) if seq == *parent => {
-                        let atlas = frame_codec::decode_webp(&self.lib.media().get(&frame.sha256, "webp")?)?;
-                        frame_codec::apply_delta(&mut base, &atlas, rects)?;
-                        base
-                    }
-                    _ => self.lib.frame_image(&self.id, frame.seq)?,
-                },
-            };
-            if wanted.contains(&frame.seq) {
-                f(frame.seq, &image)?;
-                self.progress.counts().frames_done.fetch_add(1, Relaxed);
-            }
-            current.insert(frame.display, (frame.seq, image));
+/// Calls `f` with each wanted frame's full image, in sequence order: one pass of the library's
+/// [`FrameRenderer`](crate::store::FrameRenderer), so a whole recording costs one decode per
+/// stored frame. Advances the source's progress counters.
+pub fn render_frames(lib: &Library, source: &ExportSource, wanted: &BTreeSet<u64>, mut f: impl FnMut(u64, &RgbImage) -> Result<(), ExportError>) -> Result<(), ExportError> {
+    use std::sync::atomic::Ordering::Relaxed;
+    let Some(&last) = wanted.iter().next_back() else { return Ok(()) };
+    let progress = source.progress.counts();
+    progress.frames_total.fetch_add(wanted.len() as u64, Relaxed);
+    let mut seqs: Vec<u64> = source.streams.frames.iter().map(|fr| fr.seq).filter(|&s| s <= last).collect();
+    seqs.sort_unstable();
+    let mut renderer = lib.frame_renderer_over(&source.recording.id, source.streams.frames.iter().cloned());
+    for seq in seqs {
+        let image = renderer.render(seq)?;
+        if wanted.contains(&seq) {
+            f(seq, image)?;
+            progress.frames_done.fetch_add(1, Relaxed);
         }
-        Ok(())
     }
+    Ok(())
 }
 
 /// The review, for formats that carry it as metadata beside the transcript: the trajectory
@@ -247,22 +204,16 @@ pub fn step_redundant(step: &Step) -> Option<bool> {
     step.label.as_ref().and_then(|l| l.correctness).map(|c| c == Correctness::Redundant)
 }
 
-/// A frame as PNG. Fast deflate: the default compression costs ~10× the time for ~10% fewer bytes.
+/// A frame as PNG (see [`crate::store::frame_renderer::encode_png`]).
 pub(crate) fn png(img: &RgbImage) -> Result<Vec<u8>, ExportError> {
-    use image::codecs::png::{CompressionType, FilterType, PngEncoder};
-    use image::ImageEncoder;
-    let mut out = Vec::new();
-    PngEncoder::new_with_quality(&mut out, CompressionType::Fast, FilterType::Adaptive)
-        .write_image(img.as_raw(), img.width(), img.height(), image::ExtendedColorType::Rgb8)
-        .map_err(|e| StoreError::Encode(e.to_string()))?;
-    Ok(out)
+    Ok(crate::store::frame_renderer::encode_png(img)?)
 }
 
 /// The wanted frames of a recording as PNGs, by sequence number (encoded images are small
 /// enough to hold for one recording; raw ones are not).
 pub(crate) fn frame_pngs(lib: &Library, source: &ExportSource, wanted: &BTreeSet<u64>) -> Result<HashMap<u64, Vec<u8>>, ExportError> {
     let mut pngs = HashMap::new();
-    FrameRenderer::new(lib, source).render(wanted, |seq, img| {
+    render_frames(lib, source, wanted, |seq, img| {
         pngs.insert(seq, png(img)?);
         Ok(())
     })?;
@@ -286,4 +237,27 @@ pub(crate) fn write_file(path: &std::path::Path, bytes: &[u8]) -> Result<(), Exp
 
 pub(crate) fn to_json<T: serde::Serialize>(what: &str, v: &T) -> Result<Vec<u8>, ExportError> {
     serde_json::to_vec_pretty(v).map_err(|source| ExportError::Json { what: what.into(), source })
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::segment::steps::tests::{click, frame, two_displays};
+
+    /// A reviewed source made in memory (no library): three clicks on display 0 with frames
+    /// between them, a note on the second, the first labelled correct by a reviewer.
+    pub(crate) fn fixture(outcome: Outcome) -> ExportSource {
+        let mut recording = two_displays();
+        (recording.status, recording.outcome) = (RecordingStatus::Finished, outcome);
+        let streams = Streams {
+            frames: vec![frame(0, 500_000, 0), frame(1, 1_500_000, 0), frame(2, 2_500_000, 0), frame(3, 3_500_000, 0)],
+            notes: vec![Note { t: 1_900_000, text: "the second row holds the total".into(), source: NoteSource::Typed }],
+            ..Default::default()
+        };
+        let steps = segment::steps::build_steps(vec![click(1_000_000, 50), click(2_000_000, 60), click(3_000_000, 70)], &recording, &streams);
+        let quality = segment::quality::measure(&steps, recording.duration_us, &recording.pauses);
+        let mut segmentation = Segmentation { rules_version: segment::RULES_VERSION, steps, quality };
+        segmentation.steps[0].label = Some(StepLabel { correctness: Some(Correctness::Correct), reviewer: "rita".into(), ..Default::default() });
+        ExportSource { recording, segmentation, streams, review: None, progress: Progress::default() }
+    }
 }

@@ -6,7 +6,7 @@ use base64::Engine;
 
 use std::collections::{BTreeSet, HashMap};
 
-use super::{ExportError, ExportSource, FrameRenderer};
+use super::{ExportError, ExportSource, render_frames};
 use crate::model::*;
 use crate::store::Library;
 
@@ -26,7 +26,7 @@ pub fn transcript_shots(lib: &Library, source: &ExportSource, display: &DisplayI
     let first = steps.first().and_then(|s| s.before.as_ref()).map(|o| o.frame_seq);
     let wanted: BTreeSet<u64> = first.into_iter().chain(steps.iter().filter_map(|s| s.after.as_ref().map(|o| o.frame_seq))).collect();
     let mut shots = HashMap::new();
-    FrameRenderer::new(lib, source).render(&wanted, |seq, img| {
+    render_frames(lib, source, &wanted, |seq, img| {
         shots.insert(seq, png_base64(img, display)?);
         Ok(())
     })?;

@@ -486,6 +486,28 @@ pub struct Word {
     pub text: String,
 }
 
+/// A recording's raw streams, each in time order: everything segmentation, review and export
+/// read besides the recording itself. `Library::streams` loads them.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Streams {
+    pub input: Vec<InputEvent>,
+    pub frames: Vec<Frame>,
+    pub windows: Vec<WindowEvent>,
+    pub notes: Vec<Note>,
+    /// What transcription heard in the think-aloud audio.
+    pub utterances: Vec<Utterance>,
+    pub markers: Vec<Marker>,
+}
+
+/// A recording's steps and quality figures as segmented from its raw streams by one version of
+/// the rules (`segment::RULES_VERSION`); derived, so it can always be made again.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Segmentation {
+    pub rules_version: u32,
+    pub steps: Vec<Step>,
+    pub quality: Quality,
+}
+
 /// What the expert did, reduced from raw events (see `segment::actions`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -6,7 +6,7 @@
 //! them ([`crate::store`]) or showing them (the app).
 
 use crate::model::*;
-use crate::segment::{self, actions, Segmentation};
+use crate::segment::{self, actions};
 use crate::store::{Library, StoreError};
 
 #[derive(Debug, thiserror::Error)]
@@ -23,12 +23,7 @@ pub enum ReviewError {
     CannotSplit { step: Micros, at: Micros, reason: String },
     #[error("{0} must be between 1 and 5")]
     ScoreOutOfRange(&'static str),
-    #[error("recording {0} is still being recorded; review it after it stops")]
-    Live(String),
 }
-
-/// The streams edits and steps are rebuilt from.
-pub use segment::Streams;
 
 /// A trajectory with its review applied.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -50,7 +45,7 @@ pub fn apply(recording: &Recording, seg: &Segmentation, state: &ReviewState, str
     } else {
         let mut acts: Vec<Action> = seg.steps.iter().map(|s| s.action.clone()).collect();
         for edit in state.edits() {
-            if let Err(e) = apply_edit(&mut acts, edit, streams.input) {
+            if let Err(e) = apply_edit(&mut acts, edit, &streams.input) {
                 tracing::warn!(recording = %recording.id, ?edit, "edit no longer applies: {e}");
                 stale_edits.push(edit.clone());
             }
@@ -159,19 +154,12 @@ fn split(a: &Action, at: Micros, input: &[InputEvent]) -> Result<Vec<Action>, St
 
 /// Loads a recording's trajectory as reviewed (segmenting it first if it never was).
 pub fn load(lib: &Library, id: &str) -> Result<Reviewed, ReviewError> {
-    let recording = lib.recording(id)?;
-    if recording.status.is_live() {
-        return Err(ReviewError::Live(recording.id));
-    }
+    let recording = lib.finished_recording(id)?;
     let seg = segment::stored_or_new(lib, &recording.id)?;
     let state = lib.review_state(&recording.id)?;
-    if state.edits().next().is_none() {
-        return Ok(apply(&recording, &seg, &state, &Streams::default()));
-    }
-    let id = &recording.id;
-    let (input, frames, windows, notes, utterances, markers) =
-        (lib.input_events(id)?, lib.frames(id)?, lib.window_events(id)?, lib.notes(id)?, lib.utterances(id)?, lib.markers(id)?);
-    Ok(apply(&recording, &seg, &state, &Streams { input: &input, frames: &frames, windows: &windows, notes: &notes, utterances: &utterances, markers: &markers }))
+    // Without edits the stored steps stand as they are: no need to read the raw streams.
+    let streams = if state.edits().next().is_none() { Streams::default() } else { lib.streams(&recording.id)? };
+    Ok(apply(&recording, &seg, &state, &streams))
 }
 
 /// Checks that `edit` applies to the trajectory as it is now, then records it.

@@ -56,3 +56,34 @@ pub fn measure(steps: &[Step], duration: Micros, pauses: &[Pause]) -> Quality {
         actions_by_kind: by_kind,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::segment::steps::build_steps;
+    use crate::segment::steps::tests::{click, two_displays};
+
+    fn hotkey(t: Micros, keys: &[&str]) -> Action {
+        Action { keys: keys.iter().map(|k| k.to_string()).collect(), ..crate::segment::actions::action(ActionKind::Hotkey, t, t + 50_000, (0, 0)) }
+    }
+
+    #[test]
+    fn idle_time_redundancy_and_pace_follow_their_definitions() {
+        // Clicks at 1 s and 1.5 s (the same spot: a repeat), an undo at 2 s, then 12 s of
+        // nothing (5 s of it paused), a click at 14 s; 20 s in all.
+        let actions = vec![click(1_000_000, 10), click(1_500_000, 10), hotkey(2_000_000, &["ctrl", "z"]), click(14_000_000, 40)];
+        let mut rec = two_displays();
+        rec.duration_us = 20_000_000;
+        let steps = build_steps(actions, &rec, &Streams::default());
+        let pauses = [Pause { t0: 4_000_000, t1: Some(9_000_000) }];
+        let q = measure(&steps, rec.duration_us, &pauses);
+        assert_eq!(q.paused_us, 5_000_000);
+        // The gap 2.05 s → 14 s is 11.95 s, 5 s of it paused: 6.95 s, of which 1.95 s beyond the threshold.
+        assert_eq!(q.idle_us, 1_950_000);
+        assert_eq!(q.redundancy, 2, "the repeated click and the undo");
+        let active_minutes = (20_000_000 - 5_000_000 - 1_950_000) as f64 / 60e6;
+        assert!((q.actions_per_minute - 4.0 / active_minutes).abs() < 1e-9, "{}", q.actions_per_minute);
+        assert_eq!(q.actions_by_kind.get("click"), Some(&3));
+        assert_eq!(q.reasoning_coverage, 0.0);
+    }
+}

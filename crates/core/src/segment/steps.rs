@@ -53,7 +53,7 @@ fn last_frame_before(frames: &[Frame], display: u32, t: Micros) -> Option<Observ
 }
 
 /// Steps from `actions` (sorted by start), with what `s` holds of the recording.
-pub fn build_steps(actions: Vec<Action>, recording: &Recording, s: &super::Streams) -> Vec<Step> {
+pub fn build_steps(actions: Vec<Action>, recording: &Recording, s: &Streams) -> Vec<Step> {
     let (displays, duration) = (&recording.environment.displays, recording.duration_us);
     let mut steps: Vec<Step> = Vec::with_capacity(actions.len());
     let starts: Vec<Micros> = actions.iter().map(|a| a.t_start).collect();
@@ -61,17 +61,17 @@ pub fn build_steps(actions: Vec<Action>, recording: &Recording, s: &super::Strea
         let wi = s.windows.partition_point(|w| w.t <= action.t_start);
         let window = wi.checked_sub(1).map(|i| &s.windows[i]).map(|w| WindowContext { app: w.app.clone(), title: w.title.clone(), window_id: w.window_id, bounds: w.bounds });
         let display = display_of(&action, window.as_ref(), displays);
-        let before = last_frame_before(s.frames, display, action.t_start);
+        let before = last_frame_before(&s.frames, display, action.t_start);
         let next_start = starts.get(i + 1).copied().unwrap_or(duration.max(action.t_end) + 1);
         // A hover's effect ends when the pointer leaves (moving away is not an action).
         let next_start = if action.kind == ActionKind::Move { next_start.min(action.t_end) } else { next_start };
-        let after = last_frame_before(s.frames, display, next_start).filter(|o| before.as_ref().is_none_or(|b| o.t >= b.t));
+        let after = last_frame_before(&s.frames, display, next_start).filter(|o| before.as_ref().is_none_or(|b| o.t >= b.t));
         steps.push(Step { index: i as u32, t_start: action.t_start, t_end: action.t_end, action, before, after, window, reasoning: vec![], markers: vec![], subtask: None, label: None });
     }
     if steps.is_empty() {
         return steps;
     }
-    for n in s.notes {
+    for n in &s.notes {
         let i = steps.iter().position(|st| st.t_end >= n.t).unwrap_or(steps.len() - 1);
         let source = match n.source {
             NoteSource::Typed => ReasoningSource::Typed,
@@ -79,14 +79,14 @@ pub fn build_steps(actions: Vec<Action>, recording: &Recording, s: &super::Strea
         };
         steps[i].reasoning.push(Reasoning { source, text: n.text.clone(), t0: n.t, t1: n.t, audio: None, author: None });
     }
-    for u in s.utterances {
+    for u in &s.utterances {
         let i = steps.iter().position(|st| st.t_end >= u.t0).unwrap_or(steps.len() - 1);
         steps[i].reasoning.push(Reasoning { source: ReasoningSource::Spoken, text: u.text.clone(), t0: u.t0, t1: u.t1, audio: Some(u.audio_ref()), author: None });
     }
     for st in steps.iter_mut() {
         st.reasoning.sort_by_key(|r| r.t0);
     }
-    for m in s.markers {
+    for m in &s.markers {
         let closes = matches!(m.kind, MarkerKind::Mistake | MarkerKind::SubtaskEnd);
         let i = if closes {
             steps.iter().rposition(|st| st.t_start < m.t).unwrap_or(0)
@@ -109,4 +109,63 @@ pub fn build_steps(actions: Vec<Action>, recording: &Recording, s: &super::Strea
         }
     }
     steps
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::super::actions::action;
+    use super::*;
+
+    pub(crate) fn frame(seq: u64, t: Micros, display: u32) -> Frame {
+        Frame { seq, t, display, width: 100, height: 100, reason: FrameReason::Periodic, encoding: FrameEncoding::Key, sha256: format!("{seq:064}"), bytes: 1 }
+    }
+
+    pub(crate) fn click(t: Micros, x: i32) -> Action {
+        Action { x: Some(x), y: Some(10), ..action(ActionKind::Click, t, t + 80_000, (0, 0)) }
+    }
+
+    /// Two 100×100 displays side by side, 10 s long.
+    pub(crate) fn two_displays() -> Recording {
+        let display = |id: u32, x: i32| DisplayInfo { id, name: format!("D{id}"), x, y: 0, width: 100, height: 100, scale: 1.0, primary: id == 0 };
+        let mut rec = crate::store::tests::sample_recording("fixture");
+        rec.environment.displays = vec![display(0, 0), display(1, 100)];
+        rec.duration_us = 10_000_000;
+        rec
+    }
+
+    #[test]
+    fn before_is_the_last_frame_strictly_before_the_action_and_after_the_last_before_the_next() {
+        // Frames on display 0 at 0.5 s, 1 s (exactly when the first click starts), 1.5 s and
+        // 3 s; one on display 1 at 2.9 s, which a click on display 0 must never use.
+        let frames = vec![frame(0, 500_000, 0), frame(1, 1_000_000, 0), frame(2, 1_500_000, 0), frame(3, 2_900_000, 1), frame(4, 3_000_000, 0)];
+        let streams = Streams { frames, ..Default::default() };
+        let steps = build_steps(vec![click(1_000_000, 10), click(3_000_000, 20), click(4_000_000, 150)], &two_displays(), &streams);
+        let seq = |o: &Option<Observation>| o.as_ref().map(|o| o.frame_seq);
+        // A frame taken at the very moment the action starts may already show its effect: not "before".
+        assert_eq!((seq(&steps[0].before), seq(&steps[0].after)), (Some(0), Some(2)));
+        // After = the last frame before the next action started (t=3 s exactly is not before it).
+        assert_eq!((seq(&steps[1].before), seq(&steps[1].after)), (Some(2), Some(4)));
+        // The third click is on display 1: its frames are display 1's.
+        assert_eq!((seq(&steps[2].before), seq(&steps[2].after), steps[2].before.as_ref().map(|o| o.display)), (Some(3), Some(3), Some(1)));
+    }
+
+    #[test]
+    fn notes_go_to_the_action_they_precede_and_markers_close_or_open_by_kind() {
+        let note = |t: Micros, text: &str| Note { t, text: text.into(), source: NoteSource::Typed };
+        let marker = |t: Micros, kind: MarkerKind| Marker { t, kind, label: None };
+        let streams = Streams {
+            frames: vec![frame(0, 100_000, 0)],
+            notes: vec![note(500_000, "open the form"), note(1_040_000, "while clicking"), note(9_000_000, "done")],
+            markers: vec![marker(1_500_000, MarkerKind::Mistake), marker(1_600_000, MarkerKind::Recovery), marker(1_700_000, MarkerKind::SubtaskStart), marker(2_500_000, MarkerKind::SubtaskEnd)],
+            ..Default::default()
+        };
+        let steps = build_steps(vec![click(1_000_000, 10), click(2_000_000, 20), click(3_000_000, 30)], &two_displays(), &streams);
+        let texts = |i: usize| steps[i].reasoning.iter().map(|r| r.text.as_str()).collect::<Vec<_>>();
+        assert_eq!(texts(0), vec!["open the form", "while clicking"], "a thought before or during an action explains it");
+        assert_eq!(texts(2), vec!["done"], "after the last action: the last step");
+        let kinds = |i: usize| steps[i].markers.iter().map(|m| m.kind).collect::<Vec<_>>();
+        assert_eq!(kinds(0), vec![MarkerKind::Mistake], "a mistake closes what came before");
+        assert_eq!(kinds(1), vec![MarkerKind::Recovery, MarkerKind::SubtaskStart, MarkerKind::SubtaskEnd]);
+        assert_eq!(steps.iter().map(|s| s.subtask.as_ref().map(|t| t.index)).collect::<Vec<_>>(), vec![None, Some(1), None]);
+    }
 }

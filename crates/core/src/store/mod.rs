@@ -7,6 +7,7 @@
 pub mod audio;
 pub mod audio_codec;
 pub mod frame_codec;
+pub mod frame_renderer;
 pub mod media;
 mod review;
 pub mod writer;
@@ -20,6 +21,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
 use crate::model::*;
+pub use frame_renderer::FrameRenderer;
 pub use media::MediaStore;
 
 /// Numbered migrations, applied in order; `PRAGMA user_version` records how many ran.
@@ -66,6 +68,9 @@ impl StoreError {
 
     fn db(path: &Path, source: rusqlite::Error) -> Self {
         use rusqlite::ffi::ErrorCode;
+        if let rusqlite::Error::FromSqlConversionFailure(_, _, reason) = &source {
+            return StoreError::Corrupt { path: path.to_path_buf(), reason: reason.to_string() };
+        }
         match source.sqlite_error_code() {
             Some(ErrorCode::NotADatabase) | Some(ErrorCode::DatabaseCorrupt) => {
                 StoreError::Corrupt { path: path.to_path_buf(), reason: source.to_string() }
@@ -74,6 +79,13 @@ impl StoreError {
             _ => StoreError::Db { path: path.to_path_buf(), cause: source },
         }
     }
+}
+
+/// A stored value that does not read back is a corrupt row: an error that names the row and the
+/// value (it becomes [`StoreError::Corrupt`]), never a guessed default.
+fn parse_column<T>(r: &rusqlite::Row, col: usize, parse: impl FnOnce(&str) -> Option<T>, row: impl FnOnce() -> String) -> rusqlite::Result<T> {
+    let value: String = r.get(col)?;
+    parse(&value).ok_or_else(|| rusqlite::Error::FromSqlConversionFailure(col, rusqlite::types::Type::Text, format!("{}: unreadable value {value:?}", row()).into()))
 }
 
 /// A row of `apprentice list`.
@@ -300,16 +312,21 @@ impl Library {
             .map_err(|e| self.err(e))?;
         let rows = stmt
             .query_map([], |r| {
+                let id: String = r.get(0)?;
+                let verdict = match r.get::<_, Option<String>>(9)? {
+                    Some(_) => Some(parse_column(r, 9, Verdict::parse, || format!("the verdict of recording {id}"))?),
+                    None => None,
+                };
                 Ok(RecordingSummary {
-                    id: r.get(0)?,
                     task: r.get(1)?,
                     task_id: r.get(2)?,
-                    status: RecordingStatus::parse(&r.get::<_, String>(3)?).unwrap_or(RecordingStatus::Interrupted),
+                    status: parse_column(r, 3, RecordingStatus::parse, || format!("the status of recording {id}"))?,
                     started_at: r.get(4)?,
                     duration_us: r.get::<_, i64>(5)? as u64,
-                    outcome: Outcome::parse(&r.get::<_, String>(6)?).unwrap_or_default(),
+                    outcome: parse_column(r, 6, Outcome::parse, || format!("the outcome of recording {id}"))?,
                     steps: r.get::<_, bool>(8)?.then_some(r.get::<_, u32>(7)?),
-                    verdict: r.get::<_, Option<String>>(9)?.as_deref().and_then(Verdict::parse),
+                    verdict,
+                    id,
                 })
             })
             .map_err(|e| self.err(e))?;
@@ -330,7 +347,7 @@ impl Library {
                             id: r.get(0)?,
                             task: Task { id: r.get(1)?, instruction: r.get(2)? },
                             expert_id: r.get(3)?,
-                            status: RecordingStatus::parse(&r.get::<_, String>(4)?).unwrap_or(RecordingStatus::Interrupted),
+                            status: parse_column(r, 4, RecordingStatus::parse, || format!("the status of recording {id}"))?,
                             started_at: r.get(5)?,
                             duration_us: r.get::<_, i64>(6)? as u64,
                             environment: Environment {
@@ -343,7 +360,7 @@ impl Library {
                                 capture_backend: String::new(),
                             },
                             pauses: vec![],
-                            outcome: Outcome::parse(&r.get::<_, String>(8)?).unwrap_or_default(),
+                            outcome: parse_column(r, 8, Outcome::parse, || format!("the outcome of recording {id}"))?,
                             outcome_note: r.get(9)?,
                             error: r.get(10)?,
                         },
@@ -389,7 +406,34 @@ impl Library {
             .conn
             .query_row("SELECT COALESCE(SUM(bytes), 0) FROM (SELECT DISTINCT sha256, bytes FROM frames WHERE recording_id = ?1)", [&id], |r| r.get(0))
             .map_err(|e| self.err(e))?;
-        Ok(RecordingInfo { recording, counts, health: health.and_then(|h| serde_json::from_str(&h).ok()), media_bytes: media_bytes as u64 })
+        let health = match health {
+            Some(h) => Some(serde_json::from_str(&h).map_err(|e| StoreError::Corrupt { path: self.db_path(), reason: format!("the health of recording {id}: {e}") })?),
+            None => None,
+        };
+        Ok(RecordingInfo { recording, counts, health, media_bytes: media_bytes as u64 })
+    }
+
+    /// A recording that is no longer being recorded (finished or interrupted): segmentation,
+    /// review and export read only those, since a live one's streams are still growing.
+    pub fn finished_recording(&self, id: &str) -> Result<Recording, StoreError> {
+        let recording = self.recording(id)?;
+        if recording.status.is_live() {
+            return Err(StoreError::Busy(recording.id));
+        }
+        Ok(recording)
+    }
+
+    /// The raw streams of a finished recording, the one loader every reader uses.
+    pub fn streams(&self, id: &str) -> Result<Streams, StoreError> {
+        let id = self.finished_recording(id)?.id;
+        Ok(Streams {
+            input: self.input_events(&id)?,
+            frames: self.frames(&id)?,
+            windows: self.window_events(&id)?,
+            notes: self.notes(&id)?,
+            utterances: self.utterances(&id)?,
+            markers: self.markers(&id)?,
+        })
     }
 
     pub fn frames(&self, id: &str) -> Result<Vec<Frame>, StoreError> {
@@ -400,15 +444,17 @@ impl Library {
             .map_err(|e| self.err(e))?;
         let rows = stmt
             .query_map([&id], |r| {
-                let enc: String = r.get(6)?;
+                let seq = r.get::<_, i64>(0)? as u64;
+                let row = |what: &str| format!("the {what} of frame {seq} of recording {id}");
                 Ok(Frame {
-                    seq: r.get::<_, i64>(0)? as u64,
+                    seq,
                     t: r.get::<_, i64>(1)? as u64,
                     display: r.get::<_, i64>(2)? as u32,
                     width: r.get::<_, i64>(3)? as u32,
                     height: r.get::<_, i64>(4)? as u32,
-                    reason: FrameReason::parse(&r.get::<_, String>(5)?).unwrap_or(FrameReason::Periodic),
-                    encoding: serde_json::from_str(&enc).unwrap_or(FrameEncoding::Key),
+                    reason: parse_column(r, 5, FrameReason::parse, || row("reason"))?,
+                    // A delta atlas decoded as a whole frame would be silent corruption.
+                    encoding: parse_column(r, 6, |e| serde_json::from_str(e).ok(), || row("encoding"))?,
                     sha256: r.get(7)?,
                     bytes: r.get::<_, i64>(8)? as u64,
                 })
@@ -419,36 +465,19 @@ impl Library {
 
     /// The full image of frame `seq`, rebuilt from its key frame and deltas.
     pub fn frame_image(&self, id: &str, seq: u64) -> Result<RgbImage, StoreError> {
+        self.frame_renderer(id)?.render(seq).cloned()
+    }
+
+    /// A renderer over the recording's frames (see [`FrameRenderer`]): what every reader of full
+    /// frames uses.
+    pub fn frame_renderer(&self, id: &str) -> Result<FrameRenderer, StoreError> {
         let id = self.resolve_id(id)?;
-        let mut chain = Vec::new();
-        let mut next = Some(seq);
-        while let Some(s) = next {
-            let (enc, sha): (String, String) = self
-                .conn
-                .query_row("SELECT encoding, sha256 FROM frames WHERE recording_id = ?1 AND seq = ?2", params![id, s as i64], |r| Ok((r.get(0)?, r.get(1)?)))
-                .optional()
-                .map_err(|e| self.err(e))?
-                .ok_or_else(|| StoreError::Corrupt { path: self.db_path(), reason: format!("frame {s} of {id} is missing (needed to rebuild frame {seq})") })?;
-            let enc: FrameEncoding = serde_json::from_str(&enc).map_err(|e| StoreError::Corrupt { path: self.db_path(), reason: e.to_string() })?;
-            next = match &enc {
-                FrameEncoding::Key => None,
-                FrameEncoding::Delta { parent, .. } => Some(*parent),
-            };
-            chain.push((enc, sha));
-            if chain.len() > 100_000 {
-                return Err(StoreError::Corrupt { path: self.db_path(), reason: "frame chain loops".into() });
-            }
-        }
-        let mut image: Option<RgbImage> = None;
-        for (enc, sha) in chain.into_iter().rev() {
-            let decoded = frame_codec::decode_webp(&self.media.get(&sha, "webp")?)?;
-            match (enc, image.as_mut()) {
-                (FrameEncoding::Key, _) => image = Some(decoded),
-                (FrameEncoding::Delta { rects, .. }, Some(base)) => frame_codec::apply_delta(base, &decoded, &rects)?,
-                (FrameEncoding::Delta { .. }, None) => unreachable_chain()?,
-            }
-        }
-        image.ok_or_else(|| StoreError::Corrupt { path: self.db_path(), reason: format!("frame {seq} has no key frame") })
+        Ok(self.frame_renderer_over(&id, self.frames(&id)?))
+    }
+
+    /// A renderer over frames of recording `id` the caller already read.
+    pub fn frame_renderer_over(&self, id: &str, frames: impl IntoIterator<Item = Frame>) -> FrameRenderer {
+        FrameRenderer::new(id, self.db_path(), self.media.clone(), frames)
     }
 
     pub fn input_events(&self, id: &str) -> Result<Vec<InputEvent>, StoreError> {
@@ -459,9 +488,10 @@ impl Library {
             .map_err(|e| self.err(e))?;
         let rows = stmt
             .query_map([&id], |r| {
+                let t = r.get::<_, i64>(0)? as u64;
                 Ok(InputEvent {
-                    t: r.get::<_, i64>(0)? as u64,
-                    kind: InputKind::parse(&r.get::<_, String>(1)?).unwrap_or(InputKind::Move),
+                    t,
+                    kind: parse_column(r, 1, InputKind::parse, || format!("the kind of the input event at {t} µs of recording {id}"))?,
                     x: r.get(2)?,
                     y: r.get(3)?,
                     button: r.get(4)?,
@@ -515,7 +545,8 @@ impl Library {
         let mut stmt = self.conn.prepare("SELECT t_us, kind, label FROM markers WHERE recording_id = ?1 ORDER BY t_us, rowid").map_err(|e| self.err(e))?;
         let rows = stmt
             .query_map([&id], |r| {
-                Ok(Marker { t: r.get::<_, i64>(0)? as u64, kind: MarkerKind::parse(&r.get::<_, String>(1)?).unwrap_or(MarkerKind::Custom), label: r.get(2)? })
+                let t = r.get::<_, i64>(0)? as u64;
+                Ok(Marker { t, kind: parse_column(r, 1, MarkerKind::parse, || format!("the kind of the marker at {t} µs of recording {id}"))?, label: r.get(2)? })
             })
             .map_err(|e| self.err(e))?;
         rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
@@ -524,7 +555,7 @@ impl Library {
 
 impl Library {
     /// Replaces the recording's segmentation (steps and quality) in one transaction.
-    pub fn save_segmentation(&self, id: &str, seg: &crate::segment::Segmentation) -> Result<(), StoreError> {
+    pub fn save_segmentation(&self, id: &str, seg: &Segmentation) -> Result<(), StoreError> {
         let json = |v: &dyn erased::Json| v.to_json().map_err(|e| StoreError::Encode(e.to_string()));
         let quality = json(&seg.quality)?;
         let created = time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
@@ -545,7 +576,7 @@ impl Library {
     }
 
     /// The stored segmentation of a recording, if it was segmented.
-    pub fn segmentation(&self, id: &str) -> Result<Option<crate::segment::Segmentation>, StoreError> {
+    pub fn segmentation(&self, id: &str) -> Result<Option<Segmentation>, StoreError> {
         let id = self.resolve_id(id)?;
         let head: Option<(u32, String)> = self
             .conn
@@ -557,7 +588,7 @@ impl Library {
         let mut stmt = self.conn.prepare("SELECT data FROM steps WHERE recording_id = ?1 ORDER BY idx").map_err(|e| self.err(e))?;
         let rows: Vec<String> = stmt.query_map([&id], |r| r.get(0)).map_err(|e| self.err(e))?.collect::<Result<_, _>>().map_err(|e| self.err(e))?;
         let steps = rows.iter().map(|r| serde_json::from_str(r)).collect::<Result<_, _>>().map_err(corrupt)?;
-        Ok(Some(crate::segment::Segmentation { rules_version, steps, quality: serde_json::from_str(&quality).map_err(corrupt)? }))
+        Ok(Some(Segmentation { rules_version, steps, quality: serde_json::from_str(&quality).map_err(corrupt)? }))
     }
 }
 
@@ -571,10 +602,6 @@ mod erased {
             serde_json::to_string(self)
         }
     }
-}
-
-fn unreachable_chain() -> Result<(), StoreError> {
-    Err(StoreError::Corrupt { path: PathBuf::new(), reason: "delta frame without a key frame before it".into() })
 }
 
 pub(crate) fn open_connection(path: &Path) -> Result<Connection, StoreError> {
@@ -696,5 +723,20 @@ pub(crate) mod tests {
         assert!(matches!(lib.resolve_id("abc"), Err(StoreError::Ambiguous(_))));
         assert!(matches!(lib.resolve_id("zzz"), Err(StoreError::NotFound(_))));
         assert_eq!(lib.resolve_id("abc2").unwrap(), "abc2");
+    }
+
+    #[test]
+    fn a_corrupt_row_is_an_error_naming_the_recording_and_the_row_not_a_default() {
+        let dir = tempfile::tempdir().unwrap();
+        let lib = Library::open(dir.path()).unwrap();
+        lib.create_recording(&sample_recording("r1")).unwrap();
+        lib.conn.execute("INSERT INTO frames (recording_id, seq, t_us, display_id, width, height, reason, encoding, sha256, bytes) VALUES ('r1', 7, 1000, 0, 4, 4, 'periodic', '{\"delta\": 3}', 'ab', 10)", []).unwrap();
+        let err = lib.frames("r1").err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err.contains("is corrupt: the encoding of frame 7 of recording r1: unreadable value"), "{err}");
+        lib.conn.execute("UPDATE recordings SET outcome = 'maybe' WHERE id = 'r1'", []).unwrap();
+        for err in [lib.recording("r1").err(), lib.list().err()] {
+            let err = err.map(|e| e.to_string()).unwrap_or_default();
+            assert!(err.contains("the outcome of recording r1: unreadable value \"maybe\""), "{err}");
+        }
     }
 }

@@ -134,7 +134,12 @@ impl Library {
     pub fn verdicts(&self) -> Result<std::collections::HashMap<String, Verdict>, StoreError> {
         let mut stmt = self.conn.prepare("SELECT recording_id, verdict FROM trajectory_reviews WHERE verdict IS NOT NULL").map_err(|e| self.err(e))?;
         let rows: Vec<(String, String)> = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).map_err(|e| self.err(e))?.collect::<Result<_, _>>().map_err(|e| self.err(e))?;
-        Ok(rows.into_iter().filter_map(|(id, v)| Verdict::parse(&v).map(|v| (id, v))).collect())
+        rows.into_iter()
+            .map(|(id, v)| match Verdict::parse(&v) {
+                Some(verdict) => Ok((id, verdict)),
+                None => Err(StoreError::Corrupt { path: self.db_path(), reason: format!("the verdict of recording {id}: unreadable value {v:?}") }),
+            })
+            .collect()
     }
 
     fn write_label(&self, conn: &rusqlite::Connection, id: &str, step: Micros, label: Option<&StepLabel>) -> Result<(), StoreError> {

@@ -162,9 +162,12 @@ fn main() {
         let mut src = open_screen(backend).expect("screen source");
         let mut buf = Vec::new();
         src.capture(0, &mut buf).expect("warm-up capture");
-        results.push((src.backend(), time_ms(40, || {
-            src.capture(0, &mut buf).expect("capture");
-        })));
+        results.push((
+            src.backend(),
+            time_ms(40, || {
+                src.capture(0, &mut buf).expect("capture");
+            }),
+        ));
     }
     let xcap_ms = results.iter().find(|r| r.0 == "xcap").map(|r| r.1).unwrap_or(f64::NAN);
     for (name, ms) in &results {
@@ -206,15 +209,6 @@ fn main() {
     println!("|---|---|---|---|---|---|---|---|");
     for (name, r, f) in [("idle (recorder 1 fps; ffmpeg 1 fps)", &idle, &ff_idle), ("active (recorder ≤5 fps + input frames; ffmpeg 5 fps)", &active, &ff_active)] {
         let per_hour = |s: &Session| s.bytes as f64 / s.secs * 3600.0 / 1e6;
-        println!(
-            "| {name} | {:.2}% | {:.2}% | {:.2}× | {:.0} MB | {:.0} MB | {:.1} MB | {:.1} MB |",
-            r.cpu_pct,
-            f.cpu_pct,
-            r.cpu_pct / f.cpu_pct,
-            r.rss_mb,
-            f.rss_mb,
-            per_hour(r),
-            per_hour(f)
-        );
+        println!("| {name} | {:.2}% | {:.2}% | {:.2}× | {:.0} MB | {:.0} MB | {:.1} MB | {:.1} MB |", r.cpu_pct, f.cpu_pct, r.cpu_pct / f.cpu_pct, r.rss_mb, f.rss_mb, per_hour(r), per_hour(f));
     }
 }

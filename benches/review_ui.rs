@@ -37,7 +37,13 @@ fn main() {
     let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("port").port();
     let native = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("port").port();
     let home = std::env::var_os("CARGO_HOME").map(std::path::PathBuf::from).unwrap_or_else(|| std::path::PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cargo"));
-    let mut driver = x.command(home.join("bin/tauri-driver")).args(["--port", &port.to_string(), "--native-port", &native.to_string()]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("tauri-driver (run scripts/setup)");
+    let mut driver = x
+        .command(home.join("bin/tauri-driver"))
+        .args(["--port", &port.to_string(), "--native-port", &native.to_string()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("tauri-driver (run scripts/setup)");
     x.wait_until("tauri-driver", || std::net::TcpStream::connect(("127.0.0.1", port)).is_ok());
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let out = x

@@ -78,30 +78,54 @@ fn main() {
     println!("|---|---|---|---|---|");
     type Run<'a> = Box<dyn Fn(&std::path::Path) + 'a>;
     let formats: Vec<(&str, Run)> = vec![
-        ("canonical", Box::new(|d| {
-            canonical::export(&lib, &source, d, true).expect("canonical");
-        })),
-        ("agentnet", Box::new(|d| {
-            agentnet::export(&lib, [Ok(&source)], d).expect("agentnet");
-        })),
-        ("anthropic", Box::new(|d| {
-            anthropic::export(&lib, [Ok(&source)], d, anthropic::TOOL_TYPES[0]).expect("anthropic");
-        })),
-        ("openai", Box::new(|d| {
-            openai::export(&lib, [Ok(&source)], d).expect("openai");
-        })),
-        ("webdataset", Box::new(|d| {
-            webdataset::export(&lib, [Ok(&source)], d, webdataset::DEFAULT_SHARD_BYTES).expect("webdataset");
-        })),
-        ("hf", Box::new(|d| {
-            hf::export(&lib, [Ok(&source)], d, webdataset::DEFAULT_SHARD_BYTES).expect("hf");
-        })),
-        ("atif", Box::new(|d| {
-            atif::export(&lib, [Ok(&source)], d).expect("atif");
-        })),
-        ("html", Box::new(|d| {
-            html::export(&lib, [Ok(&source)], d).expect("html");
-        })),
+        (
+            "canonical",
+            Box::new(|d| {
+                canonical::export(&lib, &source, d, true).expect("canonical");
+            }),
+        ),
+        (
+            "agentnet",
+            Box::new(|d| {
+                agentnet::export(&lib, [Ok(&source)], d).expect("agentnet");
+            }),
+        ),
+        (
+            "anthropic",
+            Box::new(|d| {
+                anthropic::export(&lib, [Ok(&source)], d, anthropic::TOOL_TYPES[0]).expect("anthropic");
+            }),
+        ),
+        (
+            "openai",
+            Box::new(|d| {
+                openai::export(&lib, [Ok(&source)], d).expect("openai");
+            }),
+        ),
+        (
+            "webdataset",
+            Box::new(|d| {
+                webdataset::export(&lib, [Ok(&source)], d, webdataset::DEFAULT_SHARD_BYTES).expect("webdataset");
+            }),
+        ),
+        (
+            "hf",
+            Box::new(|d| {
+                hf::export(&lib, [Ok(&source)], d, webdataset::DEFAULT_SHARD_BYTES).expect("hf");
+            }),
+        ),
+        (
+            "atif",
+            Box::new(|d| {
+                atif::export(&lib, [Ok(&source)], d).expect("atif");
+            }),
+        ),
+        (
+            "html",
+            Box::new(|d| {
+                html::export(&lib, [Ok(&source)], d).expect("html");
+            }),
+        ),
     ];
     for (name, run) in formats {
         let out = tmp.path().join(format!("fmt-{name}"));

@@ -80,11 +80,7 @@ fn corpus_audio(dir: &std::path::Path) -> [Vec<i16>; 3] {
 
 fn transcript(t: &Transcriber, samples: &[i16], with_vad: bool) -> (String, f64) {
     let start = Instant::now();
-    let utterances = if with_vad {
-        speech::transcribe_stretches(t, &speech::speech_in(0, samples), &mut |_, _| {}).expect("transcribe")
-    } else {
-        t.transcribe(0, samples).expect("transcribe")
-    };
+    let utterances = if with_vad { speech::transcribe_stretches(t, &speech::speech_in(0, samples), &mut |_, _| {}).expect("transcribe") } else { t.transcribe(0, samples).expect("transcribe") };
     let secs = start.elapsed().as_secs_f64();
     (utterances.iter().map(|u| u.text.as_str()).collect::<Vec<_>>().join(" "), secs)
 }
@@ -104,14 +100,8 @@ fn record(x: &XSession, pulse: &PulseSession, lib: &std::path::Path, audio: bool
     let child = x.command(apprentice_bin()).arg("--library").arg(lib).args(&args).envs(pulse.env()).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().expect("apprentice");
     let pid = child.id();
     // Speech plays throughout, whether or not the recorder listens.
-    let mut player = Command::new("sh")
-        .arg("-c")
-        .arg(format!("while true; do paplay -d mic {}; done", corpus_wav.display()))
-        .envs(pulse.env())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("paplay");
+    let mut player =
+        Command::new("sh").arg("-c").arg(format!("while true; do paplay -d mic {}; done", corpus_wav.display())).envs(pulse.env()).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("paplay");
     std::thread::sleep(Duration::from_millis(2000));
     let (cpu0, _) = proc_usage(pid);
     let t0 = Instant::now();
@@ -142,8 +132,17 @@ fn main() {
     let speech_s: f64 = vad::speech_stretches(&samples).iter().map(|s| (s.end - s.start) as f64 / 16_000.0).sum();
 
     println!("# Think-aloud benchmark\n");
-    let cpu = std::fs::read_to_string("/proc/cpuinfo").ok().and_then(|c| c.lines().find_map(|l| l.strip_prefix("model name").map(|v| v.trim_start_matches([' ', '\t', ':']).to_string()))).unwrap_or_default();
-    println!("Machine: {cpu}, {} cores. Model: {} ({:.0} MB). Corpus: {} espeak-ng sentences, {audio_s:.1} s of audio, {speech_s:.1} s of it in VAD stretches.\n", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1), path.display(), std::fs::metadata(&path).map(|m| m.len() as f64 / 1e6).unwrap_or(0.0), CORPUS.len());
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|c| c.lines().find_map(|l| l.strip_prefix("model name").map(|v| v.trim_start_matches([' ', '\t', ':']).to_string())))
+        .unwrap_or_default();
+    println!(
+        "Machine: {cpu}, {} cores. Model: {} ({:.0} MB). Corpus: {} espeak-ng sentences, {audio_s:.1} s of audio, {speech_s:.1} s of it in VAD stretches.\n",
+        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+        path.display(),
+        std::fs::metadata(&path).map(|m| m.len() as f64 / 1e6).unwrap_or(0.0),
+        CORPUS.len()
+    );
     println!("## Transcription\n");
     println!("| pipeline | decoding | threads | compute | RTF (per second of audio) | WER | WER over {SHIFTS} start shifts (mean / worst) |");
     println!("|---|---|---|---|---|---|---|");
@@ -195,5 +194,10 @@ fn main() {
     println!("\nThe microphone adds {:.2} points of one core.\n", on.cpu_pct - off.cpu_pct);
     println!("## Audio on disk\n");
     let per_hour = on.audio_bytes as f64 / on.audio_s * 3600.0;
-    println!("{:.1} s of audio stored in {} bytes: **{:.1} MB per hour** of think-aloud (16 kHz mono FLAC in 0.5 s chunks; raw 16-bit PCM would be 115.2 MB).", on.audio_s, on.audio_bytes, per_hour / 1e6);
+    println!(
+        "{:.1} s of audio stored in {} bytes: **{:.1} MB per hour** of think-aloud (16 kHz mono FLAC in 0.5 s chunks; raw 16-bit PCM would be 115.2 MB).",
+        on.audio_s,
+        on.audio_bytes,
+        per_hour / 1e6
+    );
 }

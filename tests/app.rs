@@ -148,7 +148,11 @@ fn a_reviewer_steps_through_labels_scores_and_approves_a_real_recording_and_it_p
     assert!(state.log.len() >= 7, "every change is in the audit log: {:?}", state.log);
     let reviewed = apprentice_core::review::load(&lib, &id).unwrap();
     assert_eq!(reviewed.steps[2].action.kind, ActionKind::DoubleClick, "the fixed action");
-    assert_eq!((reviewed.steps[2].action.x, reviewed.steps[2].action.y), (steps[2]["action"]["x"].as_i64().map(|v| v as i32), steps[2]["action"]["y"].as_i64().map(|v| v as i32)), "only the kind changed");
+    assert_eq!(
+        (reviewed.steps[2].action.x, reviewed.steps[2].action.y),
+        (steps[2]["action"]["x"].as_i64().map(|v| v as i32), steps[2]["action"]["y"].as_i64().map(|v| v as i32)),
+        "only the kind changed"
+    );
     let list = lib.list().unwrap();
     assert!(list.iter().any(|r| r.task == "Panel task" && r.status == RecordingStatus::Finished), "the recorder panel made and saved a recording: {list:?}");
 }

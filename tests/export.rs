@@ -138,7 +138,8 @@ fn every_export_maps_every_action_and_passes_its_consumers_validation() {
         serde_json::json!({"action": "key", "text": "ctrl+z"}),
     ];
     assert_eq!(inputs, want.iter().collect::<Vec<_>>());
-    let texts: Vec<&str> = messages.iter().filter(|m| m["role"] == "assistant").flat_map(|m| m["content"].as_array().unwrap()).filter(|c| c["type"] == "text").filter_map(|c| c["text"].as_str()).collect();
+    let texts: Vec<&str> =
+        messages.iter().filter(|m| m["role"] == "assistant").flat_map(|m| m["content"].as_array().unwrap()).filter(|c| c["type"] == "text").filter_map(|c| c["text"].as_str()).collect();
     assert_eq!(texts, vec!["naming the file after the quarter", "The task is done."], "only the expert's words, and the stated outcome");
     let shots = results.iter().filter(|r| r["content"][0]["type"] == "image").count();
     assert_eq!(shots, results.len(), "every action's result carries the screen after it");
@@ -216,7 +217,7 @@ fn every_export_maps_every_action_and_passes_its_consumers_validation() {
     let o = cli(&lib_dir, &["export", &id, "--format", "hf", "--out", out.to_str().unwrap()]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let stderr = String::from_utf8_lossy(&o.stderr);
-    let last = stderr.lines().filter(|l| l.contains("frames ")).last().unwrap_or_default().to_string();
+    let last = stderr.lines().rfind(|l| l.contains("frames ")).unwrap_or_default().to_string();
     let counts: Vec<&str> = last.split("frames ").nth(1).and_then(|r| r.split(' ').next()).unwrap_or("").split('/').collect();
     assert!(counts.len() == 2 && counts[0] == counts[1] && counts[0] != "0", "the progress bar ends with every frame done: {stderr}");
     let loaded = python("validate_hf.py", &[&out]);

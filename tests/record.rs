@@ -7,7 +7,6 @@ use apprentice_core::model::*;
 use apprentice_core::store::Library;
 use support::*;
 
-
 fn presses(events: &[InputEvent]) -> Vec<(String, i32, i32)> {
     events.iter().filter(|e| e.kind == InputKind::ButtonPress).map(|e| (e.button.clone().unwrap_or_default(), e.x, e.y)).collect()
 }
@@ -79,13 +78,7 @@ fn records_clicks_typing_scrolling_and_a_drag_with_exact_coordinates_text_and_fr
     let (dx, dy) = (wx + 60, wy + 200);
     assert_eq!(
         presses(&events),
-        vec![
-            ("left".into(), wx + 50, wy + 60),
-            ("right".into(), wx + 120, wy + 80),
-            ("left".into(), wx + 120, wy + 80),
-            ("left".into(), wx + 120, wy + 80),
-            ("left".into(), dx, dy),
-        ]
+        vec![("left".into(), wx + 50, wy + 60), ("right".into(), wx + 120, wy + 80), ("left".into(), wx + 120, wy + 80), ("left".into(), wx + 120, wy + 80), ("left".into(), dx, dy),]
     );
     assert_eq!(typed_text(&events), "Hello World");
     assert!(events.iter().any(|e| e.kind == InputKind::KeyPress && e.key.as_deref() == Some("h") && e.modifiers.0 & Modifiers::SHIFT != 0 && e.text.as_deref() == Some("H")));
@@ -117,7 +110,7 @@ fn records_clicks_typing_scrolling_and_a_drag_with_exact_coordinates_text_and_fr
     let frames = lib.frames(&id).unwrap();
     assert!(frames.len() >= 5, "{} frames", frames.len());
     let first_press = events.iter().find(|e| e.kind == InputKind::ButtonPress).unwrap();
-    let before = frames.iter().filter(|f| f.t < first_press.t).last().expect("a frame exists before the first action");
+    let before = frames.iter().rfind(|f| f.t < first_press.t).expect("a frame exists before the first action");
     let probe = (wx + ww as i32 - 30, wy + 30);
     assert_eq!(pixel(&lib.frame_image(&id, before.seq).unwrap(), probe.0, probe.1), PALETTE[0]);
     let after = frames.iter().find(|f| f.t > first_press.t + 150_000).expect("a frame after the first click");

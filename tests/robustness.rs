@@ -45,11 +45,7 @@ fn kill_9_loses_at_most_the_last_second_and_the_recording_is_recovered_as_interr
     assert!(recording.error.is_some());
     let keys: Vec<u32> = lib.input_events(&id).unwrap().iter().filter(|e| e.kind == InputKind::KeyPress).filter_map(|e| e.code).collect();
     // Every key the app received more than a second before the kill is in the library, in order.
-    let app_keys: Vec<(u128, u32)> = app_events(&app_log)
-        .iter()
-        .filter(|v| v["event"] == "key")
-        .map(|v| (v["ms"].as_u64().unwrap() as u128, v["keycode"].as_u64().unwrap() as u32))
-        .collect();
+    let app_keys: Vec<(u128, u32)> = app_events(&app_log).iter().filter(|v| v["event"] == "key").map(|v| (v["ms"].as_u64().unwrap() as u128, v["keycode"].as_u64().unwrap() as u32)).collect();
     let old_enough: Vec<u32> = app_keys.iter().filter(|(ms, _)| *ms + 1000 < killed_at).map(|(_, k)| *k).collect();
     assert!(old_enough.len() >= 5, "the test typed for long enough: {app_keys:?}");
     assert!(keys.len() >= old_enough.len(), "lost keys: library {keys:?}, app {old_enough:?}");

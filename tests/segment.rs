@@ -8,11 +8,10 @@ mod support;
 
 use std::path::Path;
 
-use apprentice_core::model::*;
 use apprentice_core::model::Segmentation;
+use apprentice_core::model::*;
 use apprentice_core::store::Library;
 use support::*;
-
 
 fn started_ms(rec: &Recording) -> u128 {
     let t = time::OffsetDateTime::parse(&rec.started_at, &time::format_description::well_known::Rfc3339).unwrap();

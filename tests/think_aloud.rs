@@ -12,11 +12,7 @@ use serde_json::Value;
 use support::*;
 
 /// What the expert says before each action, and the action it explains.
-const SAID: [&str; 3] = [
-    "I open the settings because the export option lives there.",
-    "Now I type the name of the customer into the search field.",
-    "Finally I save the file so the report is kept.",
-];
+const SAID: [&str; 3] = ["I open the settings because the export option lives there.", "Now I type the name of the customer into the search field.", "Finally I save the file so the report is kept."];
 
 /// One speaker at a time: these tests play speech in real time and transcribe it, and on a
 /// two-core machine five of them at once would starve the very audio they check.
@@ -52,11 +48,7 @@ fn scene(app_geometry: &str, args: &[&str]) -> Scene {
 
 fn model_installed() {
     let path = apprentice_speech::model::resolve(None);
-    assert!(
-        apprentice_speech::model::check(&path).is_ok(),
-        "no Whisper model at {}: run scripts/install-model (scripts/setup does, and .ci/run runs scripts/setup)",
-        path.display()
-    );
+    assert!(apprentice_speech::model::check(&path).is_ok(), "no Whisper model at {}: run scripts/install-model (scripts/setup does, and .ci/run runs scripts/setup)", path.display());
 }
 
 fn show(lib: &Path, id: &str) -> Vec<Value> {
@@ -295,11 +287,7 @@ fn paused_time_and_push_to_talk_silences_never_reach_disk() {
     pause(500);
     let id = rec.stop();
     ok(cli(&lib, &["transcribe", &id]));
-    let heard: Vec<String> = serde_json::from_str::<Vec<Value>>(&ok(cli(&lib, &["utterances", &id, "--json"])))
-        .unwrap()
-        .iter()
-        .map(|u| u["text"].as_str().unwrap_or("").to_lowercase())
-        .collect();
+    let heard: Vec<String> = serde_json::from_str::<Vec<Value>>(&ok(cli(&lib, &["utterances", &id, "--json"]))).unwrap().iter().map(|u| u["text"].as_str().unwrap_or("").to_lowercase()).collect();
     let all = heard.join(" ");
     assert!(word_error_rate(SAID[0], &all) <= 0.15, "{heard:?}");
     for secret in ["private", "key up", "paused"] {

@@ -128,5 +128,4 @@ pub fn build_recording(lib: &Library, rec: &Recording, steps: usize, cycle: Micr
     }
     w.send(WriteOp::Finish { status: RecordingStatus::Finished, duration: rec.duration_us, health: Health::default(), error: None });
     join.join().expect("writer thread");
-
 }

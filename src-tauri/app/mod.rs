@@ -55,12 +55,7 @@ async fn start_recording(app: AppHandle, task: String, task_id: Option<String>, 
     rules.push(own_window_rule());
     let lib = Library::open(&state.library_dir).map_err(err)?;
     let task_id = task_id.filter(|t| !t.trim().is_empty());
-    let config = RecorderConfig {
-        task: Some(Task { id: task_id, instruction: task }),
-        exclusions: rules,
-        audio: AudioSettings { enabled: audio, device: None, push_to_talk },
-        ..Default::default()
-    };
+    let config = RecorderConfig { task: Some(Task { id: task_id, instruction: task }), exclusions: rules, audio: AudioSettings { enabled: audio, device: None, push_to_talk }, ..Default::default() };
     let started = RecordingSession::start(&lib, config).map_err(err)?;
     let status = started.control().status();
     let stop_rx = started.stop_requests().clone();

@@ -7,9 +7,9 @@ use tauri::{AppHandle, Emitter, State};
 
 use super::{err, AppState, CmdResult};
 use apprentice_core::model::Micros;
-use apprentice_speech::{self as speech, model, Transcriber};
 use apprentice_core::store::audio_codec::{wav, SAMPLE_RATE};
 use apprentice_core::store::Library;
+use apprentice_speech::{self as speech, model, Transcriber};
 
 /// What the panel and library hear about a transcription.
 #[derive(Debug, Clone, serde::Serialize)]

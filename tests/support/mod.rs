@@ -461,9 +461,8 @@ impl Drop for PulseSession {
 /// Word error rate of `heard` against `said`: word-level edit distance over the words said,
 /// ignoring case and punctuation.
 pub fn word_error_rate(said: &str, heard: &str) -> f64 {
-    let words = |s: &str| -> Vec<String> {
-        s.split_whitespace().map(|w| w.chars().filter(|c| c.is_alphanumeric() || *c == '\'').collect::<String>().to_lowercase()).filter(|w| !w.is_empty()).collect()
-    };
+    let words =
+        |s: &str| -> Vec<String> { s.split_whitespace().map(|w| w.chars().filter(|c| c.is_alphanumeric() || *c == '\'').collect::<String>().to_lowercase()).filter(|w| !w.is_empty()).collect() };
     let (a, b) = (words(said), words(heard));
     let mut prev: Vec<usize> = (0..=b.len()).collect();
     for (i, wa) in a.iter().enumerate() {

@@ -23,10 +23,17 @@ pub enum ControlRequest {
     Pause,
     Resume,
     Stop,
-    Note { text: String },
-    Mark { kind: String, label: Option<String> },
+    Note {
+        text: String,
+    },
+    Mark {
+        kind: String,
+        label: Option<String>,
+    },
     /// Push-to-talk held (`on`) or released.
-    Talk { on: bool },
+    Talk {
+        on: bool,
+    },
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]

@@ -65,7 +65,9 @@ impl Default for FrameSettings {
 #[derive(Debug, Clone, Copy)]
 pub enum CaptureTrigger {
     /// Input arrived; `press` for a button, key or wheel event (not a move).
-    Input { press: bool },
+    Input {
+        press: bool,
+    },
     Focus,
     Stop,
 }
@@ -156,12 +158,12 @@ impl CaptureLoop {
             let stop = match self.triggers.recv_timeout(wake.saturating_duration_since(now)) {
                 Ok(CaptureTrigger::Stop) | Err(RecvTimeoutError::Disconnected) => true,
                 Ok(CaptureTrigger::Input { press }) => {
-                    let quiet_before = last_input.map_or(true, |l| l.elapsed() >= self.settings.burst_gap);
+                    let quiet_before = last_input.is_none_or(|l| l.elapsed() >= self.settings.burst_gap);
                     last_input = Some(Instant::now());
                     if press {
                         // The first press of a burst gets a frame at once; within a burst (typing)
                         // the active rate suffices, and the settled frame follows the last press.
-                        if quiet_before || last_press.map_or(true, |l| l.elapsed() >= self.settings.burst_gap) {
+                        if quiet_before || last_press.is_none_or(|l| l.elapsed() >= self.settings.burst_gap) {
                             let earliest = last_capture.map(|l| l + self.settings.min_gap).unwrap_or_else(Instant::now);
                             if earliest < next_due {
                                 next_due = earliest;

@@ -217,15 +217,7 @@ pub struct InputCounters {
 
 /// The per-recording router loop: decode, hold for the privacy gate, emit. Calls `activity` for
 /// every event as it arrives (so capture can take a frame) and `emit` for each event kept.
-pub fn route(
-    sub: &InputSubscription,
-    clock: RecordingClock,
-    gate: &PrivacyGate,
-    counters: &InputCounters,
-    stop: &AtomicBool,
-    activity: impl Fn(&InputEvent),
-    mut emit: impl FnMut(InputEvent),
-) {
+pub fn route(sub: &InputSubscription, clock: RecordingClock, gate: &PrivacyGate, counters: &InputCounters, stop: &AtomicBool, activity: impl Fn(&InputEvent), mut emit: impl FnMut(InputEvent)) {
     let mut decoder = InputDecoder::default();
     let mut held: VecDeque<InputEvent> = VecDeque::new();
     let mut decoded = Vec::new();

@@ -161,7 +161,19 @@ impl Recorder {
             let (gate, stop, triggers, rules) = (gate.clone(), stop.clone(), trigger_tx.clone(), config.exclusions.clone());
             threads.push(spawn(
                 "window",
-                Box::new(move || window::watch(window_ctx, rules, clock, gate, window_tx, move || { let _ = triggers.send(CaptureTrigger::Focus); }, stop)),
+                Box::new(move || {
+                    window::watch(
+                        window_ctx,
+                        rules,
+                        clock,
+                        gate,
+                        window_tx,
+                        move || {
+                            let _ = triggers.send(CaptureTrigger::Focus);
+                        },
+                        stop,
+                    )
+                }),
             )?);
         }
         {
@@ -393,10 +405,7 @@ fn now_rfc3339() -> String {
 }
 
 fn environment(backend: &str, displays: Vec<DisplayInfo>) -> Environment {
-    let os_version = std::fs::read_to_string("/etc/os-release")
-        .ok()
-        .and_then(|s| s.lines().find_map(|l| l.strip_prefix("PRETTY_NAME=").map(|v| v.trim_matches('"').to_string())))
-        .unwrap_or_default();
+    let os_version = std::fs::read_to_string("/etc/os-release").ok().and_then(|s| s.lines().find_map(|l| l.strip_prefix("PRETTY_NAME=").map(|v| v.trim_matches('"').to_string()))).unwrap_or_default();
     let keyboard_layout = std::process::Command::new("setxkbmap")
         .arg("-query")
         .output()

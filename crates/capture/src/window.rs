@@ -69,12 +69,7 @@ impl WindowContext {
     }
 
     fn windows_prop(&self, window: Window, prop: Atom) -> Vec<Window> {
-        self.conn
-            .get_property(false, window, prop, AtomEnum::WINDOW, 0, 4096)
-            .ok()
-            .and_then(|c| c.reply().ok())
-            .and_then(|r| r.value32().map(|v| v.collect()))
-            .unwrap_or_default()
+        self.conn.get_property(false, window, prop, AtomEnum::WINDOW, 0, 4096).ok().and_then(|c| c.reply().ok()).and_then(|r| r.value32().map(|v| v.collect())).unwrap_or_default()
     }
 
     /// The focused top-level window: `_NET_ACTIVE_WINDOW`, else the input focus.
@@ -151,15 +146,7 @@ impl WindowContext {
 
 /// Runs the watcher until `stop` is set. Focus changes go to `events` (already redacted for
 /// excluded windows) and to the privacy gate; `on_focus` is poked so capture can take a frame.
-pub fn watch(
-    ctx: WindowContext,
-    rules: Vec<ExclusionRule>,
-    clock: RecordingClock,
-    gate: Arc<PrivacyGate>,
-    events: Sender<WindowEvent>,
-    on_focus: impl Fn(),
-    stop: Arc<AtomicBool>,
-) {
+pub fn watch(ctx: WindowContext, rules: Vec<ExclusionRule>, clock: RecordingClock, gate: Arc<PrivacyGate>, events: Sender<WindowEvent>, on_focus: impl Fn(), stop: Arc<AtomicBool>) {
     ctx.listen(ctx.root, EventMask::PROPERTY_CHANGE | EventMask::SUBSTRUCTURE_NOTIFY);
     let fd = ctx.conn.stream().as_raw_fd();
     let mut last: Option<WindowEvent> = None;

@@ -110,11 +110,7 @@ impl ScreenSource for X11Screen {
         let (x, y, w, h) = (d.x as i16, d.y as i16, d.width as u16, d.height as u16);
         let layout = CapturedLayout { width: d.width, height: d.height, stride: d.width as usize * 4, format: PixelFormat::Bgrx };
         if let Some(seg) = self.shm.get(index) {
-            self.conn
-                .shm_get_image(self.root, x, y, w, h, !0, ImageFormat::Z_PIXMAP.into(), seg.seg, 0)
-                .map_err(x11_err)?
-                .reply()
-                .map_err(x11_err)?;
+            self.conn.shm_get_image(self.root, x, y, w, h, !0, ImageFormat::Z_PIXMAP.into(), seg.seg, 0).map_err(x11_err)?.reply().map_err(x11_err)?;
             // SAFETY: the server has finished writing (we have its reply); size is the mapping's length.
             let pixels = unsafe { std::slice::from_raw_parts(seg.ptr, seg.size) };
             buf.clear();

@@ -18,15 +18,15 @@ use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
 
 use apprentice_capture::audio::AudioSettings;
+use apprentice_capture::control::{self, ControlRequest};
 use apprentice_capture::exclusion::ExclusionRule;
 use apprentice_capture::frames::FrameSettings;
-use apprentice_capture::control::{self, ControlRequest};
 use apprentice_capture::recorder::RecorderConfig;
 use apprentice_capture::screen::ScreenBackend;
 use apprentice_capture::session::{RecordingSession, Stopped};
 use apprentice_core::model::{AudioState, Outcome, RecordingStatus, Task, Verdict};
-use apprentice_core::{export, segment};
 use apprentice_core::store::Library;
+use apprentice_core::{export, segment};
 
 #[derive(Debug, Parser)]
 #[command(name = "apprentice", version, about = "Record how experts do real computer work; turn it into trajectories for computer-use agents.")]
@@ -354,12 +354,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 (Some(s), _) => s,
                 (None, at) => {
                     let at_us = at.map(|ms| ms * 1000).unwrap_or(u64::MAX);
-                    lib.frames(&id)?
-                        .iter()
-                        .filter(|f| f.display == display && f.t <= at_us)
-                        .next_back()
-                        .map(|f| f.seq)
-                        .context("no frame of that display at or before that time")?
+                    lib.frames(&id)?.iter().rfind(|f| f.display == display && f.t <= at_us).map(|f| f.seq).context("no frame of that display at or before that time")?
                 }
             };
             let img = lib.frame_image(&id, seq)?;
@@ -450,7 +445,17 @@ pub fn run(cli: Cli) -> Result<()> {
             if json {
                 writeln!(out, "{}", serde_json::to_string_pretty(&s)?)?;
             } else {
-                writeln!(out, "{}  {}  {}  frames {} stored {} dropped {}  input {}", s.id, s.state.as_str(), fmt_duration(s.elapsed_us), s.health.frames_captured, s.health.frames_stored, s.health.frames_dropped, s.health.input_events)?;
+                writeln!(
+                    out,
+                    "{}  {}  {}  frames {} stored {} dropped {}  input {}",
+                    s.id,
+                    s.state.as_str(),
+                    fmt_duration(s.elapsed_us),
+                    s.health.frames_captured,
+                    s.health.frames_stored,
+                    s.health.frames_dropped,
+                    s.health.input_events
+                )?;
                 let h = &s.health;
                 match h.audio {
                     AudioState::Off => {}

@@ -131,7 +131,8 @@ pub fn run(lib: &Library, cmd: ReviewCommand, reviewer: &str, out: &mut impl Wri
         ReviewCommand::Delete { step, .. } => edit(lib, &id, StepEdit::Delete { step: step_start(step)? }, reviewer, out)?,
         ReviewCommand::Merge { step, .. } => edit(lib, &id, StepEdit::Merge { step: step_start(step)? }, reviewer, out)?,
         ReviewCommand::Split { step, at_ms, .. } => {
-            if !(at_ms >= 0.0) {
+            // NaN too: not a time.
+            if at_ms.is_nan() || at_ms < 0.0 {
                 bail!("--at-ms must be a time in the recording");
             }
             edit(lib, &id, StepEdit::Split { step: step_start(step)?, at: (at_ms * 1000.0) as Micros }, reviewer, out)?

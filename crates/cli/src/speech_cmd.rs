@@ -9,9 +9,9 @@ use clap::Subcommand;
 
 use apprentice_capture::audio::list_microphones;
 use apprentice_core::model::Micros;
-use apprentice_speech::{self as speech, model, Transcriber};
 use apprentice_core::store::audio_codec::{encode_flac, wav, SAMPLE_RATE};
 use apprentice_core::store::Library;
+use apprentice_speech::{self as speech, model, Transcriber};
 
 #[derive(Debug, Subcommand)]
 pub enum SpeechCommand {

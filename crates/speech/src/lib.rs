@@ -92,8 +92,7 @@ impl Transcriber {
         // whisper.cpp's own logging goes to tracing (and so to the bounded log), not stderr.
         LOGGING.call_once(whisper_rs::install_logging_hooks);
         let info = model::check(path)?;
-        let ctx = WhisperContext::new_with_params(path, WhisperContextParameters::default())
-            .map_err(|e| SpeechError::Load { path: path.to_path_buf(), reason: e.to_string() })?;
+        let ctx = WhisperContext::new_with_params(path, WhisperContextParameters::default()).map_err(|e| SpeechError::Load { path: path.to_path_buf(), reason: e.to_string() })?;
         let threads = if threads == 0 { std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1) } else { threads };
         Ok(Transcriber { ctx, name: info.name, threads, decoding: Decoding::default() })
     }

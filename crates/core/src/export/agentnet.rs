@@ -22,7 +22,7 @@ use std::path::Path;
 
 use serde_json::{json, Value};
 
-use super::{pyautogui, write_file, ExportError, ExportSource, render_frames};
+use super::{pyautogui, render_frames, write_file, ExportError, ExportSource};
 use crate::model::*;
 use crate::store::{media::hex_sha256, Library};
 

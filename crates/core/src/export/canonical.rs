@@ -17,7 +17,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use super::{to_json, write_file, ExportError, ExportSource, render_frames};
+use super::{render_frames, to_json, write_file, ExportError, ExportSource};
 use crate::model::*;
 use crate::store::{frame_codec, media::hex_sha256, Library};
 
@@ -88,8 +88,12 @@ enum StreamEvent<'a> {
         #[serde(skip_serializing_if = "Option::is_none")]
         image: Option<&'a str>,
     },
-    PauseStart { t: Micros },
-    PauseEnd { t: Micros },
+    PauseStart {
+        t: Micros,
+    },
+    PauseEnd {
+        t: Micros,
+    },
 }
 
 impl StreamEvent<'_> {

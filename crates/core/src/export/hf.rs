@@ -20,9 +20,9 @@ use std::sync::Arc;
 
 use parquet::basic::Compression;
 use parquet::data_type::{BoolType, ByteArray, ByteArrayType, Int32Type, Int64Type};
+use parquet::file::metadata::KeyValue;
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use parquet::file::writer::SerializedFileWriter;
-use parquet::file::metadata::KeyValue;
 use parquet::schema::types::ColumnPath;
 use serde_json::json;
 
@@ -137,11 +137,15 @@ struct Shards {
 
 impl Shards {
     fn write_group(&mut self, rows: &[Vec<Cell>]) -> Result<(), ExportError> {
-        let size: u64 = rows.iter().flatten().map(|c| match c {
-            Cell::Str(s) => s.as_ref().map_or(0, |s| s.len() as u64),
-            Cell::Image(i) => i.as_ref().map_or(0, |(b, _)| b.len() as u64),
-            _ => 8,
-        }).sum();
+        let size: u64 = rows
+            .iter()
+            .flatten()
+            .map(|c| match c {
+                Cell::Str(s) => s.as_ref().map_or(0, |s| s.len() as u64),
+                Cell::Image(i) => i.as_ref().map_or(0, |(b, _)| b.len() as u64),
+                _ => 8,
+            })
+            .sum();
         if self.open.as_ref().is_some_and(|(_, w)| w.bytes_written() as u64 + size > self.limit) {
             self.close()?;
         }
@@ -181,8 +185,7 @@ impl Shards {
                     Kind::Image => {
                         // Levels: 0 = no image, 2 = the leaf is set (both leaves are set when there is one).
                         let images: Vec<Option<&(Vec<u8>, String)>> = cells.map(|c| if let Cell::Image(i) = c { i.as_ref() } else { None }).collect();
-                        let vals: Vec<ByteArray> =
-                            images.iter().flatten().map(|(bytes, path)| if leaf == 0 { ByteArray::from(bytes.clone()) } else { ByteArray::from(path.as_str()) }).collect();
+                        let vals: Vec<ByteArray> = images.iter().flatten().map(|(bytes, path)| if leaf == 0 { ByteArray::from(bytes.clone()) } else { ByteArray::from(path.as_str()) }).collect();
                         let defs: Vec<i16> = images.iter().map(|i| if i.is_some() { 2 } else { 0 }).collect();
                         col.typed::<ByteArrayType>().write_batch(&vals, Some(&defs), None).map_err(err)?;
                     }
@@ -346,7 +349,12 @@ fn card(s: &Stats) -> String {
     md += &format!("- steps with the expert's reasoning: {} ({:.0}%)\n", s.with_thought, 100.0 * s.with_thought as f64 / s.rows.max(1) as f64);
     md += &format!("- steps with a review label: {}\n", s.labelled);
     let list = |m: &BTreeMap<_, usize>| m.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", ");
-    md += &format!("- actions: {}\n- outcomes: {}\n- review verdicts: {}\n\n", list(&s.actions), list(&s.outcomes.iter().map(|(k, v)| (k.to_string(), *v)).collect()), list(&s.verdicts.iter().map(|(k, v)| (k.to_string(), *v)).collect()));
+    md += &format!(
+        "- actions: {}\n- outcomes: {}\n- review verdicts: {}\n\n",
+        list(&s.actions),
+        list(&s.outcomes.iter().map(|(k, v)| (k.to_string(), *v)).collect()),
+        list(&s.verdicts.iter().map(|(k, v)| (k.to_string(), *v)).collect())
+    );
     md += "## Fields\n\n| field | type | meaning |\n|---|---|---|\n";
     for (name, kind, doc) in FIELDS {
         let t = match kind {

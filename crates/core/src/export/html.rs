@@ -16,7 +16,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use super::screen::{declared, png_base64};
-use super::{pyautogui, write_file, ExportError, ExportSource, render_frames};
+use super::{pyautogui, render_frames, write_file, ExportError, ExportSource};
 use crate::model::*;
 use crate::store::Library;
 
@@ -127,7 +127,14 @@ pub fn report(source: &ExportSource, shots: &HashMap<u64, String>) -> String {
     );
     if let Some(r) = &source.review {
         let scores = r.scores.all().iter().filter_map(|(n, s)| s.map(|s| format!("{} {s}/5", n.replace('_', " ")))).collect::<Vec<_>>().join(" · ");
-        let _ = write!(h, r#"<p class="review">Review: <b>{}</b> {} {} <span class="who">— {}</span></p>"#, r.verdict.map_or("no verdict", Verdict::as_str), esc(&scores), esc(r.comment.as_deref().unwrap_or("")), esc(&r.reviewer));
+        let _ = write!(
+            h,
+            r#"<p class="review">Review: <b>{}</b> {} {} <span class="who">— {}</span></p>"#,
+            r.verdict.map_or("no verdict", Verdict::as_str),
+            esc(&scores),
+            esc(r.comment.as_deref().unwrap_or("")),
+            esc(&r.reviewer)
+        );
     }
     h += "</header>\n<main>\n";
     // Each screen once, as a CSS class per frame, used by every step that shows it.

@@ -132,12 +132,7 @@ pub fn render_frames(lib: &Library, source: &ExportSource, wanted: &BTreeSet<u64
 /// The review, for formats that carry it as metadata beside the transcript: the trajectory
 /// review and each labelled step's label, by step index.
 pub fn review_metadata(source: &ExportSource) -> serde_json::Value {
-    let labels: Vec<serde_json::Value> = source
-        .segmentation
-        .steps
-        .iter()
-        .filter_map(|st| st.label.as_ref().map(|l| serde_json::json!({ "step": st.index, "label": l })))
-        .collect();
+    let labels: Vec<serde_json::Value> = source.segmentation.steps.iter().filter_map(|st| st.label.as_ref().map(|l| serde_json::json!({ "step": st.index, "label": l }))).collect();
     serde_json::json!({ "review": source.review, "labels": labels })
 }
 

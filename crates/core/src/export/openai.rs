@@ -89,10 +89,9 @@ pub fn actions(a: &Action, display: &DisplayInfo) -> (Vec<Value>, Option<&'stati
                 .collect();
             (vec![with_keys(json!({ "type": "drag", "path": path }))], (n > MAX_DRAG_POINTS).then_some("drag_path_thinned"))
         }
-        ActionKind::Scroll => (
-            vec![with_keys(json!({ "type": "scroll", "x": x, "y": y, "scroll_x": a.scroll_dx * PIXELS_PER_NOTCH, "scroll_y": -a.scroll_dy * PIXELS_PER_NOTCH }))],
-            Some("scroll_notches_to_pixels"),
-        ),
+        ActionKind::Scroll => {
+            (vec![with_keys(json!({ "type": "scroll", "x": x, "y": y, "scroll_x": a.scroll_dx * PIXELS_PER_NOTCH, "scroll_y": -a.scroll_dy * PIXELS_PER_NOTCH }))], Some("scroll_notches_to_pixels"))
+        }
         ActionKind::Type => (vec![json!({ "type": "type", "text": a.text.clone().unwrap_or_default() })], None),
         ActionKind::Key | ActionKind::Hotkey => (vec![json!({ "type": "keypress", "keys": a.keys.iter().map(|k| key_name(k)).collect::<Vec<_>>() })], None),
     }
@@ -226,7 +225,11 @@ mod tests {
             (at(ActionKind::RightClick, 960, 540), vec![json!({"type": "click", "button": "right", "x": 640, "y": 360})], None),
             (at(ActionKind::MiddleClick, 960, 540), vec![json!({"type": "click", "button": "wheel", "x": 640, "y": 360})], None),
             (at(ActionKind::DoubleClick, 960, 540), vec![json!({"type": "double_click", "x": 640, "y": 360, "keys": null})], None),
-            (at(ActionKind::TripleClick, 960, 540), vec![json!({"type": "double_click", "x": 640, "y": 360, "keys": null}), json!({"type": "click", "button": "left", "x": 640, "y": 360})], Some("triple_click")),
+            (
+                at(ActionKind::TripleClick, 960, 540),
+                vec![json!({"type": "double_click", "x": 640, "y": 360, "keys": null}), json!({"type": "click", "button": "left", "x": 640, "y": 360})],
+                Some("triple_click"),
+            ),
             (at(ActionKind::Move, 960, 540), vec![json!({"type": "move", "x": 640, "y": 360})], None),
             (Action { scroll_dy: 3, ..at(ActionKind::Scroll, 960, 540) }, vec![json!({"type": "scroll", "x": 640, "y": 360, "scroll_x": 0, "scroll_y": -300})], Some("scroll_notches_to_pixels")),
             (Action { scroll_dx: 2, ..at(ActionKind::Scroll, 960, 540) }, vec![json!({"type": "scroll", "x": 640, "y": 360, "scroll_x": 200, "scroll_y": 0})], Some("scroll_notches_to_pixels")),

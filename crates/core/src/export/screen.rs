@@ -6,7 +6,7 @@ use base64::Engine;
 
 use std::collections::{BTreeSet, HashMap};
 
-use super::{ExportError, ExportSource, render_frames};
+use super::{render_frames, ExportError, ExportSource};
 use crate::model::*;
 use crate::store::Library;
 
@@ -47,22 +47,6 @@ pub fn closing_statement(rec: &Recording) -> String {
     })
 }
 
-#[cfg(test)]
-pub(crate) mod testing {
-    use crate::model::*;
-    use crate::segment::actions::action;
-
-    /// A 1920×1080 display at the origin.
-    pub fn hd() -> DisplayInfo {
-        DisplayInfo { id: 0, name: "d".into(), x: 0, y: 0, width: 1920, height: 1080, scale: 1.0, primary: true }
-    }
-
-    /// An action of `kind` at (x, y).
-    pub fn at(kind: ActionKind, x: i32, y: i32) -> Action {
-        Action { x: Some(x), y: Some(y), ..action(kind, 0, 0, (0, 0)) }
-    }
-}
-
 /// Scale from physical pixels of `display` to the declared display, and the declared size.
 pub fn declared(display: &DisplayInfo) -> (f64, u32, u32) {
     let long = display.width.max(display.height).max(1);
@@ -84,9 +68,7 @@ pub fn scaled(x: i32, y: i32, display: &DisplayInfo) -> [i64; 2] {
 pub fn downscale(img: &image::RgbImage, w: u32, h: u32) -> Result<image::RgbImage, ExportError> {
     use fast_image_resize::{FilterType, ResizeAlg, ResizeOptions, Resizer};
     let mut out = image::RgbImage::new(w, h);
-    Resizer::new()
-        .resize(img, &mut out, &ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Bilinear)))
-        .map_err(|e| crate::store::StoreError::Encode(e.to_string()))?;
+    Resizer::new().resize(img, &mut out, &ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Bilinear))).map_err(|e| crate::store::StoreError::Encode(e.to_string()))?;
     Ok(out)
 }
 
@@ -94,4 +76,20 @@ pub fn png_base64(img: &image::RgbImage, display: &DisplayInfo) -> Result<String
     let (_, w, h) = declared(display);
     let png = if (w, h) == img.dimensions() { super::png(img)? } else { super::png(&downscale(img, w, h)?)? };
     Ok(base64::engine::general_purpose::STANDARD.encode(&png))
+}
+
+#[cfg(test)]
+pub(crate) mod testing {
+    use crate::model::*;
+    use crate::segment::actions::action;
+
+    /// A 1920×1080 display at the origin.
+    pub fn hd() -> DisplayInfo {
+        DisplayInfo { id: 0, name: "d".into(), x: 0, y: 0, width: 1920, height: 1080, scale: 1.0, primary: true }
+    }
+
+    /// An action of `kind` at (x, y).
+    pub fn at(kind: ActionKind, x: i32, y: i32) -> Action {
+        Action { x: Some(x), y: Some(y), ..action(kind, 0, 0, (0, 0)) }
+    }
 }

@@ -52,7 +52,12 @@ mod tests {
     fn filters_narrow_all_and_live_recordings_are_left_out() {
         let dir = tempfile::tempdir().unwrap();
         let lib = Library::open(dir.path()).unwrap();
-        for (id, task, day, status) in [("a", "Rename the file", "2026-11-01", RecordingStatus::Finished), ("b", "File the expense report", "2026-11-10", RecordingStatus::Interrupted), ("c", "Rename again", "2026-11-20", RecordingStatus::Finished), ("d", "Rename live", "2026-11-21", RecordingStatus::Recording)] {
+        for (id, task, day, status) in [
+            ("a", "Rename the file", "2026-11-01", RecordingStatus::Finished),
+            ("b", "File the expense report", "2026-11-10", RecordingStatus::Interrupted),
+            ("c", "Rename again", "2026-11-20", RecordingStatus::Finished),
+            ("d", "Rename live", "2026-11-21", RecordingStatus::Recording),
+        ] {
             let mut r = sample_recording(id);
             r.task.instruction = task.into();
             r.started_at = format!("{day}T10:00:00Z");

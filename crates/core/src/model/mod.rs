@@ -266,14 +266,7 @@ impl Modifiers {
     pub const WIN: u8 = 8;
     pub const ALTGR: u8 = 16;
     pub const CAPSLOCK: u8 = 32;
-    const NAMES: [(u8, &'static str); 6] = [
-        (Self::CTRL, "ctrl"),
-        (Self::SHIFT, "shift"),
-        (Self::ALT, "alt"),
-        (Self::WIN, "win"),
-        (Self::ALTGR, "altgr"),
-        (Self::CAPSLOCK, "capslock"),
-    ];
+    const NAMES: [(u8, &'static str); 6] = [(Self::CTRL, "ctrl"), (Self::SHIFT, "shift"), (Self::ALT, "alt"), (Self::WIN, "win"), (Self::ALTGR, "altgr"), (Self::CAPSLOCK, "capslock")];
     pub fn names(self) -> Vec<&'static str> {
         Self::NAMES.iter().filter(|(bit, _)| self.0 & bit != 0).map(|(_, n)| *n).collect()
     }
@@ -542,19 +535,8 @@ impl ActionKind {
             Self::Move => "move",
         }
     }
-    pub const ALL: [ActionKind; 11] = [
-        Self::Click,
-        Self::DoubleClick,
-        Self::TripleClick,
-        Self::RightClick,
-        Self::MiddleClick,
-        Self::Drag,
-        Self::Scroll,
-        Self::Type,
-        Self::Key,
-        Self::Hotkey,
-        Self::Move,
-    ];
+    pub const ALL: [ActionKind; 11] =
+        [Self::Click, Self::DoubleClick, Self::TripleClick, Self::RightClick, Self::MiddleClick, Self::Drag, Self::Scroll, Self::Type, Self::Key, Self::Hotkey, Self::Move];
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|k| k.as_str() == s)
     }

@@ -143,12 +143,22 @@ pub struct ActionFix {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum StepEdit {
-    Delete { step: Micros },
+    Delete {
+        step: Micros,
+    },
     /// Merge the step with the one after it.
-    Merge { step: Micros },
+    Merge {
+        step: Micros,
+    },
     /// Split the step's action at `at`: its input events before `at` and from `at` on become two steps.
-    Split { step: Micros, at: Micros },
-    FixAction { step: Micros, fix: ActionFix },
+    Split {
+        step: Micros,
+        at: Micros,
+    },
+    FixAction {
+        step: Micros,
+        fix: ActionFix,
+    },
 }
 
 impl StepEdit {
@@ -163,11 +173,24 @@ impl StepEdit {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "change", rename_all = "snake_case")]
 pub enum ReviewChange {
-    Label { step: Micros, before: Option<StepLabel>, after: Option<StepLabel> },
-    Trajectory { before: Option<TrajectoryReview>, after: TrajectoryReview },
-    Edit { edit: StepEdit },
+    Label {
+        step: Micros,
+        before: Option<StepLabel>,
+        after: Option<StepLabel>,
+    },
+    Trajectory {
+        before: Option<TrajectoryReview>,
+        after: TrajectoryReview,
+    },
+    Edit {
+        edit: StepEdit,
+    },
     /// A spoken utterance's transcript corrected; `utterance` is its start time.
-    Transcript { utterance: Micros, before: Option<String>, after: Option<String> },
+    Transcript {
+        utterance: Micros,
+        before: Option<String>,
+        after: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

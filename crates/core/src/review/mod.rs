@@ -182,6 +182,12 @@ pub fn set_trajectory_review(lib: &Library, id: &str, review: TrajectoryReview, 
     Ok(lib.set_trajectory_review(id, review, reviewer)?)
 }
 
+/// Who is reviewing: the name given (`--reviewer`), else `$APPRENTICE_REVIEWER`, else the login
+/// name.
+pub fn reviewer_name(given: Option<String>) -> String {
+    given.or_else(|| std::env::var("APPRENTICE_REVIEWER").ok()).or_else(|| std::env::var("USER").ok()).unwrap_or_else(|| "reviewer".into())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -238,10 +244,4 @@ mod tests {
         assert_eq!(acts.iter().map(|a| a.text.clone().unwrap_or_default()).collect::<Vec<_>>(), ["a", "see"]);
         assert!(matches!(apply_edit(&mut acts, &StepEdit::Delete { step: 5000 }, &[]), Err(ReviewError::NoSuchStep(5000))));
     }
-}
-
-/// Who is reviewing: the name given (`--reviewer`), else `$APPRENTICE_REVIEWER`, else the login
-/// name.
-pub fn reviewer_name(given: Option<String>) -> String {
-    given.or_else(|| std::env::var("APPRENTICE_REVIEWER").ok()).or_else(|| std::env::var("USER").ok()).unwrap_or_else(|| "reviewer".into())
 }

@@ -87,15 +87,7 @@ impl Reducer {
     fn flush_typing(&mut self) {
         if let Some(t) = self.typing.take() {
             if !t.text.is_empty() || t.backspaces > 0 {
-                self.push(Action {
-                    kind: ActionKind::Type,
-                    t_start: t.t_start,
-                    t_end: t.t_end,
-                    text: Some(t.text),
-                    backspaces: t.backspaces,
-                    raw: (t.first, t.last),
-                    ..blank()
-                });
+                self.push(Action { kind: ActionKind::Type, t_start: t.t_start, t_end: t.t_end, text: Some(t.text), backspaces: t.backspaces, raw: (t.first, t.last), ..blank() });
             }
         }
     }
@@ -253,11 +245,8 @@ impl Reducer {
         }
         self.flush_typing();
         self.flush_press(None);
-        let mut keys: Vec<String> = [(Modifiers::CTRL, "ctrl"), (Modifiers::SHIFT, "shift"), (Modifiers::ALT, "alt"), (Modifiers::WIN, "win")]
-            .iter()
-            .filter(|(bit, _)| m & bit != 0)
-            .map(|(_, n)| n.to_string())
-            .collect();
+        let mut keys: Vec<String> =
+            [(Modifiers::CTRL, "ctrl"), (Modifiers::SHIFT, "shift"), (Modifiers::ALT, "alt"), (Modifiers::WIN, "win")].iter().filter(|(bit, _)| m & bit != 0).map(|(_, n)| n.to_string()).collect();
         let kind = if keys.is_empty() { ActionKind::Key } else { ActionKind::Hotkey };
         keys.push(key);
         self.push(Action { kind, t_start: t0, t_end: e.t, keys, raw: (raw0, i), ..blank() });
@@ -270,22 +259,7 @@ fn blank() -> Action {
 
 /// An action of `kind` with nothing but its times and raw range set.
 pub fn action(kind: ActionKind, t_start: Micros, t_end: Micros, raw: (usize, usize)) -> Action {
-    Action {
-        kind,
-        t_start,
-        t_end,
-        x: None,
-        y: None,
-        button: None,
-        modifiers: Modifiers(0),
-        keys: vec![],
-        text: None,
-        path: vec![],
-        scroll_dx: 0,
-        scroll_dy: 0,
-        backspaces: 0,
-        raw,
-    }
+    Action { kind, t_start, t_end, x: None, y: None, button: None, modifiers: Modifiers(0), keys: vec![], text: None, path: vec![], scroll_dx: 0, scroll_dy: 0, backspaces: 0, raw }
 }
 
 /// Reduces `events` (in time order) to actions. `barriers` (sorted times: pause starts and ends,

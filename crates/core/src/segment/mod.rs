@@ -14,7 +14,6 @@ use crate::store::{Library, StoreError};
 /// Bump when the segmentation rules change.
 pub const RULES_VERSION: u32 = 1;
 
-
 /// Segments in-memory streams.
 pub fn segment(recording: &Recording, s: &Streams) -> Segmentation {
     let Streams { input, frames, windows, .. } = s;

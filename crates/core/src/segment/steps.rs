@@ -39,11 +39,7 @@ pub fn hover_actions(hovers: &[HoverCandidate], frames: &[Frame]) -> Vec<Action>
 /// The display an action happened on: the one under its point, else the focused window's, else the first.
 fn display_of(action: &Action, window: Option<&WindowContext>, displays: &[DisplayInfo]) -> u32 {
     let point = action.x.zip(action.y).or_else(|| window.map(|w| (w.bounds.x + w.bounds.width as i32 / 2, w.bounds.y + w.bounds.height as i32 / 2)));
-    point
-        .and_then(|(x, y)| displays.iter().find(|d| Rect { x: d.x, y: d.y, width: d.width, height: d.height }.contains(x, y)))
-        .or_else(|| displays.first())
-        .map(|d| d.id)
-        .unwrap_or(0)
+    point.and_then(|(x, y)| displays.iter().find(|d| Rect { x: d.x, y: d.y, width: d.width, height: d.height }.contains(x, y))).or_else(|| displays.first()).map(|d| d.id).unwrap_or(0)
 }
 
 fn last_frame_before(frames: &[Frame], display: u32, t: Micros) -> Option<Observation> {
@@ -88,11 +84,7 @@ pub fn build_steps(actions: Vec<Action>, recording: &Recording, s: &Streams) -> 
     }
     for m in &s.markers {
         let closes = matches!(m.kind, MarkerKind::Mistake | MarkerKind::SubtaskEnd);
-        let i = if closes {
-            steps.iter().rposition(|st| st.t_start < m.t).unwrap_or(0)
-        } else {
-            steps.iter().position(|st| st.t_start >= m.t).unwrap_or(steps.len() - 1)
-        };
+        let i = if closes { steps.iter().rposition(|st| st.t_start < m.t).unwrap_or(0) } else { steps.iter().position(|st| st.t_start >= m.t).unwrap_or(steps.len() - 1) };
         steps[i].markers.push(m.clone());
     }
     // Sub-tasks: from the step a subtask-start lands on to the one a subtask-end lands on.

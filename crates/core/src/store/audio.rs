@@ -78,10 +78,7 @@ impl Library {
     pub fn audio_runs(&self, id: &str, span: Option<(Micros, Micros)>) -> Result<AudioRuns, StoreError> {
         let id = self.resolve_id(id)?;
         let (from, to) = span.unwrap_or((0, Micros::MAX));
-        let mut stmt = self
-            .conn
-            .prepare("SELECT t0_us, t1_us, flac FROM audio_chunks WHERE recording_id = ?1 AND t1_us > ?2 AND t0_us < ?3 ORDER BY t0_us")
-            .map_err(|e| self.err(e))?;
+        let mut stmt = self.conn.prepare("SELECT t0_us, t1_us, flac FROM audio_chunks WHERE recording_id = ?1 AND t1_us > ?2 AND t0_us < ?3 ORDER BY t0_us").map_err(|e| self.err(e))?;
         let rows = stmt
             .query_map(params![id, from as i64, to.min(i64::MAX as u64) as i64], |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64, r.get::<_, Vec<u8>>(2)?)))
             .map_err(|e| self.err(e))?;
@@ -158,11 +155,8 @@ impl Library {
     pub fn utterances(&self, id: &str) -> Result<Vec<Utterance>, StoreError> {
         let id = self.resolve_id(id)?;
         let mut stmt = self.conn.prepare("SELECT t0_us, t1_us, text, words, corrected FROM utterances WHERE recording_id = ?1 ORDER BY t0_us").map_err(|e| self.err(e))?;
-        let rows: Vec<(i64, i64, String, String, Option<String>)> = stmt
-            .query_map([&id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
-            .map_err(|e| self.err(e))?
-            .collect::<Result<_, _>>()
-            .map_err(|e| self.err(e))?;
+        let rows: Vec<(i64, i64, String, String, Option<String>)> =
+            stmt.query_map([&id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))).map_err(|e| self.err(e))?.collect::<Result<_, _>>().map_err(|e| self.err(e))?;
         rows.into_iter()
             .map(|(t0, t1, text, words, corrected)| {
                 let words = serde_json::from_str(&words).map_err(|e| StoreError::Corrupt { path: self.db_path(), reason: format!("utterance words: {e}") })?;
@@ -175,13 +169,7 @@ impl Library {
         let id = self.resolve_id(id)?;
         self.conn
             .query_row("SELECT model, finished_at, audio_us, speech_us, elapsed_ms FROM transcriptions WHERE recording_id = ?1", [&id], |r| {
-                Ok(TranscriptionInfo {
-                    model: r.get(0)?,
-                    finished_at: r.get(1)?,
-                    audio_us: r.get::<_, i64>(2)? as u64,
-                    speech_us: r.get::<_, i64>(3)? as u64,
-                    elapsed_ms: r.get::<_, i64>(4)? as u64,
-                })
+                Ok(TranscriptionInfo { model: r.get(0)?, finished_at: r.get(1)?, audio_us: r.get::<_, i64>(2)? as u64, speech_us: r.get::<_, i64>(3)? as u64, elapsed_ms: r.get::<_, i64>(4)? as u64 })
             })
             .optional()
             .map_err(|e| self.err(e))

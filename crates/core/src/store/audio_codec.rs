@@ -29,10 +29,7 @@ pub fn decode_flac(flac: &[u8]) -> Result<Vec<i16>, StoreError> {
     if info.channels != 1 || info.bits_per_sample != 16 {
         return Err(StoreError::Audio(format!("unexpected FLAC chunk: {} channels, {} bits", info.channels, info.bits_per_sample)));
     }
-    reader
-        .samples()
-        .map(|s| s.map(|v| v as i16).map_err(|e| StoreError::Audio(format!("damaged FLAC chunk: {e}"))))
-        .collect()
+    reader.samples().map(|s| s.map(|v| v as i16).map_err(|e| StoreError::Audio(format!("damaged FLAC chunk: {e}")))).collect()
 }
 
 /// A WAV file (16-bit mono) for players that do not read FLAC, such as the review view.

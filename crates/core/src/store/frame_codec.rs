@@ -143,9 +143,7 @@ pub fn decode_webp(bytes: &[u8]) -> Result<RgbImage, StoreError> {
 
 fn encode_webp(img: &ImageBuffer<Rgb<u8>, Vec<u8>>) -> Result<Vec<u8>, StoreError> {
     let mut out = Vec::new();
-    image::codecs::webp::WebPEncoder::new_lossless(&mut out)
-        .encode(img.as_raw(), img.width(), img.height(), image::ExtendedColorType::Rgb8)
-        .map_err(|e| StoreError::Encode(e.to_string()))?;
+    image::codecs::webp::WebPEncoder::new_lossless(&mut out).encode(img.as_raw(), img.width(), img.height(), image::ExtendedColorType::Rgb8).map_err(|e| StoreError::Encode(e.to_string()))?;
     Ok(out)
 }
 
@@ -174,11 +172,7 @@ mod tests {
         let rects = changed_rects(pa, pb);
         // x 70..140 spans tile columns 2..=4 (64..160) in tile row 0; the corner (y 191..200)
         // touches tile rows 5 and 6 of the last column.
-        assert_eq!(rects, vec![
-            Rect { x: 64, y: 0, width: 96, height: 32 },
-            Rect { x: 288, y: 160, width: 12, height: 32 },
-            Rect { x: 288, y: 192, width: 12, height: 8 },
-        ]);
+        assert_eq!(rects, vec![Rect { x: 64, y: 0, width: 96, height: 32 }, Rect { x: 288, y: 160, width: 12, height: 32 }, Rect { x: 288, y: 192, width: 12, height: 8 },]);
         let mut base = decode_webp(&encode_image(&pa.to_rgb()).unwrap()).unwrap();
         assert_eq!(base, pa.to_rgb());
         let atlas = decode_webp(&encode_delta(pb, &rects).unwrap()).unwrap();

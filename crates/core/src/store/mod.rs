@@ -25,10 +25,8 @@ pub use frame_renderer::FrameRenderer;
 pub use media::MediaStore;
 
 /// Numbered migrations, applied in order; `PRAGMA user_version` records how many ran.
-const MIGRATIONS: &[&str] = &[
-    include_str!("migrations/0001_init.sql"), include_str!("migrations/0002_segmentation.sql"),
-    include_str!("migrations/0003_review.sql"), include_str!("migrations/0004_audio.sql"),
-];
+const MIGRATIONS: &[&str] =
+    &[include_str!("migrations/0001_init.sql"), include_str!("migrations/0002_segmentation.sql"), include_str!("migrations/0003_review.sql"), include_str!("migrations/0004_audio.sql")];
 
 const DB_FILE: &str = "library.sqlite";
 
@@ -72,9 +70,7 @@ impl StoreError {
             return StoreError::Corrupt { path: path.to_path_buf(), reason: reason.to_string() };
         }
         match source.sqlite_error_code() {
-            Some(ErrorCode::NotADatabase) | Some(ErrorCode::DatabaseCorrupt) => {
-                StoreError::Corrupt { path: path.to_path_buf(), reason: source.to_string() }
-            }
+            Some(ErrorCode::NotADatabase) | Some(ErrorCode::DatabaseCorrupt) => StoreError::Corrupt { path: path.to_path_buf(), reason: source.to_string() },
             Some(ErrorCode::DiskFull) => StoreError::DiskFull { path: path.to_path_buf() },
             _ => StoreError::Db { path: path.to_path_buf(), cause: source },
         }
@@ -253,9 +249,7 @@ impl Library {
 
     pub fn set_outcome(&self, id: &str, outcome: Outcome, note: Option<&str>) -> Result<(), StoreError> {
         let id = self.resolve_id(id)?;
-        self.conn
-            .execute("UPDATE recordings SET outcome = ?2, outcome_note = ?3 WHERE id = ?1", params![id, outcome.as_str(), note])
-            .map_err(|e| self.err(e))?;
+        self.conn.execute("UPDATE recordings SET outcome = ?2, outcome_note = ?3 WHERE id = ?1", params![id, outcome.as_str(), note]).map_err(|e| self.err(e))?;
         Ok(())
     }
 
@@ -337,37 +331,33 @@ impl Library {
         let id = self.resolve_id(id)?;
         let (rec, env) = self
             .conn
-            .query_row(
-                "SELECT id, task_id, instruction, expert_id, status, started_at, duration_us, environment, outcome, outcome_note, error FROM recordings WHERE id = ?1",
-                [&id],
-                |r| {
-                    let env: String = r.get(7)?;
-                    Ok((
-                        Recording {
-                            id: r.get(0)?,
-                            task: Task { id: r.get(1)?, instruction: r.get(2)? },
-                            expert_id: r.get(3)?,
-                            status: parse_column(r, 4, RecordingStatus::parse, || format!("the status of recording {id}"))?,
-                            started_at: r.get(5)?,
-                            duration_us: r.get::<_, i64>(6)? as u64,
-                            environment: Environment {
-                                os: String::new(),
-                                os_version: String::new(),
-                                display_server: String::new(),
-                                displays: vec![],
-                                keyboard_layout: String::new(),
-                                recorder_version: String::new(),
-                                capture_backend: String::new(),
-                            },
-                            pauses: vec![],
-                            outcome: parse_column(r, 8, Outcome::parse, || format!("the outcome of recording {id}"))?,
-                            outcome_note: r.get(9)?,
-                            error: r.get(10)?,
+            .query_row("SELECT id, task_id, instruction, expert_id, status, started_at, duration_us, environment, outcome, outcome_note, error FROM recordings WHERE id = ?1", [&id], |r| {
+                let env: String = r.get(7)?;
+                Ok((
+                    Recording {
+                        id: r.get(0)?,
+                        task: Task { id: r.get(1)?, instruction: r.get(2)? },
+                        expert_id: r.get(3)?,
+                        status: parse_column(r, 4, RecordingStatus::parse, || format!("the status of recording {id}"))?,
+                        started_at: r.get(5)?,
+                        duration_us: r.get::<_, i64>(6)? as u64,
+                        environment: Environment {
+                            os: String::new(),
+                            os_version: String::new(),
+                            display_server: String::new(),
+                            displays: vec![],
+                            keyboard_layout: String::new(),
+                            recorder_version: String::new(),
+                            capture_backend: String::new(),
                         },
-                        env,
-                    ))
-                },
-            )
+                        pauses: vec![],
+                        outcome: parse_column(r, 8, Outcome::parse, || format!("the outcome of recording {id}"))?,
+                        outcome_note: r.get(9)?,
+                        error: r.get(10)?,
+                    },
+                    env,
+                ))
+            })
             .map_err(|e| self.err(e))?;
         let mut rec = rec;
         rec.environment = serde_json::from_str(&env).map_err(|e| StoreError::Corrupt { path: self.db_path(), reason: format!("environment of {id}: {e}") })?;
@@ -384,17 +374,11 @@ impl Library {
         let recording = self.recording(id)?;
         let id = recording.id.clone();
         let count = |table: &str| -> Result<u64, StoreError> {
-            self.conn
-                .query_row(&format!("SELECT COUNT(*) FROM {table} WHERE recording_id = ?1"), [&id], |r| r.get::<_, i64>(0))
-                .map(|n| n as u64)
-                .map_err(|e| self.err(e))
+            self.conn.query_row(&format!("SELECT COUNT(*) FROM {table} WHERE recording_id = ?1"), [&id], |r| r.get::<_, i64>(0)).map(|n| n as u64).map_err(|e| self.err(e))
         };
         let counts = Counts {
             frames: count("frames")?,
-            key_frames: self
-                .conn
-                .query_row("SELECT COUNT(*) FROM frames WHERE recording_id = ?1 AND encoding LIKE '%\"key\"%'", [&id], |r| r.get::<_, i64>(0))
-                .map_err(|e| self.err(e))? as u64,
+            key_frames: self.conn.query_row("SELECT COUNT(*) FROM frames WHERE recording_id = ?1 AND encoding LIKE '%\"key\"%'", [&id], |r| r.get::<_, i64>(0)).map_err(|e| self.err(e))? as u64,
             input_events: count("input_events")?,
             window_events: count("window_events")?,
             notes: count("notes")?,
@@ -402,10 +386,8 @@ impl Library {
             pauses: count("pauses")?,
         };
         let health: Option<String> = self.conn.query_row("SELECT health FROM recordings WHERE id = ?1", [&id], |r| r.get(0)).map_err(|e| self.err(e))?;
-        let media_bytes: i64 = self
-            .conn
-            .query_row("SELECT COALESCE(SUM(bytes), 0) FROM (SELECT DISTINCT sha256, bytes FROM frames WHERE recording_id = ?1)", [&id], |r| r.get(0))
-            .map_err(|e| self.err(e))?;
+        let media_bytes: i64 =
+            self.conn.query_row("SELECT COALESCE(SUM(bytes), 0) FROM (SELECT DISTINCT sha256, bytes FROM frames WHERE recording_id = ?1)", [&id], |r| r.get(0)).map_err(|e| self.err(e))?;
         let health = match health {
             Some(h) => Some(serde_json::from_str(&h).map_err(|e| StoreError::Corrupt { path: self.db_path(), reason: format!("the health of recording {id}: {e}") })?),
             None => None,
@@ -438,10 +420,8 @@ impl Library {
 
     pub fn frames(&self, id: &str) -> Result<Vec<Frame>, StoreError> {
         let id = self.resolve_id(id)?;
-        let mut stmt = self
-            .conn
-            .prepare("SELECT seq, t_us, display_id, width, height, reason, encoding, sha256, bytes FROM frames WHERE recording_id = ?1 ORDER BY t_us, seq")
-            .map_err(|e| self.err(e))?;
+        let mut stmt =
+            self.conn.prepare("SELECT seq, t_us, display_id, width, height, reason, encoding, sha256, bytes FROM frames WHERE recording_id = ?1 ORDER BY t_us, seq").map_err(|e| self.err(e))?;
         let rows = stmt
             .query_map([&id], |r| {
                 let seq = r.get::<_, i64>(0)? as u64;
@@ -482,10 +462,8 @@ impl Library {
 
     pub fn input_events(&self, id: &str) -> Result<Vec<InputEvent>, StoreError> {
         let id = self.resolve_id(id)?;
-        let mut stmt = self
-            .conn
-            .prepare("SELECT t_us, kind, x, y, button, key, code, text, dx, dy, modifiers FROM input_events WHERE recording_id = ?1 ORDER BY t_us, rowid")
-            .map_err(|e| self.err(e))?;
+        let mut stmt =
+            self.conn.prepare("SELECT t_us, kind, x, y, button, key, code, text, dx, dy, modifiers FROM input_events WHERE recording_id = ?1 ORDER BY t_us, rowid").map_err(|e| self.err(e))?;
         let rows = stmt
             .query_map([&id], |r| {
                 let t = r.get::<_, i64>(0)? as u64;
@@ -509,10 +487,8 @@ impl Library {
 
     pub fn window_events(&self, id: &str) -> Result<Vec<WindowEvent>, StoreError> {
         let id = self.resolve_id(id)?;
-        let mut stmt = self
-            .conn
-            .prepare("SELECT t_us, window_id, app, title, x, y, width, height, excluded FROM window_events WHERE recording_id = ?1 ORDER BY t_us, rowid")
-            .map_err(|e| self.err(e))?;
+        let mut stmt =
+            self.conn.prepare("SELECT t_us, window_id, app, title, x, y, width, height, excluded FROM window_events WHERE recording_id = ?1 ORDER BY t_us, rowid").map_err(|e| self.err(e))?;
         let rows = stmt
             .query_map([&id], |r| {
                 Ok(WindowEvent {
@@ -561,11 +537,8 @@ impl Library {
         let created = time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
         let tx = self.conn.unchecked_transaction().map_err(|e| self.err(e))?;
         tx.execute("DELETE FROM steps WHERE recording_id = ?1", [id]).map_err(|e| self.err(e))?;
-        tx.execute(
-            "INSERT OR REPLACE INTO segmentations (recording_id, rules_version, created_at, quality) VALUES (?1, ?2, ?3, ?4)",
-            params![id, seg.rules_version, created, quality],
-        )
-        .map_err(|e| self.err(e))?;
+        tx.execute("INSERT OR REPLACE INTO segmentations (recording_id, rules_version, created_at, quality) VALUES (?1, ?2, ?3, ?4)", params![id, seg.rules_version, created, quality])
+            .map_err(|e| self.err(e))?;
         {
             let mut stmt = tx.prepare("INSERT INTO steps (recording_id, idx, t_start_us, kind, data) VALUES (?1, ?2, ?3, ?4, ?5)").map_err(|e| self.err(e))?;
             for st in &seg.steps {
@@ -578,11 +551,8 @@ impl Library {
     /// The stored segmentation of a recording, if it was segmented.
     pub fn segmentation(&self, id: &str) -> Result<Option<Segmentation>, StoreError> {
         let id = self.resolve_id(id)?;
-        let head: Option<(u32, String)> = self
-            .conn
-            .query_row("SELECT rules_version, quality FROM segmentations WHERE recording_id = ?1", [&id], |r| Ok((r.get(0)?, r.get(1)?)))
-            .optional()
-            .map_err(|e| self.err(e))?;
+        let head: Option<(u32, String)> =
+            self.conn.query_row("SELECT rules_version, quality FROM segmentations WHERE recording_id = ?1", [&id], |r| Ok((r.get(0)?, r.get(1)?))).optional().map_err(|e| self.err(e))?;
         let Some((rules_version, quality)) = head else { return Ok(None) };
         let corrupt = |e: serde_json::Error| StoreError::Corrupt { path: self.db_path(), reason: format!("segmentation of {id}: {e}") };
         let mut stmt = self.conn.prepare("SELECT data FROM steps WHERE recording_id = ?1 ORDER BY idx").map_err(|e| self.err(e))?;
@@ -609,8 +579,7 @@ pub(crate) fn open_connection(path: &Path) -> Result<Connection, StoreError> {
     // journal_mode is the first statement that reads the file: a non-database fails here,
     // before anything is written to it.
     conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(())).map_err(|e| StoreError::db(path, e))?;
-    conn.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;")
-        .map_err(|e| StoreError::db(path, e))?;
+    conn.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;").map_err(|e| StoreError::db(path, e))?;
     Ok(conn)
 }
 
@@ -730,7 +699,12 @@ pub(crate) mod tests {
         let dir = tempfile::tempdir().unwrap();
         let lib = Library::open(dir.path()).unwrap();
         lib.create_recording(&sample_recording("r1")).unwrap();
-        lib.conn.execute("INSERT INTO frames (recording_id, seq, t_us, display_id, width, height, reason, encoding, sha256, bytes) VALUES ('r1', 7, 1000, 0, 4, 4, 'periodic', '{\"delta\": 3}', 'ab', 10)", []).unwrap();
+        lib.conn
+            .execute(
+                "INSERT INTO frames (recording_id, seq, t_us, display_id, width, height, reason, encoding, sha256, bytes) VALUES ('r1', 7, 1000, 0, 4, 4, 'periodic', '{\"delta\": 3}', 'ab', 10)",
+                [],
+            )
+            .unwrap();
         let err = lib.frames("r1").err().map(|e| e.to_string()).unwrap_or_default();
         assert!(err.contains("is corrupt: the encoding of frame 7 of recording r1: unreadable value"), "{err}");
         lib.conn.execute("UPDATE recordings SET outcome = 'maybe' WHERE id = 'r1'", []).unwrap();

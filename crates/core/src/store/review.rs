@@ -24,8 +24,7 @@ impl Library {
     /// Labels, trajectory review and audit log of a recording.
     pub fn review_state(&self, id: &str) -> Result<ReviewState, StoreError> {
         let id = self.resolve_id(id)?;
-        let trajectory: Option<String> =
-            self.conn.query_row("SELECT review FROM trajectory_reviews WHERE recording_id = ?1", [&id], |r| r.get(0)).optional().map_err(|e| self.err(e))?;
+        let trajectory: Option<String> = self.conn.query_row("SELECT review FROM trajectory_reviews WHERE recording_id = ?1", [&id], |r| r.get(0)).optional().map_err(|e| self.err(e))?;
         let mut state = ReviewState { trajectory: trajectory.map(|j| self.decode("trajectory review", &j)).transpose()?, ..Default::default() };
         let mut stmt = self.conn.prepare("SELECT step_t_us, label FROM step_labels WHERE recording_id = ?1").map_err(|e| self.err(e))?;
         let rows: Vec<(i64, String)> = stmt.query_map([&id], |r| Ok((r.get(0)?, r.get(1)?))).map_err(|e| self.err(e))?.collect::<Result<_, _>>().map_err(|e| self.err(e))?;
@@ -33,11 +32,8 @@ impl Library {
             state.labels.insert(t as Micros, self.decode("step label", &json)?);
         }
         let mut stmt = self.conn.prepare("SELECT seq, at, reviewer, change, undone FROM review_log WHERE recording_id = ?1 ORDER BY seq").map_err(|e| self.err(e))?;
-        let rows: Vec<(i64, String, String, String, bool)> = stmt
-            .query_map([&id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
-            .map_err(|e| self.err(e))?
-            .collect::<Result<_, _>>()
-            .map_err(|e| self.err(e))?;
+        let rows: Vec<(i64, String, String, String, bool)> =
+            stmt.query_map([&id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))).map_err(|e| self.err(e))?.collect::<Result<_, _>>().map_err(|e| self.err(e))?;
         for (seq, at, reviewer, change, undone) in rows {
             state.log.push(AuditEntry { seq, at, reviewer, change: self.decode("audit log entry", &change)?, undone });
         }
@@ -59,10 +55,8 @@ impl Library {
         let id = self.resolve_id(id)?;
         let label = (!label.is_empty()).then(|| StepLabel { reviewer: reviewer.to_string(), updated_at: now(), ..label });
         let tx = self.conn.unchecked_transaction().map_err(|e| self.err(e))?;
-        let before: Option<String> = tx
-            .query_row("SELECT label FROM step_labels WHERE recording_id = ?1 AND step_t_us = ?2", params![id, step as i64], |r| r.get(0))
-            .optional()
-            .map_err(|e| self.err(e))?;
+        let before: Option<String> =
+            tx.query_row("SELECT label FROM step_labels WHERE recording_id = ?1 AND step_t_us = ?2", params![id, step as i64], |r| r.get(0)).optional().map_err(|e| self.err(e))?;
         let before: Option<StepLabel> = before.map(|j| self.decode("step label", &j)).transpose()?;
         self.write_label(&tx, &id, step, label.as_ref())?;
         self.append_log(&tx, &id, reviewer, &ReviewChange::Label { step, before, after: label.clone() })?;
@@ -75,8 +69,7 @@ impl Library {
         let id = self.resolve_id(id)?;
         let review = TrajectoryReview { reviewer: reviewer.to_string(), updated_at: now(), ..review };
         let tx = self.conn.unchecked_transaction().map_err(|e| self.err(e))?;
-        let before: Option<String> =
-            tx.query_row("SELECT review FROM trajectory_reviews WHERE recording_id = ?1", [&id], |r| r.get(0)).optional().map_err(|e| self.err(e))?;
+        let before: Option<String> = tx.query_row("SELECT review FROM trajectory_reviews WHERE recording_id = ?1", [&id], |r| r.get(0)).optional().map_err(|e| self.err(e))?;
         let before: Option<TrajectoryReview> = before.map(|j| self.decode("trajectory review", &j)).transpose()?;
         self.write_trajectory_review(&tx, &id, Some(&review))?;
         self.append_log(&tx, &id, reviewer, &ReviewChange::Trajectory { before, after: review.clone() })?;
@@ -112,9 +105,7 @@ impl Library {
         let id = self.resolve_id(id)?;
         let tx = self.conn.unchecked_transaction().map_err(|e| self.err(e))?;
         let last: Option<(i64, String, String, String)> = tx
-            .query_row("SELECT seq, at, reviewer, change FROM review_log WHERE recording_id = ?1 AND undone = 0 ORDER BY seq DESC LIMIT 1", [&id], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-            })
+            .query_row("SELECT seq, at, reviewer, change FROM review_log WHERE recording_id = ?1 AND undone = 0 ORDER BY seq DESC LIMIT 1", [&id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
             .optional()
             .map_err(|e| self.err(e))?;
         let Some((seq, at, reviewer, change)) = last else { return Ok(None) };
@@ -153,10 +144,7 @@ impl Library {
 
     fn write_trajectory_review(&self, conn: &rusqlite::Connection, id: &str, review: Option<&TrajectoryReview>) -> Result<(), StoreError> {
         match review {
-            Some(r) => conn.execute(
-                "INSERT OR REPLACE INTO trajectory_reviews (recording_id, verdict, review) VALUES (?1, ?2, ?3)",
-                params![id, r.verdict.map(Verdict::as_str), Self::encode(r)?],
-            ),
+            Some(r) => conn.execute("INSERT OR REPLACE INTO trajectory_reviews (recording_id, verdict, review) VALUES (?1, ?2, ?3)", params![id, r.verdict.map(Verdict::as_str), Self::encode(r)?]),
             None => conn.execute("DELETE FROM trajectory_reviews WHERE recording_id = ?1", [id]),
         }
         .map_err(|e| self.err(e))?;
@@ -169,8 +157,7 @@ impl Library {
     }
 
     fn append_log(&self, conn: &rusqlite::Connection, id: &str, reviewer: &str, change: &ReviewChange) -> Result<(), StoreError> {
-        conn.execute("INSERT INTO review_log (recording_id, at, reviewer, change) VALUES (?1, ?2, ?3, ?4)", params![id, now(), reviewer, Self::encode(change)?])
-            .map_err(|e| self.err(e))?;
+        conn.execute("INSERT INTO review_log (recording_id, at, reviewer, change) VALUES (?1, ?2, ?3, ?4)", params![id, now(), reviewer, Self::encode(change)?]).map_err(|e| self.err(e))?;
         Ok(())
     }
 }

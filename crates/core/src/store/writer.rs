@@ -32,9 +32,17 @@ pub enum WriteOp {
     PauseStart(Micros),
     PauseEnd(Micros),
     /// The recording is alive at `now`; `health` is the latest snapshot.
-    Heartbeat { now: Micros, health: Health },
+    Heartbeat {
+        now: Micros,
+        health: Health,
+    },
     /// Final state; the writer commits and exits after it.
-    Finish { status: RecordingStatus, duration: Micros, health: Health, error: Option<String> },
+    Finish {
+        status: RecordingStatus,
+        duration: Micros,
+        health: Health,
+        error: Option<String>,
+    },
 }
 
 #[derive(Clone)]
@@ -124,15 +132,10 @@ fn commit(conn: &Connection, id: &str, batch: &[WriteOp]) -> rusqlite::Result<()
     let tx = conn.unchecked_transaction()?;
     let mut latest: Micros = 0;
     {
-        let mut input = tx.prepare_cached(
-            "INSERT INTO input_events (recording_id, t_us, kind, x, y, button, key, code, text, dx, dy, modifiers) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)",
-        )?;
-        let mut window = tx.prepare_cached(
-            "INSERT INTO window_events (recording_id, t_us, window_id, app, title, x, y, width, height, excluded) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)",
-        )?;
-        let mut frame = tx.prepare_cached(
-            "INSERT OR REPLACE INTO frames (recording_id, seq, t_us, display_id, width, height, reason, encoding, sha256, bytes) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)",
-        )?;
+        let mut input = tx.prepare_cached("INSERT INTO input_events (recording_id, t_us, kind, x, y, button, key, code, text, dx, dy, modifiers) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)")?;
+        let mut window = tx.prepare_cached("INSERT INTO window_events (recording_id, t_us, window_id, app, title, x, y, width, height, excluded) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)")?;
+        let mut frame =
+            tx.prepare_cached("INSERT OR REPLACE INTO frames (recording_id, seq, t_us, display_id, width, height, reason, encoding, sha256, bytes) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)")?;
         for op in batch {
             match op {
                 WriteOp::Input(e) => {
@@ -150,8 +153,14 @@ fn commit(conn: &Connection, id: &str, batch: &[WriteOp]) -> rusqlite::Result<()
                 }
                 WriteOp::Audio(a) => {
                     latest = latest.max(a.t1);
-                    tx.prepare_cached("INSERT OR REPLACE INTO audio_chunks (recording_id, t0_us, t1_us, sample_rate, samples, flac) VALUES (?1,?2,?3,?4,?5,?6)")?
-                        .execute(params![id, a.t0 as i64, a.t1 as i64, a.sample_rate, a.samples, a.flac])?;
+                    tx.prepare_cached("INSERT OR REPLACE INTO audio_chunks (recording_id, t0_us, t1_us, sample_rate, samples, flac) VALUES (?1,?2,?3,?4,?5,?6)")?.execute(params![
+                        id,
+                        a.t0 as i64,
+                        a.t1 as i64,
+                        a.sample_rate,
+                        a.samples,
+                        a.flac
+                    ])?;
                 }
                 WriteOp::Note(n) => {
                     latest = latest.max(n.t);
@@ -182,10 +191,7 @@ fn commit(conn: &Connection, id: &str, batch: &[WriteOp]) -> rusqlite::Result<()
                 WriteOp::Finish { status, duration, health, error } => {
                     latest = latest.max(*duration);
                     tx.execute("UPDATE pauses SET t1_us = ?2 WHERE recording_id = ?1 AND t1_us IS NULL", params![id, *duration as i64])?;
-                    tx.execute(
-                        "UPDATE recordings SET status = ?2, health = ?3, error = COALESCE(?4, error) WHERE id = ?1",
-                        params![id, status.as_str(), serde_json::to_string(health).ok(), error],
-                    )?;
+                    tx.execute("UPDATE recordings SET status = ?2, health = ?3, error = COALESCE(?4, error) WHERE id = ?1", params![id, status.as_str(), serde_json::to_string(health).ok(), error])?;
                 }
             }
         }

@@ -238,6 +238,7 @@ pub fn run(library_dir: PathBuf) -> anyhow::Result<()> {
             review::set_trajectory_review,
             review::edit_step,
             review::undo_review,
+            review::review_log,
             review::delete_recording,
             review::resegment,
             speech::transcribe,

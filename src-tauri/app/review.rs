@@ -73,6 +73,12 @@ pub fn undo_review(state: State<'_, AppState>, id: String) -> CmdResult<Trajecto
     view(&lib, &id)
 }
 
+/// The audit log, oldest first.
+#[tauri::command]
+pub fn review_log(state: State<'_, AppState>, id: String) -> CmdResult<Vec<AuditEntry>> {
+    Ok(library(&state)?.review_state(&id).map_err(err)?.log)
+}
+
 #[tauri::command]
 pub fn delete_recording(state: State<'_, AppState>, id: String) -> CmdResult<()> {
     library(&state)?.delete_recording(&id).map_err(err)

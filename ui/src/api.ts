@@ -1,7 +1,7 @@
-// Typed calls to the Rust commands in src-tauri/app/mod.rs. Keep the names and shapes in step
-// with the #[tauri::command] functions there (types mirror src-tauri/model and capture/recorder).
-import { invoke } from "@tauri-apps/api/core";
-import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+// What the UI needs from a backend: the types it exchanges (they mirror apprentice-core's model
+// and apprentice-capture's recorder status) and the `Api` interface every screen is given. The
+// desktop app implements it with Tauri commands (tauri-api.ts); a server can implement it over
+// HTTP, so the same screens run in a browser. No screen calls a backend any other way.
 
 export type RecordingStatus = "recording" | "paused" | "finished" | "interrupted";
 export type Outcome = "success" | "failure" | "infeasible" | "unknown";
@@ -132,6 +132,8 @@ export type StepEdit =
   | { op: "fix_action"; step: number; fix: Partial<Pick<Action, "kind" | "x" | "y" | "text" | "keys">> };
 
 export interface AuditEntry {
+  /** Globally unique (UUIDv7). */
+  id: string;
   seq: number;
   at: string;
   reviewer: string;
@@ -159,39 +161,43 @@ export interface TrajectoryView {
   log: AuditEntry[];
 }
 
-/** Where the webview loads a frame from (served by the `frame://` protocol, not as JSON). */
-export const frameUrl = (recording: string, seq: number, thumb = false) => `frame://localhost/${recording}/${seq}${thumb ? "/thumb" : ""}`;
+/** Stops listening to an event. */
+export type Unlisten = () => void;
 
-/** Where the webview plays a span of a recording's audio from (the `audio://` protocol, WAV). */
-export const audioUrl = (recording: string, t0: number, t1: number) => `audio://localhost/${recording}/${t0}-${t1}`;
-
-export const api = {
-  recorderStatus: () => invoke<RecorderStatus | null>("recorder_status"),
-  startRecording: (task: string, taskId: string | null, exclusions: string[], audio: boolean, pushToTalk: boolean) =>
-    invoke<RecorderStatus>("start_recording", { task, taskId, exclusions, audio, pushToTalk }),
+/** A backend of the UI. */
+export interface Api {
+  recorderStatus(): Promise<RecorderStatus | null>;
+  startRecording(task: string, taskId: string | null, exclusions: string[], audio: boolean, pushToTalk: boolean): Promise<RecorderStatus>;
   /** Stops and saves the recording; its outcome stays `unknown` until `setOutcome`. */
-  stopRecording: () => invoke<string>("stop_recording"),
-  setOutcome: (id: string, outcome: Outcome, comment: string | null) => invoke<void>("set_outcome", { id, outcome, comment }),
-  pauseRecording: () => invoke<void>("pause_recording"),
-  resumeRecording: () => invoke<void>("resume_recording"),
-  addNote: (text: string) => invoke<number>("add_note", { text }),
-  addMarker: (kind: MarkerKind, label: string | null = null) => invoke<number>("add_marker", { kind, label }),
-  listRecordings: () => invoke<RecordingSummary[]>("list_recordings"),
-  defaultReviewer: () => invoke<string>("default_reviewer"),
-  openTrajectory: (id: string) => invoke<TrajectoryView>("open_trajectory", { id }),
-  setReviewLayout: (reviewing: boolean) => invoke<void>("set_review_layout", { reviewing }),
-  setStepLabel: (id: string, step: number, label: StepLabel, reviewer: string) => invoke<StepLabel | null>("set_step_label", { id, step, label, reviewer }),
-  setTrajectoryReview: (id: string, review: TrajectoryReview, reviewer: string) => invoke<TrajectoryReview>("set_trajectory_review", { id, review, reviewer }),
-  editStep: (id: string, edit: StepEdit, reviewer: string) => invoke<TrajectoryView>("edit_step", { id, edit, reviewer }),
-  undoReview: (id: string) => invoke<TrajectoryView>("undo_review", { id }),
-  deleteRecording: (id: string) => invoke<void>("delete_recording", { id }),
-  resegment: (id: string) => invoke<number>("resegment", { id }),
-  transcribe: (id: string) => invoke<void>("transcribe", { id }),
+  stopRecording(): Promise<string>;
+  setOutcome(id: string, outcome: Outcome, comment: string | null): Promise<void>;
+  pauseRecording(): Promise<void>;
+  resumeRecording(): Promise<void>;
+  addNote(text: string): Promise<number>;
+  addMarker(kind: MarkerKind, label?: string | null): Promise<number>;
+  listRecordings(): Promise<RecordingSummary[]>;
+  defaultReviewer(): Promise<string>;
+  openTrajectory(id: string): Promise<TrajectoryView>;
+  /** The review view wants the whole screen; the recorder panel is small. */
+  setReviewLayout(reviewing: boolean): Promise<void>;
+  setStepLabel(id: string, step: number, label: StepLabel, reviewer: string): Promise<StepLabel | null>;
+  setTrajectoryReview(id: string, review: TrajectoryReview, reviewer: string): Promise<TrajectoryReview>;
+  editStep(id: string, edit: StepEdit, reviewer: string): Promise<TrajectoryView>;
+  undoReview(id: string): Promise<TrajectoryView>;
+  /** The audit log as stored, oldest first. */
+  reviewLog(id: string): Promise<AuditEntry[]>;
+  deleteRecording(id: string): Promise<void>;
+  resegment(id: string): Promise<number>;
+  transcribe(id: string): Promise<void>;
   /** Corrects the transcript of the utterance starting at t0 (null restores the model's). */
-  setTranscript: (id: string, t0: number, text: string | null, reviewer: string) => invoke<TrajectoryView>("set_transcript", { id, t0, text, reviewer }),
-  onTranscription: (f: (e: TranscriptionEvent) => void): Promise<UnlistenFn> => listen<TranscriptionEvent>("transcription", (e) => f(e.payload)),
-  onTalking: (f: (held: boolean) => void): Promise<UnlistenFn> => listen<boolean>("talking", (e) => f(e.payload)),
+  setTranscript(id: string, t0: number, text: string | null, reviewer: string): Promise<TrajectoryView>;
+  /** Where a frame is loaded from, as an image URL (never shipped as JSON). */
+  frameUrl(recording: string, seq: number, thumb?: boolean): string;
+  /** Where a span of a recording's audio plays from (WAV). */
+  audioUrl(recording: string, t0: number, t1: number): string;
+  onTranscription(f: (e: TranscriptionEvent) => void): Promise<Unlisten>;
+  onTalking(f: (held: boolean) => void): Promise<Unlisten>;
   /** A recorder hotkey (Ctrl+Alt+R/P/N/M/V/S/E) was pressed; the backend already acted on P and the markers. */
-  onHotkey: (f: (key: string) => void): Promise<UnlistenFn> => listen<string>("hotkey", (e) => f(e.payload)),
-  onRecordingStopped: (f: (id: string) => void): Promise<UnlistenFn> => listen<string>("recording-stopped", (e) => f(e.payload)),
-};
+  onHotkey(f: (key: string) => void): Promise<Unlisten>;
+  onRecordingStopped(f: (id: string) => void): Promise<Unlisten>;
+}

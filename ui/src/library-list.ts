@@ -1,10 +1,10 @@
 // The library: recordings with task, date, duration, steps, status and review state; search and
 // filter; open one for review, re-segment it, or delete it (asking for confirmation first). A
 // recording whose outcome the expert has not given says "outcome needed" and asks for it.
-import { api, type RecordingSummary } from "./api";
+import type { Api, RecordingSummary } from "./api";
 import { duration, el } from "./format";
 
-export function mountLibraryList(root: HTMLElement, open: (id: string) => void, askOutcome: (id: string, task: string) => void): () => Promise<void> {
+export function mountLibraryList(root: HTMLElement, api: Api, open: (id: string) => void, askOutcome: (id: string, task: string) => void): () => Promise<void> {
   const search = el("input", { id: "search", type: "search", placeholder: "Search tasks and ids" });
   const status = el("select", { id: "filter-status" }, ...["any status", "finished", "interrupted", "recording"].map((s) => el("option", { value: s }, s)));
   const review = el("select", { id: "filter-review" }, ...["any review", "unreviewed", "approved", "needs_edit", "rejected"].map((s) => el("option", { value: s }, s.replace("_", " "))));

@@ -1,10 +1,12 @@
 // Entry point: the home screen (recorder panel above the library) and the review screen of one
 // recording, switched in place.
-import { api } from "./api";
 import { mountLibraryList } from "./library-list";
 import { mountRecorderPanel } from "./recorder-panel";
 import { mountReviewView } from "./review-view";
+import { tauriApi } from "./tauri-api";
 
+// The desktop app's backend; every screen is handed it.
+const api = tauriApi;
 const app = document.getElementById("app");
 if (app) {
   const home = document.createElement("div");
@@ -34,12 +36,12 @@ if (app) {
     review.hidden = false;
     document.body.classList.add("reviewing");
     void api.setReviewLayout(true).catch(() => undefined);
-    closeReview = mountReviewView(review, id, showHome);
+    closeReview = mountReviewView(review, api, id, showHome);
   };
   // The panel asks the outcome at stop; the library asks again for any recording left without.
   let refresh = async () => undefined as void;
-  const outcome = mountRecorderPanel(panel, () => void refresh());
-  refresh = mountLibraryList(library, openReview, outcome.ask);
+  const outcome = mountRecorderPanel(panel, api, () => void refresh());
+  refresh = mountLibraryList(library, api, openReview, outcome.ask);
   // Starting, stopping and noting happen on the home screen.
   void api.onHotkey((key) => {
     if ((key === "r" || key === "n") && !review.hidden) showHome();

@@ -2,7 +2,7 @@
 // The answer is the expert's, never a default: until it is given the recording's outcome stays
 // `unknown` (the library shows "outcome needed", and every export says unknown). It can be
 // answered at once after stop, or later from the library. Not its job: stopping the recording.
-import { api, type Outcome } from "./api";
+import type { Api, Outcome } from "./api";
 import { el } from "./format";
 
 export interface OutcomePrompt {
@@ -10,7 +10,7 @@ export interface OutcomePrompt {
   ask: (id: string, task: string) => void;
 }
 
-export function mountOutcomePrompt(root: HTMLElement, onAnswered: (id: string, outcome: Outcome) => void): OutcomePrompt {
+export function mountOutcomePrompt(root: HTMLElement, api: Api, onAnswered: (id: string, outcome: Outcome) => void): OutcomePrompt {
   const taskLine = el("p", { class: "task" });
   const comment = el("input", { class: "outcome-comment", placeholder: "Comment on the outcome (optional)" });
   const choices = (["success", "failure", "infeasible"] as Outcome[]).map((o) => el("button", { "data-outcome": o, class: `outcome-choice ${o}` }, o));

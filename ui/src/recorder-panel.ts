@@ -5,11 +5,11 @@
 // held) with a level meter; after stop the audio is transcribed on this machine, with progress
 // shown here. The panel's own window is excluded from capture by the backend, so working here is
 // never part of the demonstration.
-import { api, type MarkerKind, type RecorderStatus } from "./api";
+import type { Api, MarkerKind, RecorderStatus } from "./api";
 import { bytes, duration, el } from "./format";
 import { mountOutcomePrompt, type OutcomePrompt } from "./outcome-prompt";
 
-export function mountRecorderPanel(root: HTMLElement, onChange: () => void): OutcomePrompt {
+export function mountRecorderPanel(root: HTMLElement, api: Api, onChange: () => void): OutcomePrompt {
   const taskInput = el("textarea", { id: "task", rows: "3", placeholder: "What task are you about to perform?" });
   const taskId = el("input", { id: "task-id", placeholder: "Task id (optional)" });
   const exclusions = el("input", { id: "exclusions", placeholder: "Exclude: class:KeePassXC, title:*Bitwarden*" });
@@ -48,7 +48,7 @@ export function mountRecorderPanel(root: HTMLElement, onChange: () => void): Out
   const live = el("section", { id: "live", hidden: "" }, el("header", {}, state, elapsed), task, el("div", { class: "row" }, pauseBtn, stopBtn), meter, audioNote, health, noteForm, markers, hint);
   const message = el("p", { id: "message", class: "message" });
   root.append(setup, live, message);
-  const outcome = mountOutcomePrompt(root, (id, o) => {
+  const outcome = mountOutcomePrompt(root, api, (id, o) => {
     flash(`Outcome of ${id.slice(0, 8)}: ${o}`);
     onChange();
   });

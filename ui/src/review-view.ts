@@ -4,7 +4,7 @@
 // audit log. Keyboard-first: j/k or arrows move, space flips before/after, p plays (1–8×, idle
 // time skipped), number keys label, x/m/s/f edit, u undoes, Esc goes back. Frames load as files over the
 // `frame://` protocol; neighbours are prefetched so stepping stays instant.
-import { api, audioUrl, frameUrl, type ActionKind, type Display, type Step, type StepEdit, type StepLabel, type TrajectoryReview, type TrajectoryView, type Verdict } from "./api";
+import type { ActionKind, Api, Display, Step, StepEdit, StepLabel, TrajectoryReview, TrajectoryView, Verdict } from "./api";
 import { duration, el } from "./format";
 
 const SVG = "http://www.w3.org/2000/svg";
@@ -43,7 +43,7 @@ function labelTags(l: StepLabel | undefined): string[] {
   return [l.correctness, l.mistake && "mistake", l.recovery && "recovery", l.unsafe && "unsafe", l.env_response && `env ${l.env_response}`].filter((t): t is string => !!t);
 }
 
-export function mountReviewView(root: HTMLElement, id: string, back: () => void): () => void {
+export function mountReviewView(root: HTMLElement, api: Api, id: string, back: () => void): () => void {
   let view: TrajectoryView | null = null;
   let cur = 0;
   let showAfter = false;
@@ -194,7 +194,7 @@ export function mountReviewView(root: HTMLElement, id: string, back: () => void)
     // Forward only: the server rebuilds frames from a cursor that moves forward cheaply.
     for (const i of [cur + 1, cur + 2, cur + 3]) {
       const s = view.steps[i];
-      for (const o of [s?.before, s?.after]) if (o) new Image().src = frameUrl(view.recording.id, o.frame_seq);
+      for (const o of [s?.before, s?.after]) if (o) new Image().src = api.frameUrl(view.recording.id, o.frame_seq);
     }
   };
 
@@ -206,7 +206,7 @@ export function mountReviewView(root: HTMLElement, id: string, back: () => void)
     which.textContent = showAfter ? "after" : "before";
     slider.value = showAfter ? "1" : "0";
     if (o) {
-      const url = frameUrl(view.recording.id, o.frame_seq);
+      const url = api.frameUrl(view.recording.id, o.frame_seq);
       if (img.getAttribute("src") !== url) img.src = url;
       else if (img.complete) frameShown();
       img.classList.remove("missing");
@@ -242,7 +242,7 @@ export function mountReviewView(root: HTMLElement, id: string, back: () => void)
   };
 
   const playSpan = (id: string, t0: number, t1: number) => {
-    player.src = audioUrl(id, t0, t1);
+    player.src = api.audioUrl(id, t0, t1);
     void player.play().catch((e) => fail(`cannot play the audio: ${e}`));
   };
   const editTranscript = (quote: HTMLElement, id: string, t0: number, text: string) => {
@@ -305,7 +305,7 @@ export function mountReviewView(root: HTMLElement, id: string, back: () => void)
     strip.replaceChildren(
       ...v.steps.map((s, i) => {
         const thumb = el("img", { loading: "lazy", "data-step": String(i), alt: `step ${i}`, class: i === cur ? "current" : "" });
-        if (s.before) thumb.src = frameUrl(v.recording.id, s.before.frame_seq, true);
+        if (s.before) thumb.src = api.frameUrl(v.recording.id, s.before.frame_seq, true);
         return thumb;
       }),
     );
@@ -358,6 +358,13 @@ export function mountReviewView(root: HTMLElement, id: string, back: () => void)
     select(keep, showAfter);
   };
 
+  // The audit log as the library holds it (entries carry their ids and times), never made up here.
+  const refreshLog = (v: TrajectoryView) =>
+    api.reviewLog(v.recording.id).then((log) => {
+      v.log = log;
+      renderTrajectory();
+    });
+
   const saveLabel = (change: (l: StepLabel) => StepLabel) => {
     if (!view) return;
     const s = view.steps[cur];
@@ -367,11 +374,10 @@ export function mountReviewView(root: HTMLElement, id: string, back: () => void)
       .setStepLabel(v.recording.id, s.t_start, next, reviewer)
       .then((saved) => {
         s.label = saved ?? undefined;
-        v.log.push({ seq: 0, at: "", reviewer, change: "label", step: s.t_start, undone: false });
         renderLabel(s);
         renderList();
-        renderTrajectory();
         say(saved ? `step ${cur} labelled` : `step ${cur} label cleared`);
+        return refreshLog(v);
       })
       .catch(fail);
   };
@@ -394,9 +400,8 @@ export function mountReviewView(root: HTMLElement, id: string, back: () => void)
     const v = view;
     api.setTrajectoryReview(v.recording.id, r, reviewer).then((saved) => {
       v.review = saved;
-      v.log.push({ seq: 0, at: "", reviewer, change: "trajectory", undone: false });
-      renderTrajectory();
       say(saved.verdict ? `trajectory ${saved.verdict.replace("_", " ")}` : "scores saved");
+      return refreshLog(v);
     }).catch(fail);
   };
 

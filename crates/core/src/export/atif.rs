@@ -178,3 +178,28 @@ fn computer_tool() -> Value {
         }
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::export::tests::fixture;
+
+    #[test]
+    fn a_trajectory_is_the_task_then_one_agent_step_per_action_then_the_stated_outcome() {
+        let paths: HashMap<u64, String> = (0..4).map(|s| (s, format!("images/{s}.png"))).collect();
+        let doc = trajectory(&fixture(Outcome::Failure), &paths, &HashMap::new());
+        let steps = doc["steps"].as_array().cloned().unwrap_or_default();
+        assert_eq!(steps.len(), 5, "the task, three actions, the closing statement");
+        assert_eq!((steps[0]["source"].as_str(), steps[0]["message"][0]["text"].as_str()), (Some("user"), Some("Rename the file")));
+        assert_eq!(steps[0]["message"][1]["source"]["path"], "images/0.png", "the first screen the expert saw");
+        let ids: Vec<u64> = steps.iter().filter_map(|s| s["step_id"].as_u64()).collect();
+        assert_eq!(ids, vec![1, 2, 3, 4, 5]);
+        let call = &steps[2]["tool_calls"][0];
+        assert_eq!((call["function_name"].as_str(), call["arguments"]["action"].as_str(), call["arguments"]["x"].as_i64()), (Some("computer"), Some("click"), Some(60)));
+        assert_eq!(steps[2]["observation"]["results"][0]["content"][0]["source"]["path"], "images/2.png", "what the click led to");
+        assert_eq!(steps[2]["reasoning_content"], "the second row holds the total");
+        assert!(steps[1].get("reasoning_content").is_none(), "no reasoning is invented where none was given");
+        assert_eq!(steps[4]["message"], "I could not complete the task.");
+        assert_eq!((doc["extra"]["outcome"].as_str(), doc["final_metrics"]["total_steps"].as_u64()), (Some("failure"), Some(3)));
+    }
+}

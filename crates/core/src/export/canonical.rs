@@ -219,3 +219,38 @@ pub fn export(lib: &Library, source: &ExportSource, dir: &Path, with_frames: boo
     write_file(&dir.join("manifest.json"), &to_json("manifest.json", &manifest_json)?)?;
     Ok(BundleSummary { dir: dir.to_path_buf(), steps: seg.steps.len(), frames: files.len(), bytes: total })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::export::tests::fixture;
+
+    #[test]
+    fn a_bundle_without_frames_holds_the_reviewed_steps_every_event_in_time_order_and_a_true_manifest() {
+        let dir = tempfile::tempdir().unwrap();
+        let lib = Library::open(dir.path().join("library")).unwrap();
+        let out = dir.path().join("bundle");
+        let summary = export(&lib, &fixture(Outcome::Success), &out, false).unwrap();
+        assert_eq!((summary.steps, summary.frames), (3, 0));
+        let read = |name: &str| std::fs::read(out.join(name)).unwrap();
+        let trajectory: serde_json::Value = serde_json::from_slice(&read("trajectory.json")).unwrap();
+        assert_eq!((trajectory["schema"].as_str(), trajectory["recording"]["outcome"].as_str()), (Some(SCHEMA_VERSION), Some("success")));
+        let steps = trajectory["steps"].as_array().cloned().unwrap_or_default();
+        assert_eq!(steps.iter().map(|s| s["action"]["x"].as_i64()).collect::<Vec<_>>(), vec![Some(50), Some(60), Some(70)]);
+        assert_eq!(steps[0]["label"]["correctness"], "correct", "the review travels with the steps");
+        assert_eq!((steps[1]["before"]["frame_seq"].as_u64(), &steps[1]["before_image"]), (Some(1), &serde_json::Value::Null), "frame references stay; no image without frames");
+        // Four frames and a note, in time order.
+        let events: Vec<serde_json::Value> = String::from_utf8(read("events.jsonl")).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        assert_eq!(events.len(), 5);
+        let times: Vec<u64> = events.iter().filter_map(|e| e["t"].as_u64()).collect();
+        assert!(times.len() == 5 && times.windows(2).all(|w| w[0] <= w[1]), "{times:?}");
+        // The manifest names each file with its true size and sha256.
+        let manifest: serde_json::Value = serde_json::from_slice(&read("manifest.json")).unwrap();
+        let files = manifest["files"].as_array().cloned().unwrap_or_default();
+        assert_eq!(files.iter().filter_map(|f| f["path"].as_str()).collect::<Vec<_>>(), vec!["events.jsonl", "trajectory.json"]);
+        for f in &files {
+            let bytes = read(f["path"].as_str().unwrap());
+            assert_eq!((f["sha256"].as_str(), f["bytes"].as_u64()), (Some(hex_sha256(&bytes).as_str()), Some(bytes.len() as u64)));
+        }
+    }
+}

@@ -195,6 +195,10 @@ pub enum ReviewChange {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AuditEntry {
+    /// Globally unique (UUIDv7 for entries made since the ids were introduced), so logs from
+    /// many machines can be merged.
+    pub id: String,
+    /// Order within this library.
     pub seq: i64,
     pub at: String,
     pub reviewer: String,

@@ -25,8 +25,13 @@ pub use frame_renderer::FrameRenderer;
 pub use media::MediaStore;
 
 /// Numbered migrations, applied in order; `PRAGMA user_version` records how many ran.
-const MIGRATIONS: &[&str] =
-    &[include_str!("migrations/0001_init.sql"), include_str!("migrations/0002_segmentation.sql"), include_str!("migrations/0003_review.sql"), include_str!("migrations/0004_audio.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_init.sql"),
+    include_str!("migrations/0002_segmentation.sql"),
+    include_str!("migrations/0003_review.sql"),
+    include_str!("migrations/0004_audio.sql"),
+    include_str!("migrations/0005_audit_ids.sql"),
+];
 
 const DB_FILE: &str = "library.sqlite";
 

@@ -31,11 +31,11 @@ impl Library {
         for (t, json) in rows {
             state.labels.insert(t as Micros, self.decode("step label", &json)?);
         }
-        let mut stmt = self.conn.prepare("SELECT seq, at, reviewer, change, undone FROM review_log WHERE recording_id = ?1 ORDER BY seq").map_err(|e| self.err(e))?;
-        let rows: Vec<(i64, String, String, String, bool)> =
-            stmt.query_map([&id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))).map_err(|e| self.err(e))?.collect::<Result<_, _>>().map_err(|e| self.err(e))?;
-        for (seq, at, reviewer, change, undone) in rows {
-            state.log.push(AuditEntry { seq, at, reviewer, change: self.decode("audit log entry", &change)?, undone });
+        let mut stmt = self.conn.prepare("SELECT id, seq, at, reviewer, change, undone FROM review_log WHERE recording_id = ?1 ORDER BY seq").map_err(|e| self.err(e))?;
+        let rows: Vec<(String, i64, String, String, String, bool)> =
+            stmt.query_map([&id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))).map_err(|e| self.err(e))?.collect::<Result<_, _>>().map_err(|e| self.err(e))?;
+        for (entry_id, seq, at, reviewer, change, undone) in rows {
+            state.log.push(AuditEntry { id: entry_id, seq, at, reviewer, change: self.decode("audit log entry", &change)?, undone });
         }
         let mut stmt = self.conn.prepare("SELECT t0_us, corrected FROM utterances WHERE recording_id = ?1 AND corrected IS NOT NULL").map_err(|e| self.err(e))?;
         let rows: Vec<(i64, String)> = stmt.query_map([&id], |r| Ok((r.get(0)?, r.get(1)?))).map_err(|e| self.err(e))?.collect::<Result<_, _>>().map_err(|e| self.err(e))?;
@@ -104,11 +104,13 @@ impl Library {
     pub fn undo_review_change(&self, id: &str) -> Result<Option<AuditEntry>, StoreError> {
         let id = self.resolve_id(id)?;
         let tx = self.conn.unchecked_transaction().map_err(|e| self.err(e))?;
-        let last: Option<(i64, String, String, String)> = tx
-            .query_row("SELECT seq, at, reviewer, change FROM review_log WHERE recording_id = ?1 AND undone = 0 ORDER BY seq DESC LIMIT 1", [&id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        let last: Option<(String, i64, String, String, String)> = tx
+            .query_row("SELECT id, seq, at, reviewer, change FROM review_log WHERE recording_id = ?1 AND undone = 0 ORDER BY seq DESC LIMIT 1", [&id], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            })
             .optional()
             .map_err(|e| self.err(e))?;
-        let Some((seq, at, reviewer, change)) = last else { return Ok(None) };
+        let Some((entry_id, seq, at, reviewer, change)) = last else { return Ok(None) };
         let change: ReviewChange = self.decode("audit log entry", &change)?;
         match &change {
             ReviewChange::Label { step, before, .. } => self.write_label(&tx, &id, *step, before.as_ref())?,
@@ -118,7 +120,7 @@ impl Library {
         }
         tx.execute("UPDATE review_log SET undone = 1 WHERE seq = ?1", [seq]).map_err(|e| self.err(e))?;
         tx.commit().map_err(|e| self.err(e))?;
-        Ok(Some(AuditEntry { seq, at, reviewer, change, undone: true }))
+        Ok(Some(AuditEntry { id: entry_id, seq, at, reviewer, change, undone: true }))
     }
 
     /// Verdicts by recording id, for the library list and export filters.
@@ -157,7 +159,9 @@ impl Library {
     }
 
     fn append_log(&self, conn: &rusqlite::Connection, id: &str, reviewer: &str, change: &ReviewChange) -> Result<(), StoreError> {
-        conn.execute("INSERT INTO review_log (recording_id, at, reviewer, change) VALUES (?1, ?2, ?3, ?4)", params![id, now(), reviewer, Self::encode(change)?]).map_err(|e| self.err(e))?;
+        let entry_id = uuid::Uuid::now_v7().to_string();
+        conn.execute("INSERT INTO review_log (id, recording_id, at, reviewer, change) VALUES (?1, ?2, ?3, ?4, ?5)", params![entry_id, id, now(), reviewer, Self::encode(change)?])
+            .map_err(|e| self.err(e))?;
         Ok(())
     }
 }
@@ -191,6 +195,28 @@ mod tests {
         lib.undo_review_change(&id).unwrap().unwrap();
         assert!(lib.review_state(&id).unwrap().labels.is_empty());
         assert!(lib.undo_review_change(&id).unwrap().is_none(), "nothing left to undo");
+    }
+
+    #[test]
+    fn audit_entries_have_unique_time_ordered_uuid_v7_ids_and_old_entries_get_ids_when_migrated() {
+        let (dir, lib, id) = library_with_recording();
+        for n in 0..3 {
+            lib.set_step_label(&id, n, StepLabel { is_unsafe: true, ..Default::default() }, "ann").unwrap();
+        }
+        let log = lib.review_state(&id).unwrap().log;
+        let ids: Vec<uuid::Uuid> = log.iter().map(|e| uuid::Uuid::parse_str(&e.id).unwrap()).collect();
+        assert!(ids.iter().all(|u| u.get_version_num() == 7), "{ids:?}");
+        assert!(ids.windows(2).all(|w| w[0] < w[1]), "v7 ids sort in the order entries were made: {ids:?}");
+        assert_eq!(lib.undo_review_change(&id).unwrap().map(|e| e.id), Some(log[2].id.clone()), "undo names the entry it undid");
+
+        // A library from before the ids: its entries get unique ids when it is opened.
+        lib.conn.execute_batch("DROP INDEX review_log_by_id; ALTER TABLE review_log DROP COLUMN id; PRAGMA user_version = 4;").unwrap();
+        drop(lib);
+        let lib = Library::open(dir.path()).unwrap_or_else(|e| panic!("{e}"));
+        let log = lib.review_state(&id).unwrap().log;
+        let ids: std::collections::HashSet<&str> = log.iter().map(|e| e.id.as_str()).collect();
+        assert_eq!(ids.len(), 3);
+        assert!(log.iter().all(|e| uuid::Uuid::parse_str(&e.id).is_ok_and(|u| u.get_version_num() == 4)), "{log:?}");
     }
 
     #[test]

@@ -514,8 +514,13 @@ impl Library {
         let mut stmt = self.conn.prepare("SELECT t_us, text, source FROM notes WHERE recording_id = ?1 ORDER BY t_us, rowid").map_err(|e| self.err(e))?;
         let rows = stmt
             .query_map([&id], |r| {
-                let source: String = r.get(2)?;
-                Ok(Note { t: r.get::<_, i64>(0)? as u64, text: r.get(1)?, source: if source == "spoken" { NoteSource::Spoken } else { NoteSource::Typed } })
+                let t = r.get::<_, i64>(0)? as u64;
+                let source = |s: &str| match s {
+                    "typed" => Some(NoteSource::Typed),
+                    "spoken" => Some(NoteSource::Spoken),
+                    _ => None,
+                };
+                Ok(Note { t, text: r.get(1)?, source: parse_column(r, 2, source, || format!("the source of the note at {t} µs of recording {id}"))? })
             })
             .map_err(|e| self.err(e))?;
         rows.collect::<Result<_, _>>().map_err(|e| self.err(e))

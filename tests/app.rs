@@ -87,8 +87,10 @@ fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
-/// Runs a mode of tests/python/drive_app.py against the real app through tauri-driver, with
-/// screenshots saved to $APPRENTICE_SCREENSHOTS when set; fails the test if it fails.
+/// Runs one mode of `tests/python/drive_app.py` against the real app through tauri-driver, with
+/// screenshots saved to $APPRENTICE_SCREENSHOTS when set; fails the test if it fails. Returns what
+/// the script printed on stdout (its JSON answer). Stderr (xdotool's warnings, WebDriver logs) is only shown
+/// when the script fails, so a warning can never be mistaken for the answer.
 fn drive_app(x: &XSession, mode: &str, args: &[&str]) -> String {
     let (port, native) = (free_port(), free_port());
     let mut driver = x.command(tauri_driver()).args(["--port", &port.to_string(), "--native-port", &native.to_string()]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
@@ -105,9 +107,9 @@ fn drive_app(x: &XSession, mode: &str, args: &[&str]) -> String {
         .unwrap();
     let _ = driver.kill();
     let _ = driver.wait();
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    assert!(out.status.success(), "drive_app.py {mode}: {text}");
-    text
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "drive_app.py {mode} failed ({}):\n{stdout}\n{stderr}", out.status);
+    stdout
 }
 
 #[test]

@@ -1,24 +1,30 @@
-//! The Tauri shell: a thin layer that exposes the library to the web UI as typed commands
-//! (see `ui/src/api.ts`) and events. It owns at most one running recorder, which it also serves
+//! The Tauri shell: a thin layer that exposes the library to the web UI as typed commands and
+//! events ([`bindings`] generates their TypeScript, `ui/src/bindings.ts`; errors are
+//! [`error::CommandError`]). It owns at most one running recorder, which it also serves
 //! on the library's control socket, so `apprentice note|mark|pause|resume|stop` work against
 //! the GUI's recording too. Review commands and the `frame://` protocol are in [`review`];
 //! transcription, transcript corrections and the `audio://` protocol in [`speech`]. No
 //! business logic lives here.
 
+pub mod bindings;
+mod error;
 mod review;
 mod speech;
 
 use std::path::PathBuf;
 use std::sync::Mutex;
 
-use tauri::{AppHandle, Emitter, Manager, State};
+use tauri::{AppHandle, Manager, State};
+use tauri_specta::Event;
+
+use error::CommandError;
 
 use apprentice_capture::audio::AudioSettings;
 use apprentice_capture::exclusion::{ExclusionField, ExclusionRule};
 use apprentice_capture::input::RECORDER_HOTKEYS;
 use apprentice_capture::recorder::{RecorderConfig, RecorderStatus};
 use apprentice_capture::session::RecordingSession;
-use apprentice_core::model::{MarkerKind, NoteSource, Outcome, Task};
+use apprentice_core::model::{MarkerKind, Micros, NoteSource, Outcome, Task};
 use apprentice_core::store::{Library, RecordingSummary};
 
 struct AppState {
@@ -27,11 +33,39 @@ struct AppState {
     frames: Mutex<review::FrameCache>,
 }
 
-type CmdResult<T> = Result<T, String>;
+type CmdResult<T> = Result<T, CommandError>;
 
-fn err(e: impl std::fmt::Display) -> String {
-    e.to_string()
+fn no_recording() -> CommandError {
+    CommandError::wrong_state("no recording is running")
 }
+
+/// What the panel asks the recorder for.
+#[derive(Debug, Clone, serde::Deserialize, specta::Type)]
+pub struct RecordingRequest {
+    /// The task as the expert was given it.
+    pub task: String,
+    /// The task's id in the vendor's catalogue, if it has one.
+    pub task_id: Option<String>,
+    /// Exclusion rules (`app:…`, `title:…`, `class:…` globs); blank ones are ignored.
+    pub exclusions: Vec<String>,
+    /// Record think-aloud audio from the default microphone.
+    pub audio: bool,
+    /// Keep audio only while the push-to-talk chord (Ctrl+Alt+K) is held.
+    pub push_to_talk: bool,
+}
+
+/// A recording stopped (from the panel, a hotkey or `apprentice stop`); its outcome is still to
+/// be asked.
+#[derive(Debug, Clone, serde::Serialize, specta::Type, tauri_specta::Event)]
+pub struct RecordingStopped(pub String);
+
+/// The push-to-talk chord went down (true) or up.
+#[derive(Debug, Clone, serde::Serialize, specta::Type, tauri_specta::Event)]
+pub struct Talking(pub bool);
+
+/// A recorder hotkey (the key after Ctrl+Alt) was pressed anywhere on the desktop.
+#[derive(Debug, Clone, serde::Serialize, specta::Type, tauri_specta::Event)]
+pub struct Hotkey(pub String);
 
 /// The recorder's own windows are never part of a demonstration.
 fn own_window_rule() -> ExclusionRule {
@@ -39,24 +73,28 @@ fn own_window_rule() -> ExclusionRule {
 }
 
 #[tauri::command]
+#[specta::specta]
 fn recorder_status(state: State<'_, AppState>) -> CmdResult<Option<RecorderStatus>> {
-    let session = state.session.lock().map_err(err)?;
+    let session = state.session.lock().map_err(CommandError::internal)?;
     Ok(session.as_ref().map(|s| s.control().status()))
 }
 
 #[tauri::command]
-async fn start_recording(app: AppHandle, task: String, task_id: Option<String>, exclusions: Vec<String>, audio: bool, push_to_talk: bool) -> CmdResult<RecorderStatus> {
+#[specta::specta]
+async fn start_recording(app: AppHandle, request: RecordingRequest) -> CmdResult<RecorderStatus> {
     let state = app.state::<AppState>();
-    let mut session = state.session.lock().map_err(err)?;
+    let mut session = state.session.lock().map_err(CommandError::internal)?;
     if session.is_some() {
-        return Err("a recording is already running".into());
+        return Err(CommandError::wrong_state("a recording is already running"));
     }
-    let mut rules: Vec<ExclusionRule> = exclusions.iter().filter(|s| !s.trim().is_empty()).map(|s| s.parse().map_err(err)).collect::<CmdResult<_>>()?;
+    let RecordingRequest { task, task_id, exclusions, audio, push_to_talk } = request;
+    let mut rules: Vec<ExclusionRule> =
+        exclusions.iter().filter(|s| !s.trim().is_empty()).map(|s| s.parse::<ExclusionRule>().map_err(|e| CommandError::invalid(e.to_string()))).collect::<CmdResult<_>>()?;
     rules.push(own_window_rule());
-    let lib = Library::open(&state.library_dir).map_err(err)?;
+    let lib = Library::open(&state.library_dir)?;
     let task_id = task_id.filter(|t| !t.trim().is_empty());
     let config = RecorderConfig { task: Some(Task { id: task_id, instruction: task }), exclusions: rules, audio: AudioSettings { enabled: audio, device: None, push_to_talk }, ..Default::default() };
-    let started = RecordingSession::start(&lib, config).map_err(err)?;
+    let started = RecordingSession::start(&lib, config)?;
     let status = started.control().status();
     let stop_rx = started.stop_requests().clone();
     *session = Some(started);
@@ -65,7 +103,7 @@ async fn start_recording(app: AppHandle, task: String, task_id: Option<String>, 
     std::thread::spawn(move || {
         if stop_rx.recv().is_ok() {
             match finish(&handle) {
-                Ok(id) => drop(handle.emit("recording-stopped", id)),
+                Ok(id) => drop(RecordingStopped(id).emit(&handle)),
                 Err(e) => tracing::error!(error = %e, "stopping from the control socket failed"),
             }
         }
@@ -77,60 +115,68 @@ async fn start_recording(app: AppHandle, task: String, task_id: Option<String>, 
 /// (the panel asks at once; [`set_outcome`] stores the answer): never a default.
 fn finish(app: &AppHandle) -> CmdResult<String> {
     let state = app.state::<AppState>();
-    let session = state.session.lock().map_err(err)?.take().ok_or("no recording is running")?;
-    let stopped = session.stop().map_err(err)?;
+    let session = state.session.lock().map_err(CommandError::internal)?.take().ok_or_else(no_recording)?;
+    let stopped = session.stop()?;
     let id = stopped.id;
-    stopped.segmentation.map_err(err)?;
+    stopped.segmentation?;
     // Think-aloud audio is transcribed on a worker; the recording is usable at once.
     speech::transcribe_in_background(app.clone(), state.library_dir.clone(), id.clone());
     Ok(id)
 }
 
 #[tauri::command]
+#[specta::specta]
 async fn stop_recording(app: AppHandle) -> CmdResult<String> {
     finish(&app)
 }
 
 /// The expert's answer to "how did it end?", given at stop or later from the library.
 #[tauri::command]
+#[specta::specta]
 fn set_outcome(state: State<'_, AppState>, id: String, outcome: Outcome, comment: Option<String>) -> CmdResult<()> {
     let comment = comment.filter(|c| !c.trim().is_empty());
-    Library::open(&state.library_dir).and_then(|lib| lib.set_outcome(&id, outcome, comment.as_deref())).map_err(err)
+    Ok(Library::open(&state.library_dir)?.set_outcome(&id, outcome, comment.as_deref())?)
 }
 
 fn with_control<T>(state: &State<'_, AppState>, f: impl FnOnce(&apprentice_capture::recorder::RecorderControl) -> CmdResult<T>) -> CmdResult<T> {
-    let session = state.session.lock().map_err(err)?;
-    let s = session.as_ref().ok_or("no recording is running")?;
+    let session = state.session.lock().map_err(CommandError::internal)?;
+    let s = session.as_ref().ok_or_else(no_recording)?;
     f(&s.control())
 }
 
 #[tauri::command]
+#[specta::specta]
 fn pause_recording(state: State<'_, AppState>) -> CmdResult<()> {
-    with_control(&state, |c| c.pause().map_err(err))
+    with_control(&state, |c| Ok(c.pause()?))
 }
 
 #[tauri::command]
+#[specta::specta]
 fn resume_recording(state: State<'_, AppState>) -> CmdResult<()> {
-    with_control(&state, |c| c.resume().map_err(err))
+    with_control(&state, |c| Ok(c.resume()?))
 }
 
+/// A typed note at this moment of the recording; returns its time (µs).
 #[tauri::command]
-fn add_note(state: State<'_, AppState>, text: String) -> CmdResult<u64> {
+#[specta::specta]
+fn add_note(state: State<'_, AppState>, text: String) -> CmdResult<Micros> {
     if text.trim().is_empty() {
-        return Err("empty note".into());
+        return Err(CommandError::invalid("empty note"));
     }
     with_control(&state, |c| Ok(c.note(&text, NoteSource::Typed)))
 }
 
+/// A marker at this moment of the recording; returns its time (µs).
 #[tauri::command]
-fn add_marker(state: State<'_, AppState>, kind: String, label: Option<String>) -> CmdResult<u64> {
-    let kind = MarkerKind::parse(&kind).ok_or_else(|| format!("unknown marker '{kind}'"))?;
+#[specta::specta]
+fn add_marker(state: State<'_, AppState>, kind: MarkerKind, label: Option<String>) -> CmdResult<Micros> {
     with_control(&state, |c| Ok(c.mark(kind, label)))
 }
 
 #[tauri::command]
+#[specta::specta]
 fn list_recordings(state: State<'_, AppState>) -> CmdResult<Vec<RecordingSummary>> {
-    Library::open(&state.library_dir).and_then(|lib| lib.list()).map_err(err)
+    Ok(Library::open(&state.library_dir)?.list()?)
 }
 
 /// A recorder hotkey (Ctrl+Alt+key, see [`RECORDER_HOTKEYS`]) was pressed anywhere on the
@@ -139,7 +185,7 @@ fn list_recordings(state: State<'_, AppState>) -> CmdResult<Vec<RecordingSummary
 fn on_hotkey(app: &AppHandle, key: &str) {
     let state = app.state::<AppState>();
     let acted = match key {
-        "p" => with_control(&state, |c| if c.status().state == apprentice_core::model::RecordingStatus::Paused { c.resume() } else { c.pause() }.map_err(err)),
+        "p" => with_control(&state, |c| Ok(if c.status().state == apprentice_core::model::RecordingStatus::Paused { c.resume() } else { c.pause() }?)),
         "m" | "v" | "s" | "e" => {
             let kind = match key {
                 "m" => MarkerKind::Mistake,
@@ -161,7 +207,7 @@ fn on_hotkey(app: &AppHandle, key: &str) {
         }
     };
     match acted {
-        Ok(()) => drop(app.emit("hotkey", key)),
+        Ok(()) => drop(Hotkey(key.to_string()).emit(app)),
         Err(e) => tracing::warn!(key, error = %e, "hotkey ignored"),
     }
 }
@@ -190,7 +236,7 @@ fn hotkey_plugin() -> tauri::plugin::TauriPlugin<tauri::Wry> {
                     c.set_talking(held);
                     Ok(())
                 });
-                drop(app.emit("talking", held));
+                drop(Talking(held).emit(app));
             } else if event.state() == ShortcutState::Pressed {
                 on_hotkey(app, k);
             }
@@ -208,6 +254,7 @@ pub fn run(library_dir: PathBuf) -> anyhow::Result<()> {
     // Recover anything a crash left behind before the UI lists it.
     Library::open(&library_dir)?;
     let library_dir = library_dir.canonicalize().unwrap_or(library_dir);
+    let commands = bindings::builder();
     tauri::Builder::default()
         .plugin(hotkey_plugin())
         .manage(AppState { frames: review::FrameCache::new(library_dir.clone()), library_dir, session: Mutex::new(None) })
@@ -221,29 +268,11 @@ pub fn run(library_dir: PathBuf) -> anyhow::Result<()> {
             let path = request.uri().path().to_string();
             std::thread::spawn(move || responder.respond(speech::serve_audio(&app.state::<AppState>().library_dir, &path)));
         })
-        .invoke_handler(tauri::generate_handler![
-            recorder_status,
-            start_recording,
-            stop_recording,
-            set_outcome,
-            pause_recording,
-            resume_recording,
-            add_note,
-            add_marker,
-            list_recordings,
-            review::default_reviewer,
-            review::open_trajectory,
-            review::set_review_layout,
-            review::set_step_label,
-            review::set_trajectory_review,
-            review::edit_step,
-            review::undo_review,
-            review::review_log,
-            review::delete_recording,
-            review::resegment,
-            speech::transcribe,
-            speech::set_transcript,
-        ])
+        .invoke_handler(commands.invoke_handler())
+        .setup(move |app| {
+            commands.mount_events(app);
+            Ok(())
+        })
         .build(tauri::generate_context!())?
         .run(|app, event| {
             if let tauri::RunEvent::Exit = event {

@@ -10,14 +10,14 @@ use std::sync::{Arc, Mutex};
 
 use tauri::State;
 
-use super::{err, AppState, CmdResult};
+use super::{AppState, CmdResult};
 use apprentice_core::model::*;
 use apprentice_core::review::{self, Reviewed};
 use apprentice_core::store::frame_renderer::encode_bmp;
 use apprentice_core::store::{FrameRenderer, Library};
 
 /// What the review view shows of one recording.
-#[derive(serde::Serialize)]
+#[derive(serde::Serialize, specta::Type)]
 pub struct TrajectoryView {
     pub recording: Recording,
     #[serde(flatten)]
@@ -25,68 +25,78 @@ pub struct TrajectoryView {
 }
 
 pub(super) fn view(lib: &Library, id: &str) -> CmdResult<TrajectoryView> {
-    let reviewed = review::load(lib, id).map_err(err)?;
-    Ok(TrajectoryView { recording: lib.recording(id).map_err(err)?, reviewed })
+    let reviewed = review::load(lib, id)?;
+    Ok(TrajectoryView { recording: lib.recording(id)?, reviewed })
 }
 
 fn library(state: &State<'_, AppState>) -> CmdResult<Library> {
-    Library::open(&state.library_dir).map_err(err)
+    Ok(Library::open(&state.library_dir)?)
 }
 
 #[tauri::command]
+#[specta::specta]
 pub fn default_reviewer() -> String {
     apprentice_core::review::reviewer_name(None)
 }
 
 #[tauri::command]
+#[specta::specta]
 pub fn open_trajectory(state: State<'_, AppState>, id: String) -> CmdResult<TrajectoryView> {
     view(&library(&state)?, &id)
 }
 
 /// The recorder panel is a small window beside the work; review wants the whole screen.
 #[tauri::command]
+#[specta::specta]
 pub fn set_review_layout(window: tauri::WebviewWindow, reviewing: bool) -> CmdResult<()> {
-    if reviewing { window.maximize() } else { window.unmaximize() }.map_err(err)
+    Ok(if reviewing { window.maximize() } else { window.unmaximize() }?)
 }
 
 #[tauri::command]
+#[specta::specta]
 pub fn set_step_label(state: State<'_, AppState>, id: String, step: Micros, label: StepLabel, reviewer: String) -> CmdResult<Option<StepLabel>> {
-    library(&state)?.set_step_label(&id, step, label, &reviewer).map_err(err)
+    Ok(library(&state)?.set_step_label(&id, step, label, &reviewer)?)
 }
 
 #[tauri::command]
+#[specta::specta]
 pub fn set_trajectory_review(state: State<'_, AppState>, id: String, review: TrajectoryReview, reviewer: String) -> CmdResult<TrajectoryReview> {
-    review::set_trajectory_review(&library(&state)?, &id, review, &reviewer).map_err(err)
+    Ok(review::set_trajectory_review(&library(&state)?, &id, review, &reviewer)?)
 }
 
 #[tauri::command]
+#[specta::specta]
 pub fn edit_step(state: State<'_, AppState>, id: String, edit: StepEdit, reviewer: String) -> CmdResult<TrajectoryView> {
     let lib = library(&state)?;
-    review::edit(&lib, &id, &edit, &reviewer).map_err(err)?;
+    review::edit(&lib, &id, &edit, &reviewer)?;
     view(&lib, &id)
 }
 
 #[tauri::command]
+#[specta::specta]
 pub fn undo_review(state: State<'_, AppState>, id: String) -> CmdResult<TrajectoryView> {
     let lib = library(&state)?;
-    lib.undo_review_change(&id).map_err(err)?;
+    lib.undo_review_change(&id)?;
     view(&lib, &id)
 }
 
 /// The audit log, oldest first.
 #[tauri::command]
+#[specta::specta]
 pub fn review_log(state: State<'_, AppState>, id: String) -> CmdResult<Vec<AuditEntry>> {
-    Ok(library(&state)?.review_state(&id).map_err(err)?.log)
+    Ok(library(&state)?.review_state(&id)?.log)
 }
 
 #[tauri::command]
+#[specta::specta]
 pub fn delete_recording(state: State<'_, AppState>, id: String) -> CmdResult<()> {
-    library(&state)?.delete_recording(&id).map_err(err)
+    Ok(library(&state)?.delete_recording(&id)?)
 }
 
 #[tauri::command]
+#[specta::specta]
 pub fn resegment(state: State<'_, AppState>, id: String) -> CmdResult<usize> {
-    apprentice_core::segment::segment_recording(&library(&state)?, &id).map(|s| s.steps.len()).map_err(err)
+    Ok(apprentice_core::segment::segment_recording(&library(&state)?, &id)?.steps.len())
 }
 
 /// Recently served frames, bounded in bytes, and what makes the next one cheap: a frame
@@ -121,24 +131,24 @@ impl FrameCache {
             return Ok(hit.clone());
         }
         if self.library.is_none() {
-            self.library = Some(Library::open(&self.dir).map_err(err)?);
+            self.library = Some(Library::open(&self.dir).map_err(|e| e.to_string())?);
         }
         let lib = self.library.as_ref().ok_or("no library")?;
         // Renderers serve the recording under review; another one opened frees them.
         self.renderers.retain(|(rec, _), _| rec == id);
         let renderer = match self.renderers.entry((id.to_string(), thumb)) {
             std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
-            std::collections::hash_map::Entry::Vacant(e) => e.insert(lib.frame_renderer(id).map_err(err)?),
+            std::collections::hash_map::Entry::Vacant(e) => e.insert(lib.frame_renderer(id).map_err(|e| e.to_string())?),
         };
         if renderer.frame(seq).is_none() {
             return Err(format!("recording {id} has no frame {seq}"));
         }
-        let image = renderer.render(seq).map_err(err)?;
+        let image = renderer.render(seq).map_err(|e| e.to_string())?;
         // Every frame goes out as BMP: the webview decodes it for the cost of a copy, where a
         // lossless WebP key frame took it tens of milliseconds.
         let shown = if thumb {
             let h = (image.height() as u64 * THUMB_WIDTH as u64 / image.width().max(1) as u64).max(1) as u32;
-            encode_bmp(&apprentice_core::export::screen::downscale(image, THUMB_WIDTH, h).map_err(err)?)
+            encode_bmp(&apprentice_core::export::screen::downscale(image, THUMB_WIDTH, h).map_err(|e| e.to_string())?)
         } else {
             encode_bmp(image)
         };

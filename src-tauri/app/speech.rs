@@ -3,20 +3,20 @@
 //! starved), correcting a transcript from the review view, and the `audio://` protocol that
 //! plays a span of a recording's audio to the webview as WAV.
 
-use tauri::{AppHandle, Emitter, State};
+use tauri::{AppHandle, State};
+use tauri_specta::Event;
 
-use super::{err, AppState, CmdResult};
+use super::{AppState, CmdResult};
 use apprentice_core::model::Micros;
 use apprentice_core::store::audio_codec::{wav, SAMPLE_RATE};
 use apprentice_core::store::Library;
 use apprentice_speech::{self as speech, model, Transcriber};
 
 /// What the panel and library hear about a transcription.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct TranscriptionEvent {
+#[derive(Debug, Clone, serde::Serialize, specta::Type, tauri_specta::Event)]
+pub struct Transcription {
     pub id: String,
-    /// running, done or failed
-    pub state: &'static str,
+    pub state: TranscriptionState,
     pub done_us: Micros,
     pub total_us: Micros,
     pub utterances: usize,
@@ -25,29 +25,38 @@ pub struct TranscriptionEvent {
     pub error: Option<String>,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum TranscriptionState {
+    Running,
+    Done,
+    Failed,
+}
+
 /// Transcribes `id` on a worker thread if it has audio; events report progress and the end.
 pub fn transcribe_in_background(app: AppHandle, library_dir: std::path::PathBuf, id: String) {
     let spawned = std::thread::Builder::new().name("apprentice-transcribe".into()).spawn(move || {
         lower_priority();
-        let event = |state, p: speech::Progress, error: Option<String>| TranscriptionEvent { id: id.clone(), state, done_us: p.done_us, total_us: p.total_us, utterances: p.utterances, error };
+        let event = |state, p: speech::Progress, error: Option<String>| Transcription { id: id.clone(), state, done_us: p.done_us, total_us: p.total_us, utterances: p.utterances, error };
+        let err = |e: speech::SpeechError| e.to_string();
         let result = (|| -> Result<speech::Summary, String> {
-            let lib = Library::open(&library_dir).map_err(err)?;
-            if lib.audio_stats(&id).map_err(err)?.chunks == 0 {
+            let lib = Library::open(&library_dir).map_err(|e| e.to_string())?;
+            if lib.audio_stats(&id).map_err(|e| e.to_string())?.chunks == 0 {
                 return Err(String::new());
             }
             // One core stays free for the recorder and the desktop.
             let threads = std::thread::available_parallelism().map(|n| n.get().saturating_sub(1).max(1)).unwrap_or(1);
             let transcriber = Transcriber::load(&model::resolve(None), threads).map_err(err)?;
-            speech::transcribe_recording(&lib, &id, &transcriber, &mut |p| drop(app.emit("transcription", event("running", p, None)))).map_err(err)
+            speech::transcribe_recording(&lib, &id, &transcriber, &mut |p| drop(event(TranscriptionState::Running, p, None).emit(&app))).map_err(err)
         })();
         match result {
             Ok(s) => {
-                drop(app.emit("transcription", event("done", speech::Progress { done_us: s.speech_us, total_us: s.speech_us, utterances: s.utterances }, s.warning())));
+                drop(event(TranscriptionState::Done, speech::Progress { done_us: s.speech_us, total_us: s.speech_us, utterances: s.utterances }, s.warning()).emit(&app));
             }
             Err(e) if e.is_empty() => {}
             Err(e) => {
                 tracing::warn!(recording = %id, error = %e, "not transcribed");
-                drop(app.emit("transcription", event("failed", speech::Progress::default(), Some(e))));
+                drop(event(TranscriptionState::Failed, speech::Progress::default(), Some(e)).emit(&app));
             }
         }
     });
@@ -66,20 +75,22 @@ fn lower_priority() {
 }
 
 #[tauri::command]
+#[specta::specta]
 pub fn transcribe(app: AppHandle, state: State<'_, AppState>, id: String) -> CmdResult<()> {
-    let lib = Library::open(&state.library_dir).map_err(err)?;
-    let id = lib.resolve_id(&id).map_err(err)?;
-    model::check(&model::resolve(None)).map_err(err)?;
+    let lib = Library::open(&state.library_dir)?;
+    let id = lib.resolve_id(&id)?;
+    model::check(&model::resolve(None))?;
     transcribe_in_background(app, state.library_dir.clone(), id);
     Ok(())
 }
 
 /// Corrects (or with `text` None restores) the transcript of the utterance starting at `t0`.
 #[tauri::command]
+#[specta::specta]
 pub fn set_transcript(state: State<'_, AppState>, id: String, t0: Micros, text: Option<String>, reviewer: String) -> CmdResult<super::review::TrajectoryView> {
-    let lib = Library::open(&state.library_dir).map_err(err)?;
+    let lib = Library::open(&state.library_dir)?;
     let text = text.map(|t| t.trim().to_string()).filter(|t| !t.is_empty());
-    lib.set_transcript(&id, t0, text.as_deref(), &reviewer).map_err(err)?;
+    lib.set_transcript(&id, t0, text.as_deref(), &reviewer)?;
     super::review::view(&lib, &id)
 }
 

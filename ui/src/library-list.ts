@@ -1,7 +1,7 @@
 // The library: recordings with task, date, duration, steps, status and review state; search and
 // filter; open one for review, re-segment it, or delete it (asking for confirmation first). A
 // recording whose outcome the expert has not given says "outcome needed" and asks for it.
-import type { Api, RecordingSummary } from "./api";
+import { errorMessage, type Api, type RecordingSummary } from "./api";
 import { duration, el } from "./format";
 
 export function mountLibraryList(root: HTMLElement, api: Api, open: (id: string) => void, askOutcome: (id: string, task: string) => void): () => Promise<void> {
@@ -45,7 +45,7 @@ export function mountLibraryList(root: HTMLElement, api: Api, open: (id: string)
       api.resegment(r.id).then((n) => {
         message.textContent = `${r.id}: ${n} steps`;
         return refresh();
-      }).catch((e) => (message.textContent = String(e)));
+      }).catch((e) => (message.textContent = errorMessage(e)));
     });
     // Deleting cannot be undone: the first click asks, the second deletes.
     delBtn.addEventListener("click", () => {
@@ -61,7 +61,7 @@ export function mountLibraryList(root: HTMLElement, api: Api, open: (id: string)
       api.deleteRecording(r.id).then(() => {
         message.textContent = `deleted ${r.id}`;
         return refresh();
-      }).catch((e) => (message.textContent = String(e)));
+      }).catch((e) => (message.textContent = errorMessage(e)));
     });
     return li;
   };

@@ -2,7 +2,7 @@
 // The answer is the expert's, never a default: until it is given the recording's outcome stays
 // `unknown` (the library shows "outcome needed", and every export says unknown). It can be
 // answered at once after stop, or later from the library. Not its job: stopping the recording.
-import type { Api, Outcome } from "./api";
+import { errorMessage, type Api, type Outcome } from "./api";
 import { el } from "./format";
 
 export interface OutcomePrompt {
@@ -42,7 +42,7 @@ export function mountOutcomePrompt(root: HTMLElement, api: Api, onAnswered: (id:
           onAnswered(id, outcome);
         })
         .catch((e) => {
-          message.textContent = String(e);
+          message.textContent = errorMessage(e);
           message.className = "message error";
         });
     });

@@ -5,7 +5,7 @@
 // held) with a level meter; after stop the audio is transcribed on this machine, with progress
 // shown here. The panel's own window is excluded from capture by the backend, so working here is
 // never part of the demonstration.
-import type { Api, MarkerKind, RecorderStatus } from "./api";
+import { errorMessage, type Api, type MarkerKind, type RecorderStatus } from "./api";
 import { bytes, duration, el } from "./format";
 import { mountOutcomePrompt, type OutcomePrompt } from "./outcome-prompt";
 
@@ -57,7 +57,7 @@ export function mountRecorderPanel(root: HTMLElement, api: Api, onChange: () => 
   let talking = false;
   let pushToTalk = false;
   const showError = (e: unknown) => {
-    message.textContent = String(e);
+    message.textContent = errorMessage(e);
     message.className = "message error";
   };
   const flash = (text: string) => {
@@ -112,7 +112,7 @@ export function mountRecorderPanel(root: HTMLElement, api: Api, onChange: () => 
     const rules = exclusions.value.split(",").map((r) => r.trim()).filter(Boolean);
     pushToTalk = audioBox.checked && pttBox.checked;
     api
-      .startRecording(text, taskId.value.trim() || null, rules, audioBox.checked, pushToTalk)
+      .startRecording({ task: text, task_id: taskId.value.trim() || null, exclusions: rules, audio: audioBox.checked, push_to_talk: pushToTalk })
       .then((s) => {
         flash(`Recording ${s.id}`);
         render(s);

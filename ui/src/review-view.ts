@@ -4,7 +4,7 @@
 // audit log. Keyboard-first: j/k or arrows move, space flips before/after, p plays (1–8×, idle
 // time skipped), number keys label, x/m/s/f edit, u undoes, Esc goes back. Frames load as files over the
 // `frame://` protocol; neighbours are prefetched so stepping stays instant.
-import type { ActionKind, Api, Display, Step, StepEdit, StepLabel, TrajectoryReview, TrajectoryView, Verdict } from "./api";
+import { errorMessage, type ActionKind, type Api, type DisplayInfo, type Scores, type Step, type StepEdit, type StepLabel, type StepLabelInput, type TrajectoryReviewInput, type TrajectoryView, type Verdict } from "./api";
 import { duration, el } from "./format";
 
 const SVG = "http://www.w3.org/2000/svg";
@@ -134,7 +134,7 @@ export function mountReviewView(root: HTMLElement, api: Api, id: string, back: (
   );
 
   const fail = (e: unknown) => {
-    message.textContent = String(e);
+    message.textContent = errorMessage(e);
     message.className = "message error";
   };
   const say = (t: string) => {
@@ -142,7 +142,7 @@ export function mountReviewView(root: HTMLElement, api: Api, id: string, back: (
     message.className = "message";
   };
 
-  const display = (s: Step): Display => {
+  const display = (s: Step): DisplayInfo => {
     const ds = view?.recording.environment.displays ?? [];
     return ds.find((d) => d.id === s.before?.display) ?? ds[0] ?? { id: 0, x: 0, y: 0, width: img.naturalWidth || 1, height: img.naturalHeight || 1 };
   };
@@ -314,7 +314,7 @@ export function mountReviewView(root: HTMLElement, api: Api, id: string, back: (
   const renderTrajectory = () => {
     if (!view) return;
     const r = view.review;
-    scoreSel.forEach((sel) => (sel.value = String(r?.scores[sel.dataset.score as keyof TrajectoryReview["scores"]] ?? "")));
+    scoreSel.forEach((sel) => (sel.value = String(r?.scores[sel.dataset.score as keyof Scores] ?? "")));
     if (document.activeElement !== trajComment) trajComment.value = r?.comment ?? "";
     verdictNow.textContent = (r?.verdict ?? "unreviewed").replace("_", " ");
     verdictNow.className = `badge verdict ${r?.verdict ?? "unreviewed"}`;
@@ -352,7 +352,7 @@ export function mountReviewView(root: HTMLElement, api: Api, id: string, back: (
   const load = (v: TrajectoryView, keep = cur) => {
     view = v;
     title.textContent = v.recording.task.instruction || "(no task)";
-    meta.textContent = `${v.recording.id} · ${new Date(v.recording.started_at).toLocaleString()} · ${duration(v.recording.duration_us)} · outcome ${v.recording.outcome} · ${v.steps.length} steps · ${v.quality.actions_per_minute.toFixed(1)} actions/min · reasoning on ${(v.quality.reasoning_coverage * 100).toFixed(0)}% of steps`;
+    meta.textContent = `${v.recording.id} · ${new Date(v.recording.started_at).toLocaleString()} · ${duration(v.recording.duration_us)} · outcome ${v.recording.outcome} · ${v.steps.length} steps · ${v.quality.actions_per_minute?.toFixed(1) ?? "–"} actions/min · reasoning on ${v.quality.reasoning_coverage === null ? "–" : (v.quality.reasoning_coverage * 100).toFixed(0)}% of steps`;
     renderList();
     renderTrajectory();
     select(keep, showAfter);
@@ -365,7 +365,7 @@ export function mountReviewView(root: HTMLElement, api: Api, id: string, back: (
       renderTrajectory();
     });
 
-  const saveLabel = (change: (l: StepLabel) => StepLabel) => {
+  const saveLabel = (change: (l: StepLabelInput) => StepLabelInput) => {
     if (!view) return;
     const s = view.steps[cur];
     const next = change({ mistake: false, recovery: false, unsafe: false, ...s.label });
@@ -392,11 +392,11 @@ export function mountReviewView(root: HTMLElement, api: Api, id: string, back: (
 
   const saveTrajectory = (verdict?: Verdict) => {
     if (!view) return;
-    const scores: TrajectoryReview["scores"] = {};
+    const scores: NonNullable<TrajectoryReviewInput["scores"]> = {};
     scoreSel.forEach((sel) => {
       if (sel.value) scores[sel.dataset.score as keyof typeof scores] = Number(sel.value);
     });
-    const r: TrajectoryReview = { scores, verdict: verdict ?? view.review?.verdict, comment: trajComment.value.trim() || undefined };
+    const r: TrajectoryReviewInput = { scores, verdict: verdict ?? view.review?.verdict, comment: trajComment.value.trim() || undefined };
     const v = view;
     api.setTrajectoryReview(v.recording.id, r, reviewer).then((saved) => {
       v.review = saved;

@@ -51,7 +51,7 @@ pub struct RecorderConfig {
 }
 
 /// What a running recorder reports.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, specta::Type)]
 pub struct RecorderStatus {
     pub id: String,
     pub task: String,

@@ -14,7 +14,7 @@ pub const SCHEMA_VERSION: &str = "apprentice.trajectory/1";
 /// Microseconds since the recording started, on the recording's monotonic clock.
 pub type Micros = u64;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "snake_case")]
 pub enum RecordingStatus {
     Recording,
@@ -48,7 +48,7 @@ impl RecordingStatus {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, specta::Type)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     Success,
@@ -78,14 +78,14 @@ impl Outcome {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
 pub struct Task {
     pub id: Option<String>,
     pub instruction: String,
 }
 
 /// One monitor, in physical pixels of the X screen.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
 pub struct DisplayInfo {
     pub id: u32,
     pub name: String,
@@ -105,7 +105,7 @@ impl DisplayInfo {
 }
 
 /// Conditions of the recording, so that it can be understood and audited later.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
 pub struct Environment {
     pub os: String,
     pub os_version: String,
@@ -116,7 +116,7 @@ pub struct Environment {
     pub capture_backend: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 pub struct Pause {
     pub t0: Micros,
     /// None while the pause is still running.
@@ -124,7 +124,7 @@ pub struct Pause {
 }
 
 /// A recording as the library indexes it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
 pub struct Recording {
     pub id: String,
     pub task: Task,
@@ -141,7 +141,7 @@ pub struct Recording {
     pub error: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "snake_case")]
 pub enum FrameReason {
     /// The first frame of a display, or the first after a pause or a privacy gap.
@@ -172,7 +172,7 @@ impl FrameReason {
 }
 
 /// A pixel rectangle.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, specta::Type)]
 pub struct Rect {
     pub x: i32,
     pub y: i32,
@@ -194,7 +194,7 @@ impl Rect {
 }
 
 /// How a stored frame's pixels are kept on disk.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum FrameEncoding {
     /// The whole display as one lossless WebP image.
@@ -206,7 +206,7 @@ pub enum FrameEncoding {
 
 /// One screen observation. `t` is when its capture *completed*: a frame with `t` before an
 /// action's first event cannot show that action's effect.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
 pub struct Frame {
     pub seq: u64,
     pub t: Micros,
@@ -220,7 +220,7 @@ pub struct Frame {
     pub bytes: u64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "snake_case")]
 pub enum InputKind {
     Move,
@@ -296,7 +296,7 @@ impl<'de> Deserialize<'de> for Modifiers {
 
 /// One raw input event. Keys are named in pyautogui's vocabulary (`a`, `enter`, `shift`,
 /// `ctrl`, `f5`, …); `code` is the X keycode; `text` what the key press produced, if printable.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
 pub struct InputEvent {
     pub t: Micros,
     pub kind: InputKind,
@@ -315,11 +315,12 @@ pub struct InputEvent {
     pub dx: i32,
     #[serde(default)]
     pub dy: i32,
+    #[specta(type = Vec<String>)]
     pub modifiers: Modifiers,
 }
 
 /// The focused window changed, or its title or bounds did.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
 pub struct WindowEvent {
     pub t: Micros,
     pub window_id: u32,
@@ -331,21 +332,21 @@ pub struct WindowEvent {
     pub excluded: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "snake_case")]
 pub enum NoteSource {
     Typed,
     Spoken,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
 pub struct Note {
     pub t: Micros,
     pub text: String,
     pub source: NoteSource,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "kebab-case")]
 pub enum MarkerKind {
     Mistake,
@@ -377,7 +378,7 @@ impl MarkerKind {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
 pub struct Marker {
     pub t: Micros,
     pub kind: MarkerKind,
@@ -386,7 +387,7 @@ pub struct Marker {
 }
 
 /// Live health of a recorder, also kept with the recording when it ends.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, specta::Type)]
 #[serde(default)]
 pub struct Health {
     pub frames_captured: u64,
@@ -414,7 +415,7 @@ pub struct Health {
     pub audio_bytes: u64,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "snake_case")]
 pub enum AudioState {
     #[default]
@@ -436,7 +437,7 @@ pub struct AudioChunk {
 }
 
 /// What transcription heard in one stretch of speech, on the recording clock.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
 pub struct Utterance {
     pub t0: Micros,
     pub t1: Micros,
@@ -472,7 +473,7 @@ pub fn parse_audio_ref(s: &str) -> Option<(Micros, Micros)> {
 }
 
 /// A word with its time, where the model gave one.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
 pub struct Word {
     pub t0: Micros,
     pub t1: Micros,
@@ -494,7 +495,7 @@ pub struct Streams {
 
 /// A recording's steps and quality figures as segmented from its raw streams by one version of
 /// the rules (`segment::RULES_VERSION`); derived, so it can always be made again.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
 pub struct Segmentation {
     pub rules_version: u32,
     pub steps: Vec<Step>,
@@ -502,7 +503,7 @@ pub struct Segmentation {
 }
 
 /// What the expert did, reduced from raw events (see `segment::actions`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "snake_case")]
 pub enum ActionKind {
     Click,
@@ -543,7 +544,7 @@ impl ActionKind {
 }
 
 /// A point of a drag path, with its time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 pub struct PathPoint {
     pub x: i32,
     pub y: i32,
@@ -552,7 +553,7 @@ pub struct PathPoint {
 
 /// One action. Coordinates are physical pixels of the X screen (see the recording's displays);
 /// keys are pyautogui names; scroll is in wheel notches, dy > 0 = up, dx > 0 = right.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
 pub struct Action {
     pub kind: ActionKind,
     pub t_start: Micros,
@@ -564,6 +565,7 @@ pub struct Action {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub button: Option<String>,
     /// Modifier keys held (clicks, drags, scrolls); hotkeys list theirs in `keys`.
+    #[specta(type = Vec<String>)]
     pub modifiers: Modifiers,
     /// key: one name; hotkey: modifiers then the key, e.g. ["ctrl", "shift", "t"].
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -586,14 +588,14 @@ pub struct Action {
 }
 
 /// A frame a step refers to. `t` is when its capture completed.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
 pub struct Observation {
     pub frame_seq: u64,
     pub t: Micros,
     pub display: u32,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "snake_case")]
 pub enum ReasoningSource {
     Typed,
@@ -601,7 +603,7 @@ pub enum ReasoningSource {
     Review,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
 pub struct Reasoning {
     pub source: ReasoningSource,
     pub text: String,
@@ -614,7 +616,7 @@ pub struct Reasoning {
 }
 
 /// The window an action was aimed at.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
 pub struct WindowContext {
     pub app: String,
     pub title: String,
@@ -622,7 +624,7 @@ pub struct WindowContext {
     pub bounds: Rect,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
 pub struct Subtask {
     pub index: u32,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -630,7 +632,7 @@ pub struct Subtask {
 }
 
 /// Observation → action → consequence.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
 pub struct Step {
     pub index: u32,
     pub t_start: Micros,
@@ -654,7 +656,7 @@ pub struct Step {
 }
 
 /// Figures a vendor checks a trajectory by.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, specta::Type)]
 pub struct Quality {
     pub steps: u32,
     pub duration_us: Micros,

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{ActionKind, Micros};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "snake_case")]
 pub enum Correctness {
     Correct,
@@ -18,7 +18,7 @@ pub enum Correctness {
 }
 
 /// How the environment responded to the action.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "snake_case")]
 pub enum EnvResponse {
     Success,
@@ -27,7 +27,7 @@ pub enum EnvResponse {
 }
 
 /// A reviewer's label on one step.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, specta::Type)]
 pub struct StepLabel {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub correctness: Option<Correctness>,
@@ -58,7 +58,7 @@ impl StepLabel {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     Approved,
@@ -85,7 +85,7 @@ impl Verdict {
 }
 
 /// Scores of a whole trajectory, each 1 (poor) to 5 (excellent).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, specta::Type)]
 pub struct Scores {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub goal_completion: Option<u8>,
@@ -106,7 +106,7 @@ impl Scores {
 }
 
 /// The reviewer's judgement of the whole trajectory.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, specta::Type)]
 pub struct TrajectoryReview {
     #[serde(default)]
     pub scores: Scores,
@@ -121,7 +121,7 @@ pub struct TrajectoryReview {
 }
 
 /// What a reviewer may correct in an action; fields left out keep the recorded value.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, specta::Type)]
 pub struct ActionFix {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kind: Option<ActionKind>,
@@ -140,7 +140,7 @@ pub struct ActionFix {
 }
 
 /// A change to the steps themselves. `step` is the step's `t_start`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum StepEdit {
     Delete {
@@ -170,7 +170,7 @@ impl StepEdit {
 }
 
 /// One entry of the audit log: every change a reviewer makes, with what it replaced.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
 #[serde(tag = "change", rename_all = "snake_case")]
 pub enum ReviewChange {
     Label {
@@ -193,7 +193,7 @@ pub enum ReviewChange {
     },
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
 pub struct AuditEntry {
     /// Globally unique (UUIDv7 for entries made since the ids were introduced), so logs from
     /// many machines can be merged.
@@ -209,7 +209,7 @@ pub struct AuditEntry {
 }
 
 /// Everything reviewers said about one recording.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, specta::Type)]
 pub struct ReviewState {
     pub trajectory: Option<TrajectoryReview>,
     /// By step `t_start`.

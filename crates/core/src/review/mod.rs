@@ -26,7 +26,7 @@ pub enum ReviewError {
 }
 
 /// A trajectory with its review applied.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, specta::Type)]
 pub struct Reviewed {
     pub steps: Vec<Step>,
     pub quality: Quality,

@@ -90,7 +90,7 @@ fn parse_column<T>(r: &rusqlite::Row, col: usize, parse: impl FnOnce(&str) -> Op
 }
 
 /// A row of `apprentice list`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct RecordingSummary {
     pub id: String,
     pub task: String,

@@ -182,8 +182,11 @@ pub fn example(name: &str) -> PathBuf {
     dir.join("examples").join(name)
 }
 
+/// The binary under test: the one cargo built, or `$APPRENTICE_BIN` (the suite points it at the
+/// installed package's `/usr/bin/apprentice` to run an end-to-end test against that).
 pub fn apprentice_bin() -> &'static str {
-    env!("CARGO_BIN_EXE_apprentice")
+    static BIN: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    BIN.get_or_init(|| std::env::var("APPRENTICE_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_apprentice").to_string()))
 }
 
 /// A recorder process under test.

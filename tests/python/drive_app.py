@@ -66,6 +66,11 @@ def shown(d):
     return d.find_element(By.ID, "review").get_attribute("data-shown")
 
 
+def in_review(d, css):
+    """An element of the review view (mounted in the app's #review; the view itself has no ids)."""
+    return d.find_element(By.CSS_SELECTOR, f"#review {css}")
+
+
 def press(d, key):
     ActionChains(d).send_keys(key).perform()
 
@@ -77,7 +82,7 @@ def open_review(d, recording):
 
 
 def step_tags(d, i):
-    return d.find_element(By.CSS_SELECTOR, f'#steps li[data-step="{i}"] .tags').text
+    return d.find_element(By.CSS_SELECTOR, f'#review .steps li[data-step="{i}"] .tags').text
 
 
 def review(url, app, library, recording, steps_json, shots=None):
@@ -87,7 +92,7 @@ def review(url, app, library, recording, steps_json, shots=None):
         open_review(d, recording)
         if shots:
             d.save_screenshot(f"{shots}/review.png")
-        src = d.find_element(By.ID, "frame").get_attribute("src")
+        src = in_review(d, "img.frame").get_attribute("src")
         want = f"frame://localhost/{recording}/{steps[0]['before']['frame_seq']}"
         if src != want:
             fail(f"first frame is {src}, want {want}")
@@ -95,19 +100,19 @@ def review(url, app, library, recording, steps_json, shots=None):
         for i in range(1, len(steps)):
             press(d, "j")
             wait(d, f"step {i}", lambda: shown(d) == f"{i}b")
-            src = d.find_element(By.ID, "frame").get_attribute("src")
+            src = in_review(d, "img.frame").get_attribute("src")
             if src != f"frame://localhost/{recording}/{steps[i]['before']['frame_seq']}":
                 fail(f"step {i} shows {src}")
         press(d, " ")
         wait(d, "the after frame", lambda: shown(d) == f"{len(steps) - 1}a")
-        if d.find_element(By.ID, "frame").get_attribute("src") != f"frame://localhost/{recording}/{steps[-1]['after']['frame_seq']}":
+        if in_review(d, "img.frame").get_attribute("src") != f"frame://localhost/{recording}/{steps[-1]['after']['frame_seq']}":
             fail("space did not show the after frame")
         press(d, Keys.HOME)
         wait(d, "Home", lambda: shown(d) == "0b")
         # The action is drawn: a click circle for step 0.
-        if not d.find_elements(By.CSS_SELECTOR, "#overlay circle.click"):
+        if not d.find_elements(By.CSS_SELECTOR, "#review .overlay circle.click"):
             fail("no click drawn on step 0")
-        natural = d.execute_script("return document.getElementById('frame').naturalWidth")
+        natural = d.execute_script("return document.querySelector('#review img.frame').naturalWidth")
         if natural < 100:
             fail(f"frame did not decode (naturalWidth {natural})")
         # Labels with number keys: step 0 correct, step 1 incorrect + mistake + unsafe.
@@ -118,27 +123,27 @@ def review(url, app, library, recording, steps_json, shots=None):
         for k, tag in (("2", "incorrect"), ("4", "mistake"), ("6", "unsafe")):
             press(d, k)
             wait(d, f"step 1 {tag}", lambda: tag in step_tags(d, 1))
-        comment = d.find_element(By.ID, "step-comment")
+        comment = in_review(d, ".step-comment")
         press(d, "c")
         comment.send_keys("clicked the wrong row", Keys.TAB)
-        wait(d, "the comment saved", lambda: "labelled" in d.find_element(By.ID, "review-message").text)
+        wait(d, "the comment saved", lambda: "labelled" in in_review(d, ".review-message").text)
         # Fix an action: step 2 was really a double click. (Esc leaves the text box Tab moved to.)
         press(d, Keys.ESCAPE)
         press(d, "j")
         wait(d, "step 2", lambda: shown(d) == "2b")
         press(d, "f")
-        kind = d.find_element(By.ID, "fix-kind")
+        kind = in_review(d, ".fix-kind")
         d.execute_script("arguments[0].value = 'double_click'", kind)
-        d.find_element(By.ID, "fix-save").click()
-        wait(d, "the fix", lambda: "double click" in d.find_element(By.CSS_SELECTOR, '#steps li[data-step="2"] .kind').text)
+        in_review(d, ".fix-save").click()
+        wait(d, "the fix", lambda: "double click" in d.find_element(By.CSS_SELECTOR, '#review .steps li[data-step="2"] .kind').text)
         # Scores and the verdict.
         for name, value in (("goal_completion", "4"), ("safety", "2")):
-            sel = d.find_element(By.ID, f"score-{name}")
+            sel = in_review(d, f".score-{name}")
             d.execute_script("arguments[0].value = arguments[1]; arguments[0].dispatchEvent(new Event('change'))", sel, value)
-            wait(d, f"{name} saved", lambda: "scores saved" in d.find_element(By.ID, "review-message").text or "approved" in d.find_element(By.ID, "review-message").text)
-            d.execute_script("document.getElementById('review-message').textContent = ''")
+            wait(d, f"{name} saved", lambda: "scores saved" in in_review(d, ".review-message").text or "approved" in in_review(d, ".review-message").text)
+            d.execute_script("document.querySelector('#review .review-message').textContent = ''")
         d.find_element(By.CSS_SELECTOR, 'button[data-verdict="approved"]').click()
-        wait(d, "the verdict", lambda: d.find_element(By.ID, "verdict").get_attribute("textContent") == "approved")
+        wait(d, "the verdict", lambda: in_review(d, ".verdict").get_attribute("textContent") == "approved")
         if shots:
             d.save_screenshot(f"{shots}/review-labelled.png")
         # Back, and the library shows the verdict; reopen and the labels are still there.
@@ -152,7 +157,7 @@ def review(url, app, library, recording, steps_json, shots=None):
         tags0, tags1 = step_tags(d, 0), step_tags(d, 1)
         if "correct" not in tags0 or not all(t in tags1 for t in ("incorrect", "mistake", "unsafe")):
             fail(f"labels not persisted: {tags0!r} {tags1!r}")
-        if d.find_element(By.ID, "score-goal_completion").get_attribute("value") != "4":
+        if in_review(d, ".score-goal_completion").get_attribute("value") != "4":
             fail("score not persisted")
         metrics = d.execute_script("return window.apprenticeMetrics")
         press(d, Keys.ESCAPE)
@@ -176,13 +181,13 @@ def think_aloud(url, app, library, recording, correction, shots=None):
     d = session(url, app, library)
     try:
         open_review(d, recording)
-        quote = wait(d, "spoken reasoning on step 0", lambda: d.find_elements(By.CSS_SELECTOR, "#step-info blockquote.spoken"))[0]
+        quote = wait(d, "spoken reasoning on step 0", lambda: d.find_elements(By.CSS_SELECTOR, "#review .step-info blockquote.spoken"))[0]
         heard = quote.get_attribute("textContent")
         if shots:
             d.save_screenshot(f"{shots}/review-spoken.png")
         # Play: the player loads the utterance's span from audio:// ...
         quote.find_element(By.CSS_SELECTOR, "button.play").click()
-        src = wait(d, "the player to get a source", lambda: d.find_element(By.ID, "player").get_attribute("src"))
+        src = wait(d, "the player to get a source", lambda: in_review(d, "audio.player").get_attribute("src"))
         if not src.startswith(f"audio://localhost/{recording}/"):
             fail(f"player source {src}")
         # ... and what it serves is a WAV of that span (16 kHz mono 16-bit: 32000 bytes a second).
@@ -198,12 +203,12 @@ def think_aloud(url, app, library, recording, correction, shots=None):
             fail(f"audio:// served {got}, want a {want}-byte WAV")
         # Correct the transcript in place: Enter saves, as the reviewer.
         quote.find_element(By.CSS_SELECTOR, "button.fix-transcript").click()
-        box = wait(d, "the transcript editor", lambda: d.find_elements(By.CSS_SELECTOR, "#step-info input.transcript-edit"))[0]
+        box = wait(d, "the transcript editor", lambda: d.find_elements(By.CSS_SELECTOR, "#review .step-info input.transcript-edit"))[0]
         box.clear()
         box.send_keys(correction)
         box.send_keys(Keys.ENTER)
-        wait(d, "the corrected transcript", lambda: correction in d.find_element(By.ID, "step-info").get_attribute("textContent"))
-        wait(d, "the audit log entry", lambda: "transcript at" in d.find_element(By.ID, "audit-log").get_attribute("textContent"))
+        wait(d, "the corrected transcript", lambda: correction in in_review(d, ".step-info").get_attribute("textContent"))
+        wait(d, "the audit log entry", lambda: "transcript at" in in_review(d, ".audit-log").get_attribute("textContent"))
         print(json.dumps({"ok": True, "heard": heard, "audio": got}))
     finally:
         d.quit()

@@ -2,7 +2,7 @@
 // recording, switched in place.
 import { mountLibraryList } from "./library-list";
 import { mountRecorderPanel } from "./recorder-panel";
-import { mountReviewView } from "./review-view";
+import { mountReviewView } from "./review/view";
 import { tauriApi } from "./tauri-api";
 
 // The desktop app's backend; every screen is handed it.

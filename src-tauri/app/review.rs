@@ -151,7 +151,8 @@ impl FrameCache {
             encode_bmp(&apprentice_core::export::screen::downscale(image, THUMB_WIDTH, h).map_err(|e| e.to_string())?)
         } else {
             encode_bmp(image)
-        };
+        }
+        .map_err(|e| e.to_string())?;
         let entry = Arc::new(shown);
         self.bytes += entry.len();
         self.order.push_back(key.clone());

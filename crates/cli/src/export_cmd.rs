@@ -20,7 +20,8 @@ pub struct ExportRequest {
     pub options: Options,
 }
 
-/// Draws `[recording i/n] frames done/total` on stderr until dropped.
+/// The export's progress on stderr until dropped: an indicatif bar on a terminal, and in a log
+/// (not a terminal) one line per recording and one at the end, `[i/n] frames done/total`.
 struct ProgressBar {
     stop: Arc<AtomicBool>,
     thread: Option<std::thread::JoinHandle<()>>,
@@ -30,36 +31,32 @@ impl ProgressBar {
     fn start(progress: Progress, current: Arc<AtomicUsize>, total: Arc<AtomicUsize>) -> ProgressBar {
         let stop = Arc::new(AtomicBool::new(false));
         let flag = stop.clone();
-        let tty = std::io::stderr().is_terminal();
         let thread = std::thread::spawn(move || {
-            let line = || {
+            let bar = indicatif::ProgressBar::new(0);
+            bar.set_style(indicatif::ProgressStyle::with_template("{prefix} frames {pos}/{len} {wide_bar} {percent:>3}% {eta}").unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()));
+            let tty = std::io::stderr().is_terminal();
+            let mut shown_recording = 0;
+            let line = |bar: &indicatif::ProgressBar| format!("{} frames {}/{}", bar.prefix(), bar.position(), bar.length().unwrap_or(0));
+            loop {
+                let stopping = flag.load(Relaxed);
                 let c = progress.counts();
-                let (done, all) = (c.frames_done.load(Relaxed), c.frames_total.load(Relaxed));
-                let width = 30;
-                let filled = (done * width / all.max(1)).min(width) as usize;
-                format!("[{}/{}] frames {done}/{all} ▕{}{}▏ {:>3}%", current.load(Relaxed), total.load(Relaxed), "█".repeat(filled), " ".repeat(width as usize - filled), done * 100 / all.max(1))
-            };
-            let mut last = String::new();
-            while !flag.load(Relaxed) {
-                // On a terminal the bar redraws in place; in a log, a line every few seconds at most.
-                let now = line();
-                if tty {
-                    eprint!("\r{now}");
-                } else if now != last {
-                    eprintln!("{now}");
+                let (recording, of) = (current.load(Relaxed), total.load(Relaxed));
+                if !tty && recording != shown_recording && shown_recording != 0 {
+                    eprintln!("{}", line(&bar));
                 }
-                last = now;
-                for _ in 0..if tty { 1 } else { 20 } {
-                    if flag.load(Relaxed) {
-                        break;
-                    }
-                    std::thread::sleep(Duration::from_millis(150));
+                shown_recording = recording;
+                bar.set_prefix(format!("[{recording}/{of}]"));
+                bar.set_length(c.frames_total.load(Relaxed));
+                bar.set_position(c.frames_done.load(Relaxed));
+                if stopping {
+                    break;
                 }
+                std::thread::sleep(Duration::from_millis(150));
             }
             if tty {
-                eprintln!("\r{}", line());
-            } else if line() != last {
-                eprintln!("{}", line());
+                bar.finish();
+            } else {
+                eprintln!("{}", line(&bar));
             }
         });
         ProgressBar { stop, thread: Some(thread) }

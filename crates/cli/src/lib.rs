@@ -5,6 +5,7 @@
 //! non-zero exit code.
 
 mod export_cmd;
+pub mod logging;
 pub mod review;
 mod speech_cmd;
 
@@ -539,19 +540,7 @@ fn fmt_duration(us: u64) -> String {
     format!("{}:{:02}:{:02}.{}", s / 3600, s / 60 % 60, s % 60, us / 100_000 % 10)
 }
 
-/// Logs go to stderr and to `<library>/logs/apprentice.log`, rotated at 5 MB (two files kept).
+/// Logs go to stderr and to hourly, capped files under `<library>/logs/` (see [`logging`]).
 pub fn init_logging(dir: &std::path::Path) {
-    use tracing_subscriber::{fmt, prelude::*, EnvFilter};
-    const MAX_LOG: u64 = 5 * 1024 * 1024;
-    let logs = dir.join("logs");
-    let file = std::fs::create_dir_all(&logs).ok().and_then(|_| {
-        let path = logs.join("apprentice.log");
-        if std::fs::metadata(&path).map(|m| m.len() > MAX_LOG).unwrap_or(false) {
-            let _ = std::fs::rename(&path, logs.join("apprentice.log.1"));
-        }
-        std::fs::OpenOptions::new().create(true).append(true).open(path).ok()
-    });
-    let filter = || EnvFilter::try_from_env("APPRENTICE_LOG").unwrap_or_else(|_| EnvFilter::new("warn"));
-    let file_layer = file.map(|f| fmt::layer().with_ansi(false).with_writer(std::sync::Mutex::new(f)).with_filter(EnvFilter::new("info")));
-    let _ = tracing_subscriber::registry().with(fmt::layer().with_writer(std::io::stderr).with_filter(filter())).with(file_layer).try_init();
+    logging::init(dir)
 }

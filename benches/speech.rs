@@ -51,12 +51,23 @@ fn area_average(input: &[f32], from: u32, to: u32) -> Vec<i16> {
     out
 }
 
+/// rubato's synchronous FFT resampler over a whole clip (its best quality for a fixed ratio).
+fn by_rubato(input: &[f32], from: u32, to: u32) -> Vec<i16> {
+    use rubato::audioadapter_buffers::direct::InterleavedSlice;
+    use rubato::{Fft, FixedSync, Resampler};
+    let mut r = Fft::<f32>::new(from as usize, to as usize, 1024, 1, FixedSync::Both).expect("rubato resampler");
+    let clip = InterleavedSlice::new(input, 1, input.len()).expect("one channel");
+    let out = r.process_all(&clip, input.len(), None).expect("rubato");
+    out.take_data().into_iter().map(|v| (v.clamp(-1.0, 1.0) * 32767.0).round() as i16).collect()
+}
+
 /// The corpus as 16 kHz mono samples (espeak-ng at 22.05 kHz): resampled by ffmpeg, by the
-/// recorder's own resampler (what a microphone that cannot give 16 kHz goes through), and by a
-/// plain area average.
-fn corpus_audio(dir: &std::path::Path) -> [Vec<i16>; 3] {
+/// recorder's own resampler (what a microphone that cannot give 16 kHz goes through), by a
+/// plain area average, and by rubato; and how long the recorder's and rubato's resamplers took.
+fn corpus_audio(dir: &std::path::Path) -> ([Vec<i16>; 4], [f64; 2]) {
     let gap = || std::iter::repeat_n(0i16, (GAP_SECONDS * 16_000.0) as usize);
-    let [mut by_ffmpeg, mut by_recorder, mut by_average]: [Vec<i16>; 3] = [gap().collect(), gap().collect(), gap().collect()];
+    let [mut by_ffmpeg, mut by_recorder, mut by_average, mut rubato]: [Vec<i16>; 4] = [gap().collect(), gap().collect(), gap().collect(), gap().collect()];
+    let mut spent = [0.0; 2];
     for (i, text) in CORPUS.iter().enumerate() {
         let wav = dir.join(format!("s{i}.wav"));
         let raw = dir.join(format!("s{i}.raw"));
@@ -67,20 +78,57 @@ fn corpus_audio(dir: &std::path::Path) -> [Vec<i16>; 3] {
         by_ffmpeg.extend(gap());
         let wav = std::fs::read(&wav).expect("wav");
         let voice: Vec<f32> = wav[44..].chunks_exact(2).map(|c| f32::from(i16::from_le_bytes([c[0], c[1]])) / 32768.0).collect();
-        by_recorder.extend(apprentice_capture::audio::Resampler::new(22_050, 16_000).push(&voice));
+        // The recorder's resampler as it runs: fed the microphone's 10 ms buffers.
+        let t = Instant::now();
+        let mut resampler = apprentice_capture::audio::Resampler::new(22_050, 16_000);
+        for buffer in voice.chunks(221) {
+            by_recorder.extend(resampler.push(buffer));
+        }
+        spent[0] += t.elapsed().as_secs_f64();
         by_recorder.extend(gap());
         by_average.extend(area_average(&voice, 22_050, 16_000));
         by_average.extend(gap());
+        let t = Instant::now();
+        rubato.extend(by_rubato(&voice, 22_050, 16_000));
+        spent[1] += t.elapsed().as_secs_f64();
+        rubato.extend(gap());
     }
-    for all in [&mut by_ffmpeg, &mut by_recorder, &mut by_average] {
+    for all in [&mut by_ffmpeg, &mut by_recorder, &mut by_average, &mut rubato] {
         add_room_noise(all);
     }
-    [by_ffmpeg, by_recorder, by_average]
+    ([by_ffmpeg, by_recorder, by_average, rubato], spent)
 }
 
-fn transcript(t: &Transcriber, samples: &[i16], with_vad: bool) -> (String, f64) {
+/// Which voice activity detector finds the stretches Whisper hears.
+#[derive(Clone, Copy, PartialEq)]
+enum Vad {
+    /// None: Whisper hears all the audio.
+    Off,
+    /// Apprentice's energy VAD (`apprentice_speech::vad`).
+    Energy,
+    /// earshot's neural VAD (16 ms frames, score ≥ 0.5), into the same stretch rules.
+    Earshot,
+}
+
+fn earshot_stretches(samples: &[i16]) -> Vec<vad::Stretch> {
+    const FRAME: usize = 256;
+    let mut detector = earshot::Detector::default();
+    let frames: Vec<&[i16]> = samples.chunks(FRAME).collect();
+    let speech: Vec<bool> = frames.iter().map(|f| f.len() == FRAME && detector.predict_i16(f) >= 0.5).collect();
+    let db: Vec<f32> = frames.iter().map(|f| vad::frame_db(f)).collect();
+    vad::stretches_from_frames(FRAME, &speech, &db, samples.len())
+}
+
+fn transcript(t: &Transcriber, samples: &[i16], vad: Vad) -> (String, f64) {
     let start = Instant::now();
-    let utterances = if with_vad { speech::transcribe_stretches(t, &speech::speech_in(0, samples), &mut |_, _| {}).expect("transcribe") } else { t.transcribe(0, samples).expect("transcribe") };
+    let utterances = match vad {
+        Vad::Off => t.transcribe(0, samples).expect("transcribe"),
+        Vad::Energy => speech::transcribe_stretches(t, &speech::speech_in(0, samples), &mut |_, _| {}).expect("transcribe"),
+        Vad::Earshot => {
+            let stretches: Vec<(u64, &[i16])> = earshot_stretches(samples).into_iter().map(|s| (s.start as u64 * 1_000_000 / 16_000, &samples[s.start..s.end])).collect();
+            speech::transcribe_stretches(t, &stretches, &mut |_, _| {}).expect("transcribe")
+        }
+    };
     let secs = start.elapsed().as_secs_f64();
     (utterances.iter().map(|u| u.text.as_str()).collect::<Vec<_>>().join(" "), secs)
 }
@@ -126,7 +174,7 @@ fn main() {
     let secs: u64 = std::env::var("BENCH_SECONDS").ok().and_then(|s| s.parse().ok()).unwrap_or(30);
     let path = model::resolve(None);
     let tmp = tempfile::tempdir().expect("tmp");
-    let [samples, resampled, averaged] = corpus_audio(tmp.path());
+    let ([samples, resampled, averaged, rubato], [recorder_s, rubato_s]) = corpus_audio(tmp.path());
     let audio_s = samples.len() as f64 / 16_000.0;
     let said = CORPUS.join(" ");
     let speech_s: f64 = vad::speech_stretches(&samples).iter().map(|s| (s.end - s.start) as f64 / 16_000.0).sum();
@@ -147,13 +195,15 @@ fn main() {
     println!("| pipeline | decoding | threads | compute | RTF (per second of audio) | WER | WER over {SHIFTS} start shifts (mean / worst) |");
     println!("|---|---|---|---|---|---|---|");
     let mut rows = vec![];
-    let setups: [(&str, Decoding, usize, bool, &[i16]); 6] = [
-        ("VAD + Whisper (Apprentice)", Decoding::Greedy, 2, true, &samples),
-        ("VAD + Whisper (Apprentice)", Decoding::Greedy, 1, true, &samples),
-        ("VAD + Whisper", Decoding::Beam(5), 2, true, &samples),
-        ("Whisper on all the audio, no VAD (baseline)", Decoding::Greedy, 2, false, &samples),
-        ("VAD + Whisper, resampled by the recorder instead of ffmpeg", Decoding::Greedy, 2, true, &resampled),
-        ("VAD + Whisper, resampled by a plain area average (the recorder before)", Decoding::Greedy, 2, true, &averaged),
+    let setups: [(&str, Decoding, usize, Vad, &[i16]); 8] = [
+        ("VAD + Whisper (Apprentice)", Decoding::Greedy, 2, Vad::Energy, &samples),
+        ("VAD + Whisper (Apprentice)", Decoding::Greedy, 1, Vad::Energy, &samples),
+        ("VAD + Whisper", Decoding::Beam(5), 2, Vad::Energy, &samples),
+        ("Whisper on all the audio, no VAD (baseline)", Decoding::Greedy, 2, Vad::Off, &samples),
+        ("earshot's neural VAD + Whisper", Decoding::Greedy, 2, Vad::Earshot, &samples),
+        ("VAD + Whisper, resampled by the recorder instead of ffmpeg", Decoding::Greedy, 2, Vad::Energy, &resampled),
+        ("VAD + Whisper, resampled by rubato (FFT) instead of ffmpeg", Decoding::Greedy, 2, Vad::Energy, &rubato),
+        ("VAD + Whisper, resampled by a plain area average (the recorder before)", Decoding::Greedy, 2, Vad::Energy, &averaged),
     ];
     for (label, decoding, threads, vad, samples) in setups {
         let t = Transcriber::load(&path, threads).expect("the Whisper model (scripts/install-model)").with_decoding(decoding);
@@ -176,6 +226,23 @@ fn main() {
         rows.push(compute);
     }
     println!("\nVAD + Whisper is {:.1}× faster than Whisper on all the audio (same model, decoding and threads); beam search costs {:.1}× greedy.\n", rows[3] / rows[0], rows[2] / rows[0]);
+    let (energy_t, earshot_t) = {
+        let t = Instant::now();
+        let a = vad::speech_stretches(&samples);
+        let energy = t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        let b = earshot_stretches(&samples);
+        let earshot = t.elapsed().as_secs_f64();
+        eprintln!("stretches: energy {a:?}, earshot {b:?}");
+        (energy, earshot)
+    };
+    println!("## Voice activity detection and resampling, cost\n");
+    println!("| stage | what | time over the corpus ({audio_s:.1} s of audio) | RTF |");
+    println!("|---|---|---|---|");
+    println!("| VAD | Apprentice's energy VAD | {:.2} ms | {:.5} |", energy_t * 1e3, energy_t / audio_s);
+    println!("| VAD | earshot (neural) | {:.2} ms | {:.5} |", earshot_t * 1e3, earshot_t / audio_s);
+    println!("| resampling 22.05 → 16 kHz (the speech only) | the recorder's windowed sinc, in 10 ms buffers | {:.2} ms | – |", recorder_s * 1e3);
+    println!("| resampling 22.05 → 16 kHz (the speech only) | rubato FFT, whole clips | {:.2} ms | – |\n", rubato_s * 1e3);
 
     if secs == 0 {
         return; // BENCH_SECONDS=0: transcription only

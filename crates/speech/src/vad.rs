@@ -5,7 +5,6 @@
 
 /// Analysis frame: 30 ms at 16 kHz.
 pub const FRAME: usize = 480;
-const FRAME_MS: usize = 30;
 /// Speech must be this far above the noise floor...
 const ABOVE_FLOOR_DB: f32 = 12.0;
 /// ...and at least this loud.
@@ -32,7 +31,8 @@ pub struct Stretch {
     pub end: usize,
 }
 
-fn frame_db(frame: &[i16]) -> f32 {
+/// A frame's loudness in dBFS.
+pub fn frame_db(frame: &[i16]) -> f32 {
     let energy = frame.iter().map(|&s| f64::from(s) * f64::from(s)).sum::<f64>() / frame.len().max(1) as f64;
     (10.0 * (energy / (32768.0 * 32768.0)).max(1e-10).log10()) as f32
 }
@@ -47,14 +47,18 @@ pub fn speech_stretches(samples: &[i16]) -> Vec<Stretch> {
     sorted.sort_by(|a, b| a.total_cmp(b));
     let floor = sorted[sorted.len() / 10].min(MAX_FLOOR_DB);
     let threshold = (floor + ABOVE_FLOOR_DB).max(MIN_SPEECH_DB);
-    let hangover = HANGOVER_MS / FRAME_MS;
+    let speech: Vec<bool> = db.iter().map(|&d| d >= threshold).collect();
+    stretches_from_frames(FRAME, &speech, &db, samples.len())
+}
 
-    // Frames above the threshold, joined across gaps shorter than the hangover.
+/// Stretches from a verdict per frame of `frame` samples (`speech`) and each frame's loudness
+/// (`db`, where long stretches are cut): frames of speech joined across gaps shorter than the
+/// hangover, too-short ones dropped, a lead and a trail kept. Any frame classifier can use it.
+pub fn stretches_from_frames(frame: usize, speech: &[bool], db: &[f32], len: usize) -> Vec<Stretch> {
+    let frame_ms = (frame * 1000 / 16_000).max(1);
+    let hangover = HANGOVER_MS / frame_ms;
     let mut spans: Vec<(usize, usize, usize)> = vec![]; // (first frame, last frame + 1, speech frames)
-    for (i, &d) in db.iter().enumerate() {
-        if d < threshold {
-            continue;
-        }
+    for (i, _) in speech.iter().enumerate().filter(|(_, &s)| s) {
         match spans.last_mut() {
             Some((_, end, n)) if i <= *end + hangover => {
                 *end = i + 1;
@@ -63,32 +67,32 @@ pub fn speech_stretches(samples: &[i16]) -> Vec<Stretch> {
             _ => spans.push((i, i + 1, 1)),
         }
     }
-    let (lead, trail) = (LEAD_MS / FRAME_MS, TRAIL_MS / FRAME_MS);
+    let (lead, trail) = (LEAD_MS / frame_ms, TRAIL_MS / frame_ms);
     let mut out: Vec<Stretch> = vec![];
     for (a, b, n) in spans {
-        if n * FRAME_MS < MIN_SPEECH_MS {
+        if n * frame_ms < MIN_SPEECH_MS {
             continue;
         }
-        let (a, b) = (a.saturating_sub(lead), (b + trail).min(db.len()));
-        let stretch = Stretch { start: a * FRAME, end: (b * FRAME).min(samples.len()) };
+        let (a, b) = (a.saturating_sub(lead), (b + trail).min(speech.len()));
+        let stretch = Stretch { start: a * frame, end: (b * frame).min(len) };
         match out.last_mut() {
             Some(prev) if stretch.start <= prev.end => prev.end = stretch.end,
             _ => out.push(stretch),
         }
     }
-    out.into_iter().flat_map(|s| split_long(s, &db)).collect()
+    out.into_iter().flat_map(|s| split_long(s, frame, db)).collect()
 }
 
 /// Cuts a stretch longer than [`MAX_STRETCH_MS`] at the quietest frame of its last third.
-fn split_long(s: Stretch, db: &[f32]) -> Vec<Stretch> {
-    let max = MAX_STRETCH_MS / FRAME_MS * FRAME;
+fn split_long(s: Stretch, frame: usize, db: &[f32]) -> Vec<Stretch> {
+    let max = MAX_STRETCH_MS * 16 / frame * frame;
     if s.end - s.start <= max {
         return vec![s];
     }
-    let (lo, hi) = ((s.start + max * 2 / 3) / FRAME, (s.start + max) / FRAME);
-    let cut = (lo..hi).min_by(|&a, &b| db[a].total_cmp(&db[b])).unwrap_or(hi) * FRAME;
+    let (lo, hi) = ((s.start + max * 2 / 3) / frame, (s.start + max) / frame);
+    let cut = (lo..hi).min_by(|&a, &b| db[a].total_cmp(&db[b])).unwrap_or(hi) * frame;
     let mut out = vec![Stretch { start: s.start, end: cut }];
-    out.extend(split_long(Stretch { start: cut, end: s.end }, db));
+    out.extend(split_long(Stretch { start: cut, end: s.end }, frame, db));
     out
 }
 

@@ -147,7 +147,19 @@ fn a_reviewer_steps_through_labels_scores_and_approves_a_real_recording_and_it_p
     assert_eq!((l1.correctness, l1.mistake, l1.is_unsafe, l1.comment.as_deref()), (Some(Correctness::Incorrect), true, true, Some("clicked the wrong row")));
     let review = state.trajectory.expect("a trajectory review");
     assert_eq!((review.verdict, review.scores.goal_completion, review.scores.safety), (Some(Verdict::Approved), Some(4), Some(2)));
-    assert!(state.log.len() >= 7, "every change is in the audit log: {:?}", state.log);
+    // Every change is in the audit log, in order: five labels (1; 2, 4, 6; the comment), the
+    // fixed action, two scores and the verdict.
+    let kinds: Vec<&str> = state
+        .log
+        .iter()
+        .map(|e| match e.change {
+            ReviewChange::Label { .. } => "label",
+            ReviewChange::Edit { .. } => "edit",
+            ReviewChange::Trajectory { .. } => "trajectory",
+            ReviewChange::Transcript { .. } => "transcript",
+        })
+        .collect();
+    assert_eq!(kinds, ["label", "label", "label", "label", "label", "edit", "trajectory", "trajectory", "trajectory"], "{:?}", state.log);
     let reviewed = apprentice_core::review::load(&lib, &id).unwrap();
     assert_eq!(reviewed.steps[2].action.kind, ActionKind::DoubleClick, "the fixed action");
     assert_eq!(

@@ -95,7 +95,7 @@ fn a_full_disk_stops_the_recording_with_a_clear_error_and_keeps_what_was_written
             break;
         }
     }
-    let output = std::mem::replace(&mut rec.child, std::process::Command::new("true").spawn().unwrap()).wait_with_output().unwrap();
+    let output = output_within(std::mem::replace(&mut rec.child, std::process::Command::new("true").spawn().unwrap()), "the recorder to stop on its own once the disk is full");
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!output.status.success(), "the recorder must not claim success on a full disk");
     assert!(stderr.contains("full"), "a clear message: {stderr}");

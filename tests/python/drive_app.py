@@ -82,7 +82,8 @@ def open_review(d, recording):
 
 
 def step_tags(d, i):
-    return d.find_element(By.CSS_SELECTOR, f'#review .steps li[data-step="{i}"] .tags').text
+    """The tags of step i's row, each whole ("correct" is not "incorrect")."""
+    return [t.text for t in d.find_elements(By.CSS_SELECTOR, f'#review .steps li[data-step="{i}"] .tags .tag')]
 
 
 def review(url, app, library, recording, steps_json, shots=None):

@@ -214,9 +214,14 @@ impl RecorderProcess {
             .expect("apprentice");
         let p = RecorderProcess { child, library: library.to_path_buf() };
         x.wait_until("the recorder to accept control commands", || p.cli(&["status", "--json"]).status.success());
-        // First frame taken and through the privacy hold.
-        std::thread::sleep(Duration::from_millis(400));
+        x.wait_until("the recorder's first frame to be stored (through the privacy hold)", || p.status()["health"]["frames_stored"].as_u64().unwrap_or(0) >= 1);
         p
+    }
+
+    /// `apprentice status --json` of the running recorder (Null when it does not answer).
+    pub fn status(&self) -> serde_json::Value {
+        let out = self.cli(&["status", "--json"]);
+        serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null)
     }
 
     pub fn cli(&self, args: &[&str]) -> Output {
@@ -227,15 +232,33 @@ impl RecorderProcess {
     pub fn stop(mut self) -> String {
         let out = self.cli(&["stop"]);
         assert!(out.status.success(), "stop: {}", String::from_utf8_lossy(&out.stderr));
-        let output = std::mem::replace(&mut self.child, Command::new("true").spawn().expect("true")).wait_with_output().expect("recorder exit");
+        let output = output_within(std::mem::replace(&mut self.child, Command::new("true").spawn().expect("true")), "the recorder to exit after stop");
         assert!(output.status.success(), "recorder failed: {}", String::from_utf8_lossy(&output.stderr));
         String::from_utf8_lossy(&output.stdout).trim().to_string()
     }
 }
 
-/// Runs the CLI against a library (no display needed).
+/// Waits for `child` to exit and collects its output, for at most [`wait_limit`]: a process that
+/// hangs is killed and the test fails, saying what was awaited.
+pub fn output_within(child: Child, what: &str) -> Output {
+    let pid = child.id();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || drop(tx.send(child.wait_with_output())));
+    match rx.recv_timeout(wait_limit()) {
+        Ok(out) => out.unwrap_or_else(|e| panic!("waiting for {what}: {e}")),
+        Err(_) => {
+            // SAFETY: kill(2) on the pid of our own child, which has not been reaped (its waiter
+            // is still blocked in wait), so the pid cannot have been reused.
+            unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) };
+            panic!("timed out after {:?} waiting for {what} (pid {pid} killed)", wait_limit());
+        }
+    }
+}
+
+/// Runs the CLI against a library (no display needed); a CLI that hangs fails the test.
 pub fn cli(library: &Path, args: &[&str]) -> Output {
-    Command::new(apprentice_bin()).arg("--library").arg(library).args(args).output().expect("apprentice")
+    let child = Command::new(apprentice_bin()).arg("--library").arg(library).args(args).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("apprentice");
+    output_within(child, &format!("apprentice {}", args.join(" ")))
 }
 
 pub fn ok(out: Output) -> String {
@@ -439,7 +462,10 @@ impl PulseSession {
         self.speech.lock().expect("speech queue").extend(speak(text));
         // Heard once the queue is drained and the 500 ms fed ahead, pacat's 400 ms buffer and
         // the sink's 30 ms are through.
+        let start = Instant::now();
         while !self.speech.lock().expect("speech queue").is_empty() {
+            // The feeder stops if pacat dies: then the queue never drains.
+            assert!(start.elapsed() < wait_limit(), "timed out after {:?} waiting for pacat to play {text:?} (is pacat still running?)", wait_limit());
             std::thread::sleep(Duration::from_millis(20));
         }
         std::thread::sleep(Duration::from_millis(1000));

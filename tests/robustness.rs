@@ -158,3 +158,65 @@ fn control_commands_without_a_running_recorder_say_so() {
         assert!(String::from_utf8_lossy(&out.stderr).contains("no recorder is running"), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
     }
 }
+
+#[test]
+fn commands_against_a_live_recording_leave_it_alone_and_concurrent_control_commands_all_land() {
+    let tmp = tempfile::tempdir().unwrap();
+    let lib_dir = tmp.path().join("library");
+    let x = XSession::start();
+    let rec = RecorderProcess::start(&x, &lib_dir, &[]);
+    let id = rec.status()["id"].as_str().expect("the live recording's id").to_string();
+
+    // What would read or remove a recording still being written says so and changes nothing.
+    let busy = format!("recording {id} is still being recorded; stop it first");
+    let out = tmp.path().join("export");
+    for args in [vec!["delete", id.as_str(), "--yes"], vec!["segment", id.as_str()], vec!["export", id.as_str(), "--format", "canonical", "--out", out.to_str().unwrap()]] {
+        let o = rec.cli(&args);
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert!(!o.status.success() && stderr.contains(&busy), "{args:?} on a live recording: {stderr}");
+    }
+    assert!(!out.join("trajectory.json").exists(), "no export of a live recording");
+
+    // A second recorder in the same library is refused, and the first goes on.
+    let second = x.command(apprentice_bin()).arg("--library").arg(&lib_dir).args(["record", "--task", "second"]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let second = output_within(second, "a second recorder to be refused");
+    let stderr = String::from_utf8_lossy(&second.stderr);
+    assert!(!second.status.success() && stderr.contains("a recorder is already running in this library"), "{stderr}");
+
+    // Sixteen notes sent at once over the control socket: every one is stored, once.
+    let senders: Vec<_> = (0..16)
+        .map(|i| {
+            let lib = lib_dir.clone();
+            std::thread::spawn(move || cli(&lib, &["note", &format!("note {i:02}")]))
+        })
+        .collect();
+    for s in senders {
+        let o = s.join().expect("a note sender");
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    assert_eq!(rec.stop(), id);
+    let lib = Library::open(&lib_dir).unwrap();
+    assert_eq!(lib.recording(&id).unwrap().status, RecordingStatus::Finished);
+    let mut notes: Vec<String> = lib.notes(&id).unwrap().into_iter().map(|n| n.text).collect();
+    notes.sort();
+    assert_eq!(notes, (0..16).map(|i| format!("note {i:02}")).collect::<Vec<_>>());
+    assert_eq!(lib.list().unwrap().len(), 1, "the refused recorder made no recording");
+}
+
+#[test]
+fn a_recording_sharing_frames_with_a_deleted_one_keeps_every_frame() {
+    let tmp = tempfile::tempdir().unwrap();
+    let lib_dir = tmp.path().join("library");
+    let mut x = XSession::start();
+    x.testapp("Still App", "still-app", "400x300+100+100", &tmp.path().join("app.jsonl"));
+    // The same still screen twice: the two recordings' key frames are the same files.
+    let first = RecorderProcess::start(&x, &lib_dir, &[]).stop();
+    let second = RecorderProcess::start(&x, &lib_dir, &[]).stop();
+    let lib = Library::open(&lib_dir).unwrap();
+    let (a, b) = (lib.frames(&first).unwrap(), lib.frames(&second).unwrap());
+    assert!(b.iter().any(|f| a.iter().any(|g| g.sha256 == f.sha256)), "the recordings share at least one frame file");
+    ok(cli(&lib_dir, &["delete", &first, "--yes"]));
+    for f in &lib.frames(&second).unwrap() {
+        lib.frame_image(&second, f.seq).unwrap_or_else(|e| panic!("frame {} of the kept recording: {e}", f.seq));
+    }
+}

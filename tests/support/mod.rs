@@ -214,7 +214,12 @@ impl RecorderProcess {
             .expect("apprentice");
         let p = RecorderProcess { child, library: library.to_path_buf() };
         x.wait_until("the recorder to accept control commands", || p.cli(&["status", "--json"]).status.success());
-        x.wait_until("the recorder's first frame to be stored (through the privacy hold)", || p.status()["health"]["frames_stored"].as_u64().unwrap_or(0) >= 1);
+        // Ready once its first frame is through the privacy hold: stored, or dropped because the
+        // focused window is excluded.
+        x.wait_until("the recorder's first frame through the privacy hold", || {
+            let health = &p.status()["health"];
+            health["frames_stored"].as_u64().unwrap_or(0) + health["frames_excluded"].as_u64().unwrap_or(0) >= 1
+        });
         p
     }
 

@@ -273,8 +273,17 @@ impl Library {
             let rows = stmt.query_map([&rec.id], |r| r.get(0)).map_err(|e| self.err(e))?;
             rows.collect::<Result<_, _>>().map_err(|e| self.err(e))?
         };
+        // Media is content-addressed, and a recorder that finds a frame's file already there
+        // writes only its row, in its next batch. While any recording is live, a file no row
+        // references yet may be one it is about to reference: keep them all (unreferenced files
+        // cost disk, never data).
+        let live: bool = tx.query_row("SELECT EXISTS (SELECT 1 FROM recordings WHERE status IN ('recording', 'paused') AND id <> ?1)", [&rec.id], |r| r.get(0)).map_err(|e| self.err(e))?;
         tx.execute("DELETE FROM recordings WHERE id = ?1", [&rec.id]).map_err(|e| self.err(e))?;
         tx.commit().map_err(|e| self.err(e))?;
+        if live {
+            tracing::info!(recording = %rec.id, files = orphans.len(), "deleted while another recording is live: its media files are kept");
+            return Ok(());
+        }
         // Media goes after the rows: a crash in between leaves unreferenced files, never rows
         // pointing at missing ones.
         for sha in orphans {
@@ -691,6 +700,40 @@ pub(crate) mod tests {
         assert!(matches!(err, StoreError::Corrupt { .. }), "{err}");
         assert!(err.to_string().contains("library.sqlite"), "{err}");
         assert_eq!(fs::read(dir.path().join(DB_FILE)).unwrap(), garbage);
+    }
+
+    /// Deleting a recording while another is being recorded keeps the media files they could
+    /// share: the live recorder may have found a frame's file present and not yet written the
+    /// row that references it.
+    #[test]
+    fn deleting_a_recording_while_another_records_keeps_the_media_they_may_share() {
+        let dir = tempfile::tempdir().unwrap();
+        let lib = Library::open(dir.path()).unwrap();
+        let mut done = sample_recording("done");
+        done.status = RecordingStatus::Finished;
+        lib.create_recording(&done).unwrap();
+        let sha = lib.media.put(b"the idle desktop, as a key frame", "webp").unwrap();
+        lib.conn
+            .execute("INSERT INTO frames (recording_id, seq, t_us, display_id, width, height, reason, encoding, sha256, bytes) VALUES ('done', 0, 0, 0, 4, 4, 'periodic', '\"key\"', ?1, 10)", [&sha])
+            .unwrap();
+        // Another recording is live (its lock held) and has written no frame row yet.
+        lib.create_recording(&sample_recording("live")).unwrap();
+        let _held = RecorderLock::try_acquire(&lib.lock_path("live")).unwrap().unwrap();
+        lib.delete_recording("done").unwrap();
+        assert!(lib.media.path_of(&sha, "webp").exists(), "a file the live recording may reference is kept");
+        assert!(matches!(lib.recording("done"), Err(StoreError::NotFound(_))));
+
+        // With no recording live, a deleted recording's own files go.
+        let mut other = sample_recording("other");
+        other.status = RecordingStatus::Finished;
+        lib.create_recording(&other).unwrap();
+        let own = lib.media.put(b"a frame only this recording has", "webp").unwrap();
+        lib.conn
+            .execute("INSERT INTO frames (recording_id, seq, t_us, display_id, width, height, reason, encoding, sha256, bytes) VALUES ('other', 0, 0, 0, 4, 4, 'periodic', '\"key\"', ?1, 10)", [&own])
+            .unwrap();
+        lib.conn.execute("UPDATE recordings SET status = 'finished' WHERE id = 'live'", []).unwrap();
+        lib.delete_recording("other").unwrap();
+        assert!(!lib.media.path_of(&own, "webp").exists(), "an orphan is removed once nothing is live");
     }
 
     #[test]

@@ -23,6 +23,7 @@ Exits non-zero (with the reason) on any check that fails.
 """
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -233,8 +234,11 @@ def outcome(url, app, library, shots=None):
     try:
         task = wait(d, "the task box", lambda: d.find_elements(By.ID, "task"))[0]
         task.send_keys("Hotkey task")
+        if shots:
+            d.save_screenshot(f"{shots}/recorder-panel-idle.png")
         hotkey("ctrl+alt+r")
         wait(d, "the hotkey to start a recording", lambda: d.find_element(By.ID, "live").is_displayed())
+
         # One click in the target app (the panel's own window is never recorded), so there is a step.
         subprocess.run(["xdotool", "search", "--name", "^Outcome Target$", "windowactivate", "--sync"], check=True)
         live = json.loads(run_cli(app, library, "status", "--json"))["id"]
@@ -243,6 +247,10 @@ def outcome(url, app, library, shots=None):
         wait(d, "the recorder to see the target app focused", lambda: any(w.get("title") == "Outcome Target" for w in focused()))
         subprocess.run(["xdotool", "mousemove", "--sync", "960", "240", "click", "1"], check=True)
         wait(d, "the click to be recorded", lambda: json.loads(run_cli(app, library, "status", "--json"))["health"]["input_events"] >= 2)
+        if shots:
+            # The panel's own window is never recorded: frames are stored once the target has focus.
+            wait(d, "the panel to show stored frames", lambda: re.search(r"frames[1-9][0-9]* stored", d.find_element(By.ID, "health").get_attribute("textContent")))
+            d.save_screenshot(f"{shots}/recorder-panel-recording.png")
         hotkey("ctrl+alt+r")
         prompt = d.find_element(By.CSS_SELECTOR, ".outcome-prompt")
         wait(d, "the panel to ask the outcome", lambda: prompt.is_displayed())

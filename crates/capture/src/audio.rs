@@ -206,7 +206,7 @@ impl AudioCapture {
                 Err(e) => {
                     if let Some(tx) = first.take() {
                         tracing::warn!(error = %e, "no audio for this recording");
-                        self.counters.set_state(AudioState::NoMicrophone, Some(format!("{e}; the recording goes on without audio")));
+                        self.counters.set_state(AudioState::NoMicrophone, Some(format!("{}; the recording goes on without audio", e.to_string().trim_end_matches('.'))));
                         let _ = tx.send(Err(e));
                     }
                 }

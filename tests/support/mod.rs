@@ -58,21 +58,37 @@ impl XSession {
         assert!(line.trim().parse::<u32>().is_ok(), "Xvfb did not start: {line:?}");
         let mut s = XSession { display, xvfb, wm: None, apps: vec![] };
         if with_wm {
-            let mut log = tempfile::tempfile().expect("a file for openbox's messages");
-            let mut wm = s.command("openbox").stdout(Stdio::null()).stderr(log.try_clone().expect("log")).spawn().expect("openbox must be installed");
-            s.wait_until("openbox to manage the screen", || {
-                // A window manager that died will never manage it: say so, with what it said.
-                if let Ok(Some(status)) = wm.try_wait() {
-                    use std::io::{Read, Seek};
-                    let mut said = String::new();
-                    let _ = log.rewind().and_then(|_| log.read_to_string(&mut said));
-                    panic!("openbox exited ({status}) before managing the screen: {said}");
-                }
-                s.command("xprop").args(["-root", "_NET_SUPPORTING_WM_CHECK"]).output().map(|o| String::from_utf8_lossy(&o.stdout).contains("window id")).unwrap_or(false)
-            });
-            s.wm = Some(wm);
+            s.wm = Some(s.start_openbox());
         }
         s
+    }
+
+    /// Starts openbox and waits until it manages the screen. Rarely, on a freshly set-up and
+    /// loaded machine, openbox exits at once (status 1, saying nothing); it is then started again,
+    /// twice at most, and each time said on stderr.
+    fn start_openbox(&self) -> Child {
+        use std::io::{Read, Seek};
+        for attempt in 1..=3 {
+            let mut log = tempfile::tempfile().expect("a file for openbox's messages");
+            let mut wm = self.command("openbox").arg("--sm-disable").stdout(Stdio::null()).stderr(log.try_clone().expect("log")).spawn().expect("openbox must be installed");
+            let (start, limit) = (Instant::now(), wait_limit());
+            loop {
+                // A window manager that died will never manage it.
+                if let Ok(Some(status)) = wm.try_wait() {
+                    let mut said = String::new();
+                    let _ = log.rewind().and_then(|_| log.read_to_string(&mut said));
+                    assert!(attempt < 3, "openbox exited ({status}) before managing the screen, three times: {said}");
+                    eprintln!("harness: openbox exited ({status}) before managing the screen (attempt {attempt}): {said:?}; starting it again");
+                    break;
+                }
+                if self.command("xprop").args(["-root", "_NET_SUPPORTING_WM_CHECK"]).output().map(|o| String::from_utf8_lossy(&o.stdout).contains("window id")).unwrap_or(false) {
+                    return wm;
+                }
+                assert!(start.elapsed() < limit, "timed out after {limit:?} waiting for openbox to manage the screen");
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        }
+        unreachable!("openbox started or the test failed")
     }
 
     pub fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {

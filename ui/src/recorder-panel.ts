@@ -5,8 +5,8 @@
 // held) with a level meter; after stop the audio is transcribed on this machine, with progress
 // shown here. The panel's own window is excluded from capture by the backend, so working here is
 // never part of the demonstration.
-import { errorMessage, type Api, type MarkerKind, type RecorderStatus } from "./api";
-import { bytes, duration, el } from "./format";
+import type { Api, MarkerKind, RecorderStatus } from "./api";
+import { bytes, duration, el, messageLine } from "./format";
 import { mountOutcomePrompt, type OutcomePrompt } from "./outcome-prompt";
 
 export function mountRecorderPanel(root: HTMLElement, api: Api, onChange: () => void): OutcomePrompt {
@@ -56,14 +56,7 @@ export function mountRecorderPanel(root: HTMLElement, api: Api, onChange: () => 
   let timer: number | undefined;
   let talking = false;
   let pushToTalk = false;
-  const showError = (e: unknown) => {
-    message.textContent = errorMessage(e);
-    message.className = "message error";
-  };
-  const flash = (text: string) => {
-    message.textContent = text;
-    message.className = "message";
-  };
+  const { say: flash, fail: showError } = messageLine(message);
 
   const render = (s: RecorderStatus | null) => {
     setup.hidden = s !== null;

@@ -7,8 +7,8 @@
 // `root`: no element ids, no document-wide listeners, so two views can be mounted side by side.
 // Frames load as files from `api.frameUrl`; the next steps are prefetched so stepping stays
 // instant.
-import { errorMessage, type Api, type DisplayInfo, type Step, type StepEdit, type StepLabelInput, type TrajectoryView, type Verdict } from "../api";
-import { duration, el } from "../format";
+import type { Api, DisplayInfo, Step, StepEdit, StepLabelInput, TrajectoryView, Verdict } from "../api";
+import { duration, el, messageLine } from "../format";
 import { editBox } from "./edit-box";
 import { commandFor, keyOf, type ReviewCommand } from "./keymap";
 import { labelBox } from "./label-box";
@@ -31,14 +31,7 @@ export function mountReviewView(root: HTMLElement, api: Api, id: string, back: (
   let navStarted = 0;
 
   const message = el("p", { class: "review-message message" });
-  const fail = (e: unknown) => {
-    message.textContent = errorMessage(e);
-    message.className = "review-message message error";
-  };
-  const say = (t: string) => {
-    message.textContent = t;
-    message.className = "review-message message";
-  };
+  const { say, fail } = messageLine(message);
   const current = (): Step | undefined => view?.steps[cur];
 
   const title = el("h1", { class: "review-title" });

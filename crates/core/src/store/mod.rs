@@ -702,6 +702,18 @@ pub(crate) mod tests {
         assert_eq!(fs::read(dir.path().join(DB_FILE)).unwrap(), garbage);
     }
 
+    /// A finished recording `id` whose one key frame is `frame`; returns the frame's sha256.
+    fn finished_with_one_frame(lib: &Library, id: &str, frame: &[u8]) -> String {
+        let mut rec = sample_recording(id);
+        rec.status = RecordingStatus::Finished;
+        lib.create_recording(&rec).unwrap();
+        let sha = lib.media.put(frame, "webp").unwrap();
+        lib.conn
+            .execute("INSERT INTO frames (recording_id, seq, t_us, display_id, width, height, reason, encoding, sha256, bytes) VALUES (?1, 0, 0, 0, 4, 4, 'periodic', '\"key\"', ?2, 10)", [id, &sha])
+            .unwrap();
+        sha
+    }
+
     /// Deleting a recording while another is being recorded keeps the media files they could
     /// share: the live recorder may have found a frame's file present and not yet written the
     /// row that references it.
@@ -709,13 +721,7 @@ pub(crate) mod tests {
     fn deleting_a_recording_while_another_records_keeps_the_media_they_may_share() {
         let dir = tempfile::tempdir().unwrap();
         let lib = Library::open(dir.path()).unwrap();
-        let mut done = sample_recording("done");
-        done.status = RecordingStatus::Finished;
-        lib.create_recording(&done).unwrap();
-        let sha = lib.media.put(b"the idle desktop, as a key frame", "webp").unwrap();
-        lib.conn
-            .execute("INSERT INTO frames (recording_id, seq, t_us, display_id, width, height, reason, encoding, sha256, bytes) VALUES ('done', 0, 0, 0, 4, 4, 'periodic', '\"key\"', ?1, 10)", [&sha])
-            .unwrap();
+        let sha = finished_with_one_frame(&lib, "done", b"the idle desktop, as a key frame");
         // Another recording is live (its lock held) and has written no frame row yet.
         lib.create_recording(&sample_recording("live")).unwrap();
         let _held = RecorderLock::try_acquire(&lib.lock_path("live")).unwrap().unwrap();
@@ -724,13 +730,7 @@ pub(crate) mod tests {
         assert!(matches!(lib.recording("done"), Err(StoreError::NotFound(_))));
 
         // With no recording live, a deleted recording's own files go.
-        let mut other = sample_recording("other");
-        other.status = RecordingStatus::Finished;
-        lib.create_recording(&other).unwrap();
-        let own = lib.media.put(b"a frame only this recording has", "webp").unwrap();
-        lib.conn
-            .execute("INSERT INTO frames (recording_id, seq, t_us, display_id, width, height, reason, encoding, sha256, bytes) VALUES ('other', 0, 0, 0, 4, 4, 'periodic', '\"key\"', ?1, 10)", [&own])
-            .unwrap();
+        let own = finished_with_one_frame(&lib, "other", b"a frame only this recording has");
         lib.conn.execute("UPDATE recordings SET status = 'finished' WHERE id = 'live'", []).unwrap();
         lib.delete_recording("other").unwrap();
         assert!(!lib.media.path_of(&own, "webp").exists(), "an orphan is removed once nothing is live");

@@ -18,16 +18,16 @@ fn the_recorder_panel_starts_a_recording_and_its_hotkeys_mark_note_and_stop_with
     let mut x = XSession::start();
     let target = x.testapp("Target App", "target-app", "400x300+820+100", &tmp.path().join("app.jsonl"));
     let mut gui = x.command(apprentice_bin()).arg("--library").arg(&lib_dir).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
-    let panel = x.window(&["--name", "^Apprentice$"]);
-    // The page has loaded when the task box has focus; give WebKit a moment.
-    pause(2500);
+    // The panel says "ready" in its title once its task box has focus.
+    let panel = x.window(&["--name", "^Apprentice — ready$"]);
     x.xdo(&["windowactivate", "--sync", &panel]);
     x.xdo(&["type", "--delay", "40", "File the expense report"]);
     x.xdo(&["key", "Return"]);
     x.wait_until("the panel to start a recording", || cli(&lib_dir, &["status", "--json"]).status.success());
     let status: serde_json::Value = serde_json::from_str(&ok(cli(&lib_dir, &["status", "--json"]))).unwrap();
     assert_eq!(status["task"], "File the expense report");
-    pause(300);
+    // This X session has no microphone, and the title says so.
+    x.window(&["--name", "^Apprentice — recording, no microphone$"]);
 
     let (tx, ty, _, _) = x.geometry(&target);
     x.xdo(&["windowactivate", "--sync", &target]);
@@ -41,7 +41,7 @@ fn the_recorder_panel_starts_a_recording_and_its_hotkeys_mark_note_and_stop_with
     x.xdo(&["key", "ctrl+alt+m"]);
     pause(400);
     x.xdo(&["key", "ctrl+alt+n"]);
-    pause(800);
+    x.wait_until("Ctrl+Alt+N to bring the panel, its note box focused, to the front", || x.xdo(&["getactivewindow"]) == panel);
     x.xdo(&["type", "--delay", "40", "clicked to open the form"]);
     x.xdo(&["key", "Return"]);
     pause(600);
@@ -97,14 +97,18 @@ fn drive_app(x: &XSession, mode: &str, args: &[&str]) -> String {
     x.wait_until("tauri-driver to listen", || std::net::TcpStream::connect(("127.0.0.1", port)).is_ok());
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let shots = std::env::var("APPRENTICE_SCREENSHOTS").unwrap_or_default();
-    let out = x
+    let script = x
         .command(root.join(".venv/bin/python"))
         .arg(root.join("tests/python/drive_app.py"))
         .args([mode, &format!("http://127.0.0.1:{port}"), apprentice_bin()])
         .args(args)
         .args((!shots.is_empty()).then_some(&shots))
-        .output()
-        .unwrap();
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the project's Python (scripts/setup makes .venv)");
+    // A whole UI session: five times a harness wait.
+    let out = output_within_limit(script, &format!("drive_app.py {mode}"), wait_limit() * 5);
     let _ = driver.kill();
     let _ = driver.wait();
     let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr));

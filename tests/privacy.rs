@@ -68,3 +68,73 @@ fn an_excluded_window_leaves_no_keys_no_title_and_no_pixels_on_disk() {
         }
     }
 }
+
+#[test]
+fn a_window_whose_title_comes_to_match_a_title_glob_is_excluded_from_that_moment() {
+    let tmp = tempfile::tempdir().unwrap();
+    let lib_dir = tmp.path().join("library");
+    let mut x = XSession::start();
+    let app = x.testapp("Ordinary App", "ordinary-app", "400x300+760+80", &tmp.path().join("app.jsonl"));
+    x.spawn("xterm", &["-T", "Notes draft", "-geometry", "60x15+40+60", "-bg", "white", "-fg", "black"]);
+    let term = x.window(&["--name", "^Notes draft$"]);
+    // A title glob, matched whatever the case.
+    let rec = RecorderProcess::start(&x, &lib_dir, &["--exclude", "title:*online BANKING*"]);
+    let id = rec.id();
+    let lib = Library::open(&lib_dir).unwrap();
+
+    x.xdo(&["windowactivate", "--sync", &term]);
+    x.wait_until("the terminal's focus to be recorded", || lib.window_events(&id).unwrap().iter().any(|w| w.title == "Notes draft"));
+    x.xdo(&["type", "--delay", "80", "notes"]);
+    pause(500);
+    // The page the expert opened turns out to be a bank's: the title changes, focus stays.
+    x.xdo(&["set_window", "--name", "Online Banking - Login", &term]);
+    x.wait_until("the renamed window to be recorded as excluded", || lib.window_events(&id).unwrap().iter().any(|w| w.excluded));
+    x.xdo(&["type", "--delay", "80", "hunter2 SECRETPIN"]);
+    x.xdo(&["key", "Return"]);
+    pause(300);
+    x.xdo(&["windowactivate", "--sync", &app]);
+    x.wait_until("focus on the ordinary app to be recorded", || lib.window_events(&id).unwrap().last().is_some_and(|w| w.app == "ordinary-app"));
+    x.xdo(&["type", "--delay", "80", "done"]);
+    let back = lib.window_events(&id).unwrap().last().unwrap().t;
+    x.wait_until("a frame after focus came back", || lib.frames(&id).unwrap().iter().any(|f| f.t > back + 300_000));
+    let id = rec.stop();
+
+    let events = lib.input_events(&id).unwrap();
+    let typed: String = events.iter().filter(|e| e.kind == InputKind::KeyPress).filter_map(|e| e.text.clone()).collect();
+    assert_eq!(typed, "notesdone", "what was typed after the title matched is gone");
+    assert!(!events.iter().any(|e| e.key.as_deref() == Some("enter")), "the Return too");
+
+    // The terminal: first as itself, then, the same window, excluded with no title.
+    let windows = lib.window_events(&id).unwrap();
+    let before = windows.iter().find(|w| w.title == "Notes draft").expect("the terminal before the change");
+    let hidden: Vec<&WindowEvent> = windows.iter().filter(|w| w.excluded).collect();
+    assert!(!hidden.is_empty() && hidden.iter().all(|w| w.window_id == before.window_id && w.app == "[excluded]" && w.title.is_empty()), "{windows:?}");
+    let (start, end) = (hidden[0].t, back);
+    assert!(!events.iter().any(|e| e.t >= start && e.t <= end && e.kind != InputKind::Move), "no keys while the matching window had focus");
+    let frames = lib.frames(&id).unwrap();
+    assert!(frames.iter().all(|f| f.t < start || f.t > end), "no frames while the matching window had focus");
+
+    for path in all_files(&lib_dir) {
+        let bytes = std::fs::read(&path).unwrap();
+        for needle in [&b"Online Banking"[..], b"Banking - Login", b"SECRETPIN", b"hunter2"] {
+            assert!(!bytes.windows(needle.len()).any(|w| w == needle), "{} contains {}", path.display(), String::from_utf8_lossy(needle));
+        }
+    }
+
+    // Frames before the change show the terminal; frames after it mask the whole window, title
+    // bar included.
+    let (vx, vy, vw, vh) = x.geometry(&term);
+    let shown = frames.iter().rfind(|f| f.t < start).expect("a frame before the title changed");
+    let inside = (vx + vw as i32 - 10, vy + vh as i32 - 10);
+    assert_eq!(lib.frame_image(&id, shown.seq).unwrap().get_pixel(inside.0 as u32, inside.1 as u32).0, [0xff, 0xff, 0xff], "the terminal, unmasked, before its title matched");
+    let masked: Vec<&Frame> = frames.iter().filter(|f| f.t > end).collect();
+    assert!(!masked.is_empty());
+    for f in masked {
+        let img = lib.frame_image(&id, f.seq).unwrap();
+        for y in (vy - 15).max(0)..vy + vh as i32 {
+            for x in vx..vx + vw as i32 {
+                assert_eq!(img.get_pixel(x as u32, y as u32).0, [0x40, 0x40, 0x40], "frame {} shows the matching window at ({x},{y})", f.seq);
+            }
+        }
+    }
+}

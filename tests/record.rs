@@ -169,3 +169,43 @@ fn a_pause_keeps_time_aligned_and_nothing_of_the_paused_span_is_recorded() {
     assert!(frames.iter().any(|f| f.t > t1), "capture resumed");
     assert!(rec.duration_us > t1, "the clock ran through the pause");
 }
+
+/// The whole screen as ffmpeg's x11grab sees it now (no cursor): an independent grab.
+fn ffmpeg_grab(x: &XSession, dir: &std::path::Path) -> image::RgbImage {
+    let png = dir.join("grab.png");
+    let out = x.command("ffmpeg").args(["-loglevel", "error", "-y", "-f", "x11grab", "-draw_mouse", "0", "-i", &x.display, "-frames:v", "1"]).arg(&png).output_within("ffmpeg -f x11grab");
+    assert!(out.status.success(), "ffmpeg: {}", String::from_utf8_lossy(&out.stderr));
+    image::open(&png).expect("ffmpeg's grab").to_rgb8()
+}
+
+#[test]
+fn every_screen_backend_records_the_screen_pixel_for_pixel() {
+    for (backend, name) in [("x11-shm", "x11-shm"), ("x11-get-image", "x11-getimage"), ("xcap", "xcap")] {
+        let tmp = tempfile::tempdir().unwrap();
+        let lib_dir = tmp.path().join("library");
+        let mut x = XSession::start();
+        let win = x.testapp("Backend App", "backend-app", "400x300+200+150", &tmp.path().join("app.jsonl"));
+        let (wx, wy, ww, _) = x.geometry(&win);
+        x.xdo(&["windowactivate", "--sync", &win]);
+        let rec = RecorderProcess::start(&x, &lib_dir, &["--backend", backend]);
+        x.xdo(&["mousemove", "--sync", &s(wx + 60), &s(wy + 60), "click", "1"]);
+        // Nothing moves from here on: the last frame must be the screen as it now is.
+        x.xdo(&["mousemove", "--sync", "5", "5"]);
+        let lib = Library::open(&lib_dir).unwrap();
+        let id = rec.id();
+        let probe = (wx + ww as i32 - 30, wy + 30);
+        x.wait_until("a frame showing the click's consequence", || lib.frames(&id).unwrap().last().is_some_and(|f| pixel(&lib.frame_image(&id, f.seq).unwrap(), probe.0, probe.1) == PALETTE[1]));
+        let grab = ffmpeg_grab(&x, tmp.path());
+        let id = rec.stop();
+
+        let recording = lib.recording(&id).unwrap();
+        assert_eq!(recording.environment.capture_backend, name);
+        assert_eq!(presses(&lib.input_events(&id).unwrap()), vec![("left".to_string(), wx + 60, wy + 60)], "{backend}");
+        let frames = lib.frames(&id).unwrap();
+        assert_eq!(pixel(&lib.frame_image(&id, frames[0].seq).unwrap(), probe.0, probe.1), PALETTE[0], "{backend}: the first frame, before the click");
+        let last = lib.frame_image(&id, frames.last().unwrap().seq).unwrap();
+        assert_eq!((last.dimensions(), grab.dimensions()), ((1280, 800), (1280, 800)), "{backend}");
+        let differing = last.pixels().zip(grab.pixels()).filter(|(a, b)| a != b).count();
+        assert_eq!(differing, 0, "{backend}: the last frame differs from ffmpeg's grab in {differing} pixels");
+    }
+}

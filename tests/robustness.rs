@@ -98,14 +98,17 @@ fn a_full_disk_stops_the_recording_with_a_clear_error_and_keeps_what_was_written
     let output = output_within(std::mem::replace(&mut rec.child, std::process::Command::new("true").spawn().unwrap()), "the recorder to stop on its own once the disk is full");
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!output.status.success(), "the recorder must not claim success on a full disk");
-    assert!(stderr.contains("full"), "a clear message: {stderr}");
+    assert!(stderr.contains("is full: recording stopped, everything written so far is kept"), "a clear message: {stderr}");
 
     // Once space is freed, everything written before the disk filled is there and readable.
     std::fs::remove_file(&filler).unwrap();
     let list: serde_json::Value = serde_json::from_str(&ok(cli(&lib_dir, &["list", "--json"]))).unwrap();
     let id = list[0]["id"].as_str().unwrap().to_string();
-    assert!(matches!(list[0]["status"].as_str(), Some("interrupted") | Some("finished")), "{list}");
+    assert_eq!(list[0]["status"], "interrupted", "a recording the full disk ended did not finish: {list}");
     let lib = Library::open(&lib_dir).unwrap();
+    // Why: the recorder's own words when its last write landed, else recovery's.
+    let error = lib.recording(&id).unwrap().error.unwrap_or_default();
+    assert!(error.contains("is full") || error.starts_with("the recorder stopped unexpectedly"), "{error}");
     let typed: String = lib.input_events(&id).unwrap().iter().filter(|e| e.kind == InputKind::KeyPress).filter_map(|e| e.text.clone()).collect();
     assert!(typed.starts_with("before"), "typed before the disk filled: {typed:?}");
     for f in lib.frames(&id).unwrap() {
@@ -116,7 +119,7 @@ fn a_full_disk_stops_the_recording_with_a_clear_error_and_keeps_what_was_written
 #[test]
 fn no_display_is_a_clear_error_and_creates_nothing() {
     let tmp = tempfile::tempdir().unwrap();
-    let out = std::process::Command::new(apprentice_bin()).env_remove("DISPLAY").arg("--library").arg(tmp.path()).args(["record", "--task", "t"]).output().unwrap();
+    let out = std::process::Command::new(apprentice_bin()).env_remove("DISPLAY").arg("--library").arg(tmp.path()).args(["record", "--task", "t"]).output_within("apprentice record");
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("$DISPLAY is not set"), "{stderr}");
@@ -127,7 +130,7 @@ fn no_display_is_a_clear_error_and_creates_nothing() {
 fn a_display_without_record_is_a_clear_error_and_creates_nothing() {
     let tmp = tempfile::tempdir().unwrap();
     let x = XSession::start_with(&["-extension", "RECORD"], false);
-    let out = x.command(apprentice_bin()).arg("--library").arg(tmp.path()).args(["record", "--task", "t"]).output().unwrap();
+    let out = x.command(apprentice_bin()).arg("--library").arg(tmp.path()).args(["record", "--task", "t"]).output_within("apprentice record");
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("no RECORD extension"), "{stderr}");
@@ -218,5 +221,69 @@ fn a_recording_sharing_frames_with_a_deleted_one_keeps_every_frame() {
     ok(cli(&lib_dir, &["delete", &first, "--yes"]));
     for f in &lib.frames(&second).unwrap() {
         lib.frame_image(&second, f.seq).unwrap_or_else(|e| panic!("frame {} of the kept recording: {e}", f.seq));
+    }
+}
+
+#[test]
+fn a_truncated_or_corrupt_wal_gives_back_the_commits_before_the_damage_and_nothing_else_breaks() {
+    let tmp = tempfile::tempdir().unwrap();
+    let lib_dir = tmp.path().join("library");
+    let mut x = XSession::start();
+    let win = x.testapp("WAL App", "wal-app", "400x300+100+100", &tmp.path().join("app.jsonl"));
+    x.xdo(&["windowactivate", "--sync", &win]);
+    let mut rec = RecorderProcess::start(&x, &lib_dir, &[]);
+    x.xdo(&["type", "--delay", "100", "abcdefghijklmnopqrst"]);
+    let typed = rec.id();
+    let lib = Library::open(&lib_dir).unwrap();
+    x.wait_until("every key to be committed", || lib.input_events(&typed).unwrap().iter().filter(|e| e.kind == InputKind::KeyPress).count() == 20);
+    drop(lib);
+    // Killed before any checkpoint: the recording's rows are in the write-ahead log.
+    rec.child.kill().unwrap();
+    let _ = rec.child.wait();
+    let wal = lib_dir.join("library.sqlite-wal");
+    // SQLite's WAL: a 32-byte header, then frames of a 24-byte header (page number, and the
+    // database size when the frame ends a commit) and a 4096-byte page. The damage goes to the
+    // frame after the fourth-last commit: the last three commits (the last ~0.75 s) are hit.
+    let bytes = std::fs::read(&wal).expect("a WAL left by the killed recorder");
+    assert_eq!(u32::from_be_bytes(bytes[8..12].try_into().unwrap()), 4096, "page size");
+    const FRAME: usize = 24 + 4096;
+    let commits: Vec<usize> = (0..(bytes.len() - 32) / FRAME).filter(|i| bytes[32 + i * FRAME + 4..32 + i * FRAME + 8] != [0; 4]).collect();
+    assert!(commits.len() >= 8, "{} commits in the WAL", commits.len());
+    let damage_at = (32 + (commits[commits.len() - 4] + 1) * FRAME) as u64;
+    let copy = |name: &str| {
+        let dir = tmp.path().join(name);
+        let out = std::process::Command::new("cp").arg("-a").arg(&lib_dir).arg(&dir).output_within("cp -a");
+        assert!(out.status.success());
+        dir
+    };
+    let (intact, truncated, corrupt) = (copy("intact"), copy("truncated"), copy("corrupt"));
+    // Power lost halfway through writing a frame; and a frame whose page was overwritten.
+    std::fs::OpenOptions::new().write(true).open(truncated.join("library.sqlite-wal")).unwrap().set_len(damage_at + 1000).unwrap();
+    {
+        use std::io::{Seek, SeekFrom, Write};
+        let mut f = std::fs::OpenOptions::new().write(true).open(corrupt.join("library.sqlite-wal")).unwrap();
+        f.seek(SeekFrom::Start(damage_at + 24 + 512)).unwrap();
+        f.write_all(&[0xa5; 256]).unwrap();
+    }
+
+    let read = |dir: &std::path::Path| {
+        let list: serde_json::Value = serde_json::from_str(&ok(cli(dir, &["list", "--json"]))).unwrap();
+        assert_eq!(list.as_array().map(Vec::len), Some(1), "{}: {list}", dir.display());
+        assert_eq!(list[0]["status"], "interrupted", "{}", dir.display());
+        let lib = Library::open(dir).unwrap();
+        let id = list[0]["id"].as_str().unwrap().to_string();
+        let keys: Vec<u32> = lib.input_events(&id).unwrap().iter().filter(|e| e.kind == InputKind::KeyPress).filter_map(|e| e.code).collect();
+        for f in lib.frames(&id).unwrap() {
+            lib.frame_image(&id, f.seq).unwrap_or_else(|e| panic!("{}: frame {} of the index does not decode: {e}", dir.display(), f.seq));
+        }
+        ok(cli(dir, &["info", &id, "--json"]));
+        (keys, lib.recording(&id).unwrap().duration_us)
+    };
+    let (all_keys, full_duration) = read(&intact);
+    assert_eq!(all_keys.len(), 20);
+    for damaged in [&truncated, &corrupt] {
+        let (keys, duration) = read(damaged);
+        assert_eq!(keys[..], all_keys[..keys.len()], "{}: the keys kept are the first ones, in order, none invented", damaged.display());
+        assert!(duration < full_duration, "{}: the commits after the damage are gone ({duration} of {full_duration} us)", damaged.display());
     }
 }

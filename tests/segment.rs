@@ -262,3 +262,61 @@ fn keyboard_actions_notes_markers_pause_and_an_excluded_window_and_the_canonical
     let again = cli(&lib_dir, &["export", &id, "--format", "canonical", "--out", out.to_str().unwrap()]);
     assert!(!again.status.success() && String::from_utf8_lossy(&again.stderr).contains("not empty"));
 }
+
+#[test]
+fn quality_figures_count_repeats_undo_and_backspacing_as_redundant_and_idle_time_outside_pauses() {
+    use apprentice_core::segment::quality::IDLE_THRESHOLD;
+    let tmp = tempfile::tempdir().unwrap();
+    let lib_dir = tmp.path().join("library");
+    let mut x = XSession::start();
+    let win = x.testapp("Quality App", "quality-app", "500x400+60+60", &tmp.path().join("app.jsonl"));
+    let (wx, wy, _, _) = x.geometry(&win);
+    x.xdo(&["windowactivate", "--sync", &win]);
+    let rec = RecorderProcess::start(&x, &lib_dir, &[]);
+    // A click, the same click again 0.9 s later (too late to be a double click: a repeat).
+    x.xdo(&["mousemove", "--sync", &s(wx + 100), &s(wy + 100), "click", "1"]);
+    pause(900);
+    x.xdo(&["click", "1"]);
+    pause(700);
+    // An undo, then 5.5 s paused and 1 s more: a long gap, but not idle work.
+    x.xdo(&["key", "ctrl+z"]);
+    pause(300);
+    ok(rec.cli(&["pause"]));
+    pause(5500);
+    ok(rec.cli(&["resume"]));
+    pause(700);
+    x.xdo(&["mousemove", "--sync", &s(wx + 300), &s(wy + 200), "click", "1"]);
+    // 7 s of nothing: idle beyond the threshold.
+    pause(7000);
+    // Four letters typed and three taken back: backspace-heavy.
+    x.xdo(&["type", "--delay", "120", "abcd"]);
+    x.xdo(&["key", "--delay", "120", "BackSpace", "BackSpace", "BackSpace"]);
+    pause(700);
+    let id = rec.stop();
+
+    let (_lib, seg, recording) = segmentation(&lib_dir, &id);
+    let kinds: Vec<ActionKind> = seg.steps.iter().map(|s| s.action.kind).collect();
+    assert_eq!(kinds, [ActionKind::Click, ActionKind::Click, ActionKind::Hotkey, ActionKind::Click, ActionKind::Type], "{:?}", seg.steps);
+    assert_eq!((seg.steps[4].action.text.as_deref(), seg.steps[4].action.backspaces), (Some("a"), 3));
+    let q = &seg.quality;
+    assert_eq!(q.steps, 5);
+    assert_eq!(q.redundancy, 3, "the repeated click, the undo and the backspacing");
+    assert_eq!(q.actions_by_kind, [("click".to_string(), 3), ("hotkey".to_string(), 1), ("type".to_string(), 1)].into_iter().collect());
+    assert_eq!((q.markers, q.reasoning_coverage), (0, 0.0));
+    assert_eq!(recording.pauses.len(), 1);
+    let p = recording.pauses[0];
+    assert_eq!(q.paused_us, p.t1.unwrap() - p.t0);
+    assert_eq!(q.duration_us, recording.duration_us);
+    // Idle: only the unpaused 7 s gap, beyond the threshold; the paused gap adds nothing.
+    let gap = |i: usize| seg.steps[i + 1].t_start - seg.steps[i].t_end;
+    assert!(gap(2) - q.paused_us < IDLE_THRESHOLD && gap(2) > IDLE_THRESHOLD, "the paused gap: {} us, paused {} us", gap(2), q.paused_us);
+    assert!([0, 1].iter().all(|&i| gap(i) < IDLE_THRESHOLD));
+    assert_eq!(q.idle_us, gap(3) - IDLE_THRESHOLD);
+    assert!((1_900_000..5_000_000).contains(&q.idle_us), "about 2 s idle: {} us", q.idle_us);
+    let active_minutes = (q.duration_us - q.paused_us - q.idle_us) as f64 / 60e6;
+    assert!((q.actions_per_minute - 5.0 / active_minutes).abs() < 1e-9, "{} actions a minute", q.actions_per_minute);
+
+    // The CLI shows the vendor the same figures.
+    let info: serde_json::Value = serde_json::from_str(&ok(cli(&lib_dir, &["info", &id, "--json"]))).unwrap();
+    assert_eq!(info["quality"], serde_json::to_value(q).unwrap());
+}

@@ -198,7 +198,7 @@ fn without_a_microphone_the_recording_goes_on_and_a_missing_model_is_a_clear_err
     assert!(err.contains("no microphone") && err.contains("goes on without audio"), "{err}");
     // ALSA's own messages (16 lines per attempt, an attempt every 2 s) stay off stderr.
     assert!(!err.contains("ALSA lib"), "ALSA's messages reached stderr:\n{err}");
-    let mics = std::process::Command::new(apprentice_bin()).args(["--library", lib.to_str().unwrap(), "mics"]).envs(env.iter().cloned()).output().unwrap();
+    let mics = std::process::Command::new(apprentice_bin()).args(["--library", lib.to_str().unwrap(), "mics"]).envs(env.iter().cloned()).output_within("apprentice mics");
     assert!(!String::from_utf8_lossy(&mics.stderr).contains("ALSA lib"), "{}", String::from_utf8_lossy(&mics.stderr));
     let steps = show(&lib, &id);
     assert_eq!(steps.len(), 1, "{steps:#?}");
@@ -211,7 +211,8 @@ fn without_a_microphone_the_recording_goes_on_and_a_missing_model_is_a_clear_err
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("no Whisper model at") && err.contains("scripts/install-model"), "{err}");
-    let out = std::process::Command::new(apprentice_bin()).args(["--library", lib.to_str().unwrap(), "transcribe", &id]).env("APPRENTICE_WHISPER_MODEL", &missing).output().unwrap();
+    let out =
+        std::process::Command::new(apprentice_bin()).args(["--library", lib.to_str().unwrap(), "transcribe", &id]).env("APPRENTICE_WHISPER_MODEL", &missing).output_within("apprentice transcribe");
     assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains(missing.to_str().unwrap()));
     // Not a model at all.
     std::fs::write(tmp.path().join("bogus.bin"), b"<html>not a model</html>").unwrap();

@@ -181,7 +181,8 @@ fn list_recordings(state: State<'_, AppState>) -> CmdResult<Vec<RecordingSummary
 
 /// A recorder hotkey (Ctrl+Alt+key, see [`RECORDER_HOTKEYS`]) was pressed anywhere on the
 /// desktop. Pause and markers act at once; start, stop and the note box go through the panel
-/// (which knows the task, and asks the outcome after stop), brought to the front.
+/// (which knows the task, and asks the outcome after stop), which focuses the right box and then
+/// brings itself to the front.
 fn on_hotkey(app: &AppHandle, key: &str) {
     let state = app.state::<AppState>();
     let acted = match key {
@@ -198,13 +199,7 @@ fn on_hotkey(app: &AppHandle, key: &str) {
                 Ok(())
             })
         }
-        _ => {
-            if let Some(w) = app.get_webview_window("main") {
-                let _ = w.show();
-                let _ = w.set_focus();
-            }
-            Ok(())
-        }
+        _ => Ok(()),
     };
     match acted {
         Ok(()) => drop(Hotkey(key.to_string()).emit(app)),

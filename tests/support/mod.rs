@@ -81,7 +81,7 @@ impl XSession {
                     eprintln!("harness: openbox exited ({status}) before managing the screen (attempt {attempt}): {said:?}; starting it again");
                     break;
                 }
-                if self.command("xprop").args(["-root", "_NET_SUPPORTING_WM_CHECK"]).output().map(|o| String::from_utf8_lossy(&o.stdout).contains("window id")).unwrap_or(false) {
+                if String::from_utf8_lossy(&self.command("xprop").args(["-root", "_NET_SUPPORTING_WM_CHECK"]).output_within("xprop -root").stdout).contains("window id") {
                     return wm;
                 }
                 assert!(start.elapsed() < limit, "timed out after {limit:?} waiting for openbox to manage the screen");
@@ -99,7 +99,7 @@ impl XSession {
 
     /// Runs xdotool and checks it succeeded.
     pub fn xdo(&self, args: &[&str]) -> String {
-        let out = self.command("xdotool").args(args).output().expect("xdotool must be installed");
+        let out = self.command("xdotool").args(args).output_within(&format!("xdotool {}", args.join(" ")));
         assert!(out.status.success(), "xdotool {args:?}: {}", String::from_utf8_lossy(&out.stderr));
         String::from_utf8_lossy(&out.stdout).trim().to_string()
     }
@@ -126,7 +126,7 @@ impl XSession {
         let start = Instant::now();
         let mut remapped = false;
         loop {
-            let out = self.command("xdotool").args(["search", "--onlyvisible"]).args(criteria).output().expect("xdotool must be installed");
+            let out = self.command("xdotool").args(["search", "--onlyvisible"]).args(criteria).output_within("xdotool search");
             if let Some(id) = String::from_utf8_lossy(&out.stdout).lines().next() {
                 return id.to_string();
             }
@@ -143,7 +143,7 @@ impl XSession {
             if start.elapsed() > Duration::from_secs(5) && !remapped {
                 // Seen rarely under load: the window exists but the window manager, still
                 // starting, lost its map request. Ask again, once, and say so.
-                let all = self.command("xdotool").args(["search"]).args(criteria).output().expect("xdotool");
+                let all = self.command("xdotool").args(["search"]).args(criteria).output_within("xdotool search");
                 for id in String::from_utf8_lossy(&all.stdout).lines() {
                     eprintln!("harness: window {id} {criteria:?} exists but is not mapped after 5 s; mapping it again");
                     let _ = self.command("xdotool").args(["windowmap", id]).status();
@@ -157,7 +157,7 @@ impl XSession {
     /// Window bounds in root coordinates: (x, y, width, height). From xwininfo: xdotool's
     /// getwindowgeometry misreports positions under a reparenting window manager.
     pub fn geometry(&self, window: &str) -> (i32, i32, u32, u32) {
-        let out = self.command("xwininfo").args(["-id", window]).output().expect("xwininfo (x11-utils)");
+        let out = self.command("xwininfo").args(["-id", window]).output_within("xwininfo (x11-utils)");
         let out = String::from_utf8_lossy(&out.stdout).into_owned();
         let get = |k: &str| out.lines().find_map(|l| l.trim().strip_prefix(k)).and_then(|v| v.trim().parse::<i64>().ok()).unwrap_or_else(|| panic!("no {k} in {out}"));
         (get("Absolute upper-left X:") as i32, get("Absolute upper-left Y:") as i32, get("Width:") as u32, get("Height:") as u32)
@@ -245,6 +245,12 @@ impl RecorderProcess {
         serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null)
     }
 
+    /// The live recording's id, as `status` gives it.
+    pub fn id(&self) -> String {
+        let id = self.status()["id"].as_str().map(str::to_string);
+        id.expect("the running recorder answers status with its recording's id")
+    }
+
     pub fn cli(&self, args: &[&str]) -> Output {
         cli(&self.library, args)
     }
@@ -262,17 +268,35 @@ impl RecorderProcess {
 /// Waits for `child` to exit and collects its output, for at most [`wait_limit`]: a process that
 /// hangs is killed and the test fails, saying what was awaited.
 pub fn output_within(child: Child, what: &str) -> Output {
+    output_within_limit(child, what, wait_limit())
+}
+
+/// As [`output_within`], for a process that does a long job (a whole UI session): `limit`.
+pub fn output_within_limit(child: Child, what: &str, limit: Duration) -> Output {
     let pid = child.id();
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || drop(tx.send(child.wait_with_output())));
-    match rx.recv_timeout(wait_limit()) {
+    match rx.recv_timeout(limit) {
         Ok(out) => out.unwrap_or_else(|e| panic!("waiting for {what}: {e}")),
         Err(_) => {
             // SAFETY: kill(2) on the pid of our own child, which has not been reaped (its waiter
             // is still blocked in wait), so the pid cannot have been reused.
             unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) };
-            panic!("timed out after {:?} waiting for {what} (pid {pid} killed)", wait_limit());
+            panic!("timed out after {limit:?} waiting for {what} (pid {pid} killed)");
         }
+    }
+}
+
+/// Runs `command` to its end with its output collected, for at most [`wait_limit`] (see
+/// [`output_within`]): every program the harness runs is run through this or `output_within`.
+pub trait RunWithin {
+    fn output_within(&mut self, what: &str) -> Output;
+}
+
+impl RunWithin for Command {
+    fn output_within(&mut self, what: &str) -> Output {
+        let child = self.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap_or_else(|e| panic!("{what}: {e} (is it installed? .ci/run installs it)"));
+        output_within(child, what)
     }
 }
 
@@ -390,7 +414,7 @@ pub const SPEECH_RATE: u32 = 22_050;
 /// sentence in three by more than 15% of its words — "save the file so the" as "say the file
 /// owner" — depending on where the sentence started to the millisecond.)
 pub fn speak(text: &str) -> Vec<i16> {
-    let wav = Command::new("espeak-ng").args(["-s", "120", "-g", "4", "--stdout", text]).output().expect("espeak-ng must be installed");
+    let wav = Command::new("espeak-ng").args(["-s", "120", "-g", "4", "--stdout", text]).output_within("espeak-ng");
     assert!(wav.status.success() && wav.stdout.len() > 1000, "espeak-ng produced no audio");
     assert_eq!(u32::from_le_bytes(wav.stdout[24..28].try_into().expect("header")), SPEECH_RATE, "espeak-ng's rate");
     wav.stdout[44..].chunks_exact(2).map(|b| i16::from_le_bytes([b[0], b[1]])).collect()
@@ -475,7 +499,7 @@ impl PulseSession {
     }
 
     pub fn pactl(&self, args: &[&str]) -> Output {
-        Command::new("pactl").args(args).envs(self.env()).output().expect("pactl (pulseaudio-utils)")
+        Command::new("pactl").args(args).envs(self.env()).output_within(&format!("pactl {}", args.join(" ")))
     }
 
     /// Speaks `text` with espeak-ng into the microphone and returns once it has been played.
@@ -530,7 +554,7 @@ pub fn python(script: &str, args: &[&Path]) -> String {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let py = root.join(".venv/bin/python");
     assert!(py.exists(), "{} is missing: run scripts/setup (it installs the consumers' Python tools)", py.display());
-    let out = Command::new(py).arg(root.join("tests/python").join(script)).args(args).output().expect("python");
+    let out = Command::new(py).arg(root.join("tests/python").join(script)).args(args).output_within(script);
     let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success(), "{script}: {text}");
     text

@@ -73,4 +73,8 @@ export interface Api {
   /** A recorder hotkey (Ctrl+Alt+R/P/N/M/V/S/E) was pressed; the backend already acted on P and the markers. */
   onHotkey(f: (key: string) => void): Promise<Unlisten>;
   onRecordingStopped(f: (id: string) => void): Promise<Unlisten>;
+  /** Shows the recorder's state in the window's title, where the taskbar and window switcher show it. */
+  setWindowTitle(title: string): Promise<void>;
+  /** Shows the window and gives it the keyboard (a hotkey asked for the panel). */
+  bringToFront(): Promise<void>;
 }

@@ -58,7 +58,19 @@ export function mountRecorderPanel(root: HTMLElement, api: Api, onChange: () => 
   let pushToTalk = false;
   const { say: flash, fail: showError } = messageLine(message);
 
+  // The state in the window's title ("Apprentice — recording"), set when it changes; "ready" once
+  // the task box has focus, so it also says the panel can be typed into.
+  let shownTitle = "";
+  const showTitle = (s: RecorderStatus | null) => {
+    const lost = s?.health.audio === "lost" ? ", microphone lost" : s?.health.audio === "no_microphone" ? ", no microphone" : "";
+    const title = `Apprentice — ${s ? `${s.state}${lost}` : "ready"}`;
+    if (title !== shownTitle) {
+      shownTitle = title;
+      void api.setWindowTitle(title).catch(showError);
+    }
+  };
   const render = (s: RecorderStatus | null) => {
+    if (s || shownTitle) showTitle(s);
     setup.hidden = s !== null;
     live.hidden = s === null;
     if (!s) return;
@@ -147,14 +159,18 @@ export function mountRecorderPanel(root: HTMLElement, api: Api, onChange: () => 
   });
   // Global hotkeys: Ctrl+Alt+R starts (with the task typed here) or stops (then the outcome is
   // asked here); Ctrl+Alt+N opens the note box. Pause and markers were done by the backend.
+  // The panel comes to the front only once the right box has focus, so what the expert types
+  // from the first key lands there.
   void api.onHotkey((key) => {
     if (key === "r") {
       if (live.hidden) {
         if (taskInput.value.trim()) setup.requestSubmit();
         else taskInput.focus();
       } else stopBtn.click();
+      void api.bringToFront().catch(showError);
     } else if (key === "n" && !live.hidden) {
       noteInput.focus();
+      void api.bringToFront().catch(showError);
     } else {
       const names: Record<string, string> = { p: "paused / resumed", m: "marked mistake", v: "marked recovery", s: "marked subtask start", e: "marked subtask end" };
       flash(names[key] ?? key);
@@ -183,6 +199,7 @@ export function mountRecorderPanel(root: HTMLElement, api: Api, onChange: () => 
   void poll().then(() => {
     if (!live.hidden) startPolling();
     taskInput.focus();
+    if (live.hidden) showTitle(null);
   });
   return outcome;
 }

@@ -1,6 +1,7 @@
 // The desktop app's backend: the `Api` over the generated Tauri commands and events
 // (bindings.ts, from src-tauri/app), frames and audio over the app's `frame://` and `audio://`
 // protocols.
+import { getCurrentWindow } from "@tauri-apps/api/window";
 import { commands, events } from "./bindings";
 import type { Api } from "./api";
 
@@ -36,4 +37,10 @@ export const tauriApi: Api = {
   onTalking: (f) => events.talking.listen((e) => f(e.payload)),
   onHotkey: (f) => events.hotkey.listen((e) => f(e.payload)),
   onRecordingStopped: (f) => events.recordingStopped.listen((e) => f(e.payload)),
+  setWindowTitle: (title) => getCurrentWindow().setTitle(title),
+  bringToFront: async () => {
+    const w = getCurrentWindow();
+    await w.show();
+    await w.setFocus();
+  },
 };

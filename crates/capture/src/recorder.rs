@@ -284,7 +284,10 @@ impl Recorder {
         }
         let status = control.status();
         let error = control.fatal();
-        control.0.writer.send(WriteOp::Finish { status: RecordingStatus::Finished, duration: status.elapsed_us, health: status.health, error: error.clone() });
+        // A recording a failure ended (disk full, display gone) did not finish: it was interrupted,
+        // and says why.
+        let final_status = if error.is_some() { RecordingStatus::Interrupted } else { RecordingStatus::Finished };
+        control.0.writer.send(WriteOp::Finish { status: final_status, duration: status.elapsed_us, health: status.health, error: error.clone() });
         let _ = writer_join.join();
         if let Some(f) = control.0.writer.failure() {
             // The final row could not be written; the lock is released and the next open recovers it.

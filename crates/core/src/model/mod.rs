@@ -20,7 +20,8 @@ pub enum RecordingStatus {
     Recording,
     Paused,
     Finished,
-    /// The recorder died (crash, kill -9, power loss); recovered on the next start.
+    /// The recorder died (crash, kill -9, power loss; recovered on the next start) or a failure
+    /// ended the recording (disk full, display gone); `error` says which.
     Interrupted,
 }
 

@@ -421,7 +421,10 @@ export type RecordingRequest_Serialize = {
 };
 
 export type RecordingStatus = "recording" | "paused" | "finished" | 
-/**  The recorder died (crash, kill -9, power loss); recovered on the next start. */
+/**
+ *  The recorder died (crash, kill -9, power loss; recovered on the next start) or a failure
+ *  ended the recording (disk full, display gone); `error` says which.
+ */
 "interrupted";
 
 /**

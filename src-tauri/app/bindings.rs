@@ -19,6 +19,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             super::add_note,
             super::add_marker,
             super::list_recordings,
+            super::preflight,
             review::default_reviewer,
             review::open_trajectory,
             review::set_review_layout,

@@ -173,6 +173,15 @@ fn add_marker(state: State<'_, AppState>, kind: MarkerKind, label: Option<String
     with_control(&state, |c| Ok(c.mark(kind, label)))
 }
 
+/// The preflight checks (`apprentice doctor`'s): display, input, window manager, microphone
+/// (half a second of listening), speech model, library and disk. Run off the main thread.
+#[tauri::command]
+#[specta::specta]
+async fn preflight(state: State<'_, AppState>) -> CmdResult<Vec<apprentice_core::model::Check>> {
+    let dir = state.library_dir.clone();
+    tauri::async_runtime::spawn_blocking(move || apprentice_cli::doctor::checks(&dir, None)).await.map_err(CommandError::internal)
+}
+
 #[tauri::command]
 #[specta::specta]
 fn list_recordings(state: State<'_, AppState>) -> CmdResult<Vec<RecordingSummary>> {

@@ -7,10 +7,11 @@
 import type * as B from "./bindings";
 
 // Types without a serde difference between the two directions, as generated.
-export type { ActionKind, CommandError, Correctness, DisplayInfo, EnvResponse, ErrorKind, MarkerKind, Outcome, RecordingStatus, TranscriptionState, Verdict } from "./bindings";
+export type { ActionKind, CheckStatus, CommandError, Correctness, DisplayInfo, EnvResponse, ErrorKind, MarkerKind, Outcome, RecordingStatus, TranscriptionState, Verdict } from "./bindings";
 
 // What the backend sends (every field it always writes is required here)…
 export type Action = B.Action_Serialize;
+export type Check = B.Check_Serialize;
 export type AuditEntry = B.AuditEntry_Serialize;
 export type Health = B.Health_Serialize;
 export type RecorderStatus = B.RecorderStatus_Serialize;
@@ -49,6 +50,8 @@ export interface Api {
   addNote(text: string): Promise<number>;
   addMarker(kind: B.MarkerKind, label?: string | null): Promise<number>;
   listRecordings(): Promise<RecordingSummary[]>;
+  /** What a recording needs from this machine, checked now (`apprentice doctor`'s checks). */
+  preflight(): Promise<Check[]>;
   defaultReviewer(): Promise<string>;
   openTrajectory(id: string): Promise<TrajectoryView>;
   /** The review view wants the whole screen; the recorder panel is small. */

@@ -19,6 +19,11 @@ export const commands = {
 	/**  A marker at this moment of the recording; returns its time (µs). */
 	addMarker: (kind: MarkerKind, label: string | null) => __TAURI_INVOKE<number>("add_marker", { kind, label }),
 	listRecordings: () => __TAURI_INVOKE<RecordingSummary_Serialize[]>("list_recordings"),
+	/**
+	 *  The preflight checks (`apprentice doctor`'s): display, input, window manager, microphone
+	 *  (half a second of listening), speech model, library and disk. Run off the main thread.
+	 */
+	preflight: () => __TAURI_INVOKE<Check_Serialize[]>("preflight"),
 	defaultReviewer: () => __TAURI_INVOKE<string>("default_reviewer"),
 	openTrajectory: (id: string) => __TAURI_INVOKE<TrajectoryView_Serialize>("open_trajectory", { id }),
 	/**  The recorder panel is a small window beside the work; review wants the whole screen. */
@@ -166,6 +171,42 @@ export type AuditEntry_Serialize = {
 	/**  Undone entries stay in the log. */
 	undone: boolean,
 } & ReviewChange_Serialize;
+
+export type Check = Check_Serialize | Check_Deserialize;
+
+export type CheckStatus = 
+/**  Works. */
+"ok" | 
+/**  Recording works, with something missing (no microphone: no think aloud). */
+"warn" | 
+/**  Recording, or a part the expert relies on, will not work. */
+"fail";
+
+export type Check_Deserialize = {
+	/**
+	 *  Stable name: display, input, shared_memory, window_manager, microphone, speech_model,
+	 *  library, disk.
+	 */
+	id: string,
+	status: CheckStatus,
+	/**  What was found, for a person. */
+	summary: string,
+	/**  What to do about it, in one line (none when it works). */
+	fix?: string | null,
+};
+
+export type Check_Serialize = {
+	/**
+	 *  Stable name: display, input, shared_memory, window_manager, microphone, speech_model,
+	 *  library, disk.
+	 */
+	id: string,
+	status: CheckStatus,
+	/**  What was found, for a person. */
+	summary: string,
+	/**  What to do about it, in one line (none when it works). */
+	fix: string | null,
+};
 
 /**  A command's error, as the UI receives it (`{kind, message}`). */
 export type CommandError = {

@@ -8,6 +8,7 @@
 import type { Api, MarkerKind, RecorderStatus } from "./api";
 import { bytes, duration, el, messageLine } from "./format";
 import { mountOutcomePrompt, type OutcomePrompt } from "./outcome-prompt";
+import { mountPreflightList } from "./preflight-list";
 
 export function mountRecorderPanel(root: HTMLElement, api: Api, onChange: () => void): OutcomePrompt {
   const taskInput = el("textarea", { id: "task", rows: "3", placeholder: "What task are you about to perform?" });
@@ -22,7 +23,8 @@ export function mountRecorderPanel(root: HTMLElement, api: Api, onChange: () => 
     el("label", {}, audioBox, " Think aloud (microphone)"),
     el("label", { title: "Keep audio only while Ctrl+Alt+K is held" }, pttBox, " push-to-talk"),
   );
-  const setup = el("form", { id: "setup" }, el("label", { for: "task" }, "Task"), taskInput, taskId, exclusions, audioOpts, startBtn);
+  const preflight = mountPreflightList(api);
+  const setup = el("form", { id: "setup" }, el("label", { for: "task" }, "Task"), taskInput, taskId, exclusions, audioOpts, preflight.element, startBtn);
 
   const state = el("span", { id: "state", class: "badge" }, "idle");
   const elapsed = el("span", { id: "elapsed", class: "elapsed" }, "00:00");
@@ -141,6 +143,7 @@ export function mountRecorderPanel(root: HTMLElement, api: Api, onChange: () => 
   const stopped = (id: string) => {
     window.clearInterval(timer);
     render(null);
+    void preflight.refresh();
     flash(`Saved recording ${id}`);
     outcome.ask(id, task.textContent ?? "");
     onChange();
@@ -196,6 +199,7 @@ export function mountRecorderPanel(root: HTMLElement, api: Api, onChange: () => 
   });
   void api.onRecordingStopped(stopped);
 
+  void preflight.refresh();
   void poll().then(() => {
     if (!live.hidden) startPolling();
     taskInput.focus();

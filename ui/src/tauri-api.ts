@@ -19,6 +19,7 @@ export const tauriApi: Api = {
   addNote: (text) => commands.addNote(text),
   addMarker: (kind, label = null) => commands.addMarker(kind, label),
   listRecordings: () => commands.listRecordings(),
+  preflight: () => commands.preflight(),
   defaultReviewer: () => commands.defaultReviewer(),
   openTrajectory: (id) => commands.openTrajectory(id),
   setReviewLayout: (reviewing) => done(commands.setReviewLayout(reviewing)),

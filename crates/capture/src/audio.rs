@@ -268,6 +268,39 @@ impl AudioCapture {
     }
 }
 
+/// How long [`probe_microphone`] listens once sound arrives.
+pub const PROBE_LISTEN: Duration = Duration::from_millis(300);
+
+/// A microphone's level test: opens the device a recording would use (`device`, else the
+/// system's), waits up to `wait` for sound, then listens [`PROBE_LISTEN`] more. Returns its name
+/// and the peak level heard in dBFS (None when it delivered nothing: a device that opens but
+/// gives no sound).
+pub fn probe_microphone(device: Option<&str>, wait: Duration) -> Result<(String, Option<f32>), AudioError> {
+    let settings = AudioSettings { enabled: true, device: device.map(str::to_string), push_to_talk: false };
+    let counters = Arc::new(AudioCounters::default());
+    let s = open(&settings, RecordingClock::start(), &counters)?;
+    let mut until = Instant::now() + wait;
+    let mut peak: Option<f32> = None;
+    while let Some(left) = until.checked_duration_since(Instant::now()) {
+        match s.rx.recv_timeout(left) {
+            Ok(buf) if !buf.samples.is_empty() => {
+                if peak.is_none() {
+                    until = Instant::now() + PROBE_LISTEN;
+                }
+                peak = Some(buf.samples.iter().fold(peak.unwrap_or(0.0), |m, v| m.max(v.abs())));
+            }
+            Ok(_) => {}
+            Err(_) => break,
+        }
+    }
+    let name = s.name.clone();
+    // As for a lost device: a stream that delivered nothing may block when closed.
+    if peak.is_none() {
+        s.guard.abandon();
+    }
+    Ok((name, peak.map(|p| 20.0 * p.max(1e-5).log10())))
+}
+
 fn open(settings: &AudioSettings, clock: RecordingClock, counters: &Arc<AudioCounters>) -> Result<OpenStream, AudioError> {
     if super::pulse::available() {
         return open_pulse(settings, clock, counters);

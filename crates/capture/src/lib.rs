@@ -12,6 +12,7 @@ pub mod exclusion;
 pub mod frames;
 pub mod input;
 pub mod keys;
+pub mod preflight;
 pub mod privacy;
 pub mod pulse;
 pub mod recorder;

@@ -135,7 +135,7 @@ pub fn connect_display() -> Result<(RustConnection, usize), CaptureError> {
     x11rb::connect(None).map_err(|e| CaptureError::NoDisplay(format!("cannot open display {name}: {e}")))
 }
 
-fn monitors(conn: &RustConnection, root: u32, screen_w: u16, screen_h: u16) -> Vec<DisplayInfo> {
+pub(crate) fn monitors(conn: &RustConnection, root: u32, screen_w: u16, screen_h: u16) -> Vec<DisplayInfo> {
     let from_randr = conn.randr_get_monitors(root, true).ok().and_then(|c| c.reply().ok()).map(|reply| {
         reply
             .monitors

@@ -4,6 +4,7 @@
 //! scores and edits trajectories; `export` packages them. Errors become one line on stderr and a
 //! non-zero exit code.
 
+pub mod doctor;
 mod export_cmd;
 pub mod logging;
 pub mod review;
@@ -206,6 +207,15 @@ pub enum Command {
     Stop,
     /// Show the running recorder's state and health.
     Status {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check this machine before recording: display, input, window manager, microphone, speech
+    /// model, library and free disk, each with its fix. Exits non-zero when a check fails.
+    Doctor {
+        /// The Whisper model to check (default: as `transcribe` picks it).
+        #[arg(long)]
+        model: Option<PathBuf>,
         #[arg(long)]
         json: bool,
     },
@@ -465,6 +475,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 }
             }
         }
+        Command::Doctor { model, json } => doctor::run(&dir, model.as_deref(), json, &mut out)?,
         Command::Gui => bail!("`gui` is the desktop app's, not the command line's: run the `apprentice` binary"),
     }
     Ok(())

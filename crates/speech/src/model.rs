@@ -51,6 +51,17 @@ pub fn check(path: &Path) -> Result<ModelInfo, SpeechError> {
     Ok(ModelInfo { path: path.to_path_buf(), name, bytes })
 }
 
+/// The speech model's preflight check: the model `resolve` picks is there and is a ggml file.
+/// Without one, recordings still keep their audio, to transcribe once a model is installed.
+pub fn preflight(explicit: Option<&Path>) -> apprentice_core::model::Check {
+    use apprentice_core::model::Check;
+    let path = resolve(explicit);
+    match check(&path) {
+        Ok(m) => Check::ok("speech_model", format!("Whisper {} at {} ({:.0} MB)", m.name, m.path.display(), m.bytes as f64 / 1e6)),
+        Err(e) => Check::warn("speech_model", format!("{e}: spoken reasoning is recorded but cannot be transcribed"), format!("run scripts/install-model (or give --model FILE or ${MODEL_ENV})")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -67,6 +78,20 @@ mod tests {
         let fine = dir.path().join("ggml-tiny.en.bin");
         std::fs::write(&fine, [0x6c, 0x6d, 0x67, 0x67, 0, 0]).unwrap();
         assert_eq!(check(&fine).unwrap().name, "tiny.en");
+    }
+
+    #[test]
+    fn the_preflight_check_warns_without_a_model_and_names_the_one_found() {
+        use apprentice_core::model::CheckStatus;
+        let dir = tempfile::tempdir().unwrap();
+        let missing = preflight(Some(&dir.path().join("ggml-base.bin")));
+        assert_eq!((missing.id.as_str(), missing.status), ("speech_model", CheckStatus::Warn));
+        assert!(missing.fix.as_deref().is_some_and(|f| f.starts_with("run scripts/install-model")), "{missing:?}");
+        let fine = dir.path().join("ggml-base.bin");
+        std::fs::write(&fine, [0x6c, 0x6d, 0x67, 0x67, 0, 0]).unwrap();
+        let found = preflight(Some(&fine));
+        assert_eq!(found.status, CheckStatus::Ok);
+        assert!(found.summary.starts_with("Whisper base at "), "{found:?}");
     }
 
     #[test]

@@ -5,7 +5,9 @@
 
 use serde::{Deserialize, Serialize};
 
+mod check;
 mod review;
+pub use check::*;
 pub use review::*;
 
 /// Schema id of the canonical trajectory; bump when the meaning of a field changes.

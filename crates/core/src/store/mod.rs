@@ -9,6 +9,7 @@ pub mod audio_codec;
 pub mod frame_codec;
 pub mod frame_renderer;
 pub mod media;
+pub mod preflight;
 mod review;
 pub mod writer;
 

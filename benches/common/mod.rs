@@ -97,10 +97,12 @@ pub fn frame_pixels(n: u64) -> Vec<u8> {
     v
 }
 
-/// A finished recording of `steps` clicks with 1080p frames (a key frame every 50, deltas between).
+/// A finished recording of `steps` clicks with 1080p frames (a key frame every 50, deltas
+/// between), sealed as a recorder seals it (by a key made for the benchmark).
 pub fn build_recording(lib: &Library, rec: &Recording, steps: usize, cycle: Micros) {
     lib.create_recording(&Recording { status: RecordingStatus::Recording, ..rec.clone() }).expect("create");
-    let (w, join) = Writer::spawn(lib.db_path(), rec.id.clone()).expect("writer");
+    let key = std::sync::Arc::new(apprentice_core::provenance::keys::StationKey::ephemeral([1; 32]));
+    let (w, join) = Writer::spawn_sealed(lib.db_path(), rec.id.clone(), Some(key)).expect("writer");
     let mut prev: Option<Vec<u8>> = None;
     for n in 0..=steps as u64 {
         let t = n * cycle + 500_000;

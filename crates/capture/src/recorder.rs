@@ -123,7 +123,15 @@ impl Recorder {
             error: None,
         };
         library.create_recording(&recording)?;
-        let (writer, writer_join) = Writer::spawn(library.db_path(), id.clone())?;
+        // Sealed at stop by this user's station key; without one the recording goes on unsealed.
+        let key = match apprentice_core::provenance::keys::StationKey::load_or_create_default() {
+            Ok(k) => Some(Arc::new(k)),
+            Err(e) => {
+                tracing::warn!(error = %e, "no station key: this recording will not be sealed");
+                None
+            }
+        };
+        let (writer, writer_join) = Writer::spawn_sealed(library.db_path(), id.clone(), key)?;
 
         let gate = Arc::new(PrivacyGate::default());
         let frame_counters = Arc::new(FrameCounters::default());

@@ -7,6 +7,7 @@
 pub mod doctor;
 mod export_cmd;
 pub mod logging;
+pub mod provenance_cmd;
 pub mod review;
 mod speech_cmd;
 
@@ -207,6 +208,25 @@ pub enum Command {
     Stop,
     /// Show the running recorder's state and health.
     Status {
+        #[arg(long)]
+        json: bool,
+    },
+    /// This station's signing key.
+    Keys {
+        #[command(subcommand)]
+        command: provenance_cmd::KeysCommand,
+    },
+    /// Check an export directory (every file against its signed manifest, each bundle's seal
+    /// and chain) or a recording of the library (its capture chain recomputed from the stored
+    /// rows, its seal, every frame's media file). Exits non-zero, naming every problem, when
+    /// anything does not hold.
+    Verify {
+        /// An export directory, or a recording id (a prefix is enough).
+        target: String,
+        /// A file naming trusted public keys (`apprentice keys show` prints one; repeatable):
+        /// the seal must be by one of them.
+        #[arg(long)]
+        trust: Vec<PathBuf>,
         #[arg(long)]
         json: bool,
     },
@@ -419,7 +439,12 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Export { ids, all, task, outcome, verdict, status, since, until, format, out: path, no_frames, shard_mb } => {
             let lib = open_library(&dir)?;
             let selection = export::select::Selection { ids, all, task, outcome, verdict, status, since, until };
-            let options = export::Options { frames: !no_frames, shard_bytes: shard_mb.max(1).saturating_mul(1 << 20), ..Default::default() };
+            // The manifest is signed by this station; an export without a key says so.
+            let signer = apprentice_core::provenance::keys::StationKey::load_or_create_default()
+                .map(std::sync::Arc::new)
+                .map_err(|e| tracing::warn!(error = %e, "the export's manifest will not be signed"))
+                .ok();
+            let options = export::Options { frames: !no_frames, shard_bytes: shard_mb.max(1).saturating_mul(1 << 20), signer, ..Default::default() };
             export_cmd::run(&lib, export_cmd::ExportRequest { selection, format, out: path, options }, &mut out)?;
         }
         Command::Outcome { id, outcome, comment } => {
@@ -475,6 +500,8 @@ pub fn run(cli: Cli) -> Result<()> {
                 }
             }
         }
+        Command::Keys { command } => provenance_cmd::keys(command, &mut out)?,
+        Command::Verify { target, trust, json } => provenance_cmd::verify(&dir, &target, &trust, json, &mut out)?,
         Command::Doctor { model, json } => doctor::run(&dir, model.as_deref(), json, &mut out)?,
         Command::Gui => bail!("`gui` is the desktop app's, not the command line's: run the `apprentice` binary"),
     }

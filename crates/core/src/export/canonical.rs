@@ -6,8 +6,12 @@
 //! DIR/frames/<sha256>.webp the full frames the steps refer to (lossless WebP)
 //! DIR/audio/<t0>-<t1>.flac the audio of each spoken reasoning item (16 kHz mono; ms in the name)
 //! DIR/audio/run-<t0>.flac  all think-aloud audio, one file per continuous run
-//! DIR/manifest.json        every other file with its sha256 and size
+//! DIR/seal.json            the capture seal: chain head, rows per stream, station key, signature
+//! DIR/chain.json           the capture chain: per batch, rows and digest per stream, and link
 //! ```
+//! The export directory's `manifest.json` and `manifest.sig` (every format's, see
+//! [`super::manifest`]) cover every file, so the bundle says: captured by this station, these
+//! rows, exported by that one.
 //! Paths inside are relative to DIR; coordinates are physical pixels of the X screen, with the
 //! display geometry in `recording.environment.displays`, so any target convention can be derived.
 
@@ -20,8 +24,6 @@ use serde::Serialize;
 use super::{render_frames, to_json, write_file, ExportError, ExportSource};
 use crate::model::*;
 use crate::store::{frame_codec, media::hex_sha256, Library};
-
-pub const MANIFEST_SCHEMA: &str = "apprentice.manifest/1";
 
 #[derive(Serialize)]
 struct Trajectory<'a> {
@@ -65,13 +67,6 @@ pub struct FrameFile {
     pub sha256: String,
     pub width: u32,
     pub height: u32,
-}
-
-#[derive(Serialize)]
-struct ManifestEntry {
-    path: String,
-    sha256: String,
-    bytes: u64,
 }
 
 #[derive(Serialize)]
@@ -120,11 +115,12 @@ pub struct BundleSummary {
 }
 
 /// Writes the canonical bundle of `source` into `dir` (created; must be empty if it exists).
-/// Without `with_frames`, only trajectory.json, events.jsonl and the manifest are written (steps
+/// Without `with_frames`, only trajectory.json, events.jsonl and the provenance are written (steps
 /// keep their frame references; `before_image`/`after_image` are null).
 pub fn export(lib: &Library, source: &ExportSource, dir: &Path, with_frames: bool) -> Result<BundleSummary, ExportError> {
     super::ensure_empty_dir(dir)?;
-    let mut manifest: Vec<ManifestEntry> = Vec::new();
+    // What was written, for the summary.
+    let mut total: u64 = 0;
 
     // Frames the steps refer to, rebuilt and written once each.
     let mut files: HashMap<u64, FrameFile> = HashMap::new();
@@ -135,7 +131,7 @@ pub fn export(lib: &Library, source: &ExportSource, dir: &Path, with_frames: boo
         let path = format!("frames/{sha256}.webp");
         if !files.values().any(|f| f.sha256 == sha256) {
             write_file(&dir.join(&path), &bytes)?;
-            manifest.push(ManifestEntry { path: path.clone(), sha256: sha256.clone(), bytes: bytes.len() as u64 });
+            total += bytes.len() as u64;
         }
         files.insert(seq, FrameFile { path, sha256, width: image.width(), height: image.height() });
         Ok(())
@@ -147,7 +143,7 @@ pub fn export(lib: &Library, source: &ExportSource, dir: &Path, with_frames: boo
     // Think-aloud audio: each spoken item's clip (its `audio` becomes the clip's path) and the runs.
     let mut add = |path: String, bytes: &[u8]| -> Result<(), ExportError> {
         write_file(&dir.join(&path), bytes)?;
-        manifest.push(ManifestEntry { path, sha256: hex_sha256(bytes), bytes: bytes.len() as u64 });
+        total += bytes.len() as u64;
         Ok(())
     };
     let clips = if with_frames { super::spoken_clips(lib, source, "audio/")? } else { Default::default() };
@@ -188,8 +184,7 @@ pub fn export(lib: &Library, source: &ExportSource, dir: &Path, with_frames: boo
         .collect();
     let trajectory = Trajectory { schema: SCHEMA_VERSION, recording: &source.recording, rules_version: seg.rules_version, quality: &seg.quality, review: source.review.as_ref(), audio, steps };
     let bytes = to_json("trajectory.json", &trajectory)?;
-    write_file(&dir.join("trajectory.json"), &bytes)?;
-    manifest.push(ManifestEntry { path: "trajectory.json".into(), sha256: hex_sha256(&bytes), bytes: bytes.len() as u64 });
+    add("trajectory.json".into(), &bytes)?;
 
     let mut events: Vec<StreamEvent> = Vec::with_capacity(source.streams.input.len() + source.streams.frames.len() + 16);
     events.extend(source.streams.input.iter().map(StreamEvent::Input));
@@ -210,13 +205,13 @@ pub fn export(lib: &Library, source: &ExportSource, dir: &Path, with_frames: boo
         serde_json::to_writer(&mut jsonl, e).map_err(|source| ExportError::Json { what: "events.jsonl".into(), source })?;
         let _ = jsonl.write_all(b"\n");
     }
-    write_file(&dir.join("events.jsonl"), &jsonl)?;
-    manifest.push(ManifestEntry { path: "events.jsonl".into(), sha256: hex_sha256(&jsonl), bytes: jsonl.len() as u64 });
+    add("events.jsonl".into(), &jsonl)?;
 
-    manifest.sort_by(|a, b| a.path.cmp(&b.path));
-    let total: u64 = manifest.iter().map(|m| m.bytes).sum();
-    let manifest_json = serde_json::json!({ "schema": MANIFEST_SCHEMA, "recording_id": source.recording.id, "files": manifest });
-    write_file(&dir.join("manifest.json"), &to_json("manifest.json", &manifest_json)?)?;
+    // Provenance: the capture seal and chain, when the recording has them.
+    if let Some((seal, chain)) = &source.provenance {
+        add("seal.json".into(), &to_json("seal.json", seal)?)?;
+        add("chain.json".into(), &to_json("chain.json", chain)?)?;
+    }
     Ok(BundleSummary { dir: dir.to_path_buf(), steps: seg.steps.len(), frames: files.len(), bytes: total })
 }
 
@@ -244,7 +239,9 @@ mod tests {
         assert_eq!(events.len(), 5);
         let times: Vec<u64> = events.iter().filter_map(|e| e["t"].as_u64()).collect();
         assert!(times.len() == 5 && times.windows(2).all(|w| w[0] <= w[1]), "{times:?}");
-        // The manifest names each file with its true size and sha256.
+        // The manifest (the registry writes it after every format) names each file with its
+        // true size and sha256.
+        crate::export::manifest::write(&out, "canonical", vec![], None).unwrap();
         let manifest: serde_json::Value = serde_json::from_slice(&read("manifest.json")).unwrap();
         let files = manifest["files"].as_array().cloned().unwrap_or_default();
         assert_eq!(files.iter().filter_map(|f| f["path"].as_str()).collect::<Vec<_>>(), vec!["events.jsonl", "trajectory.json"]);

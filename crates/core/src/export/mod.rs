@@ -9,6 +9,7 @@ pub mod atif;
 pub mod canonical;
 pub mod hf;
 pub mod html;
+pub mod manifest;
 pub mod openai;
 pub mod pyautogui;
 pub mod registry;
@@ -61,6 +62,8 @@ pub struct ExportSource {
     pub review: Option<TrajectoryReview>,
     /// Where frame rendering (the slow part of an export) reports how far it got.
     pub progress: Progress,
+    /// The capture seal and the chain it seals, when the recording was sealed.
+    pub provenance: Option<(crate::provenance::seal::SignedSeal, Vec<crate::provenance::chain::ChainBatch>)>,
 }
 
 /// Counters an export advances as it renders frames, for a progress bar on another thread.
@@ -86,7 +89,11 @@ impl ExportSource {
         let recording = lib.finished_recording(id)?;
         let id = recording.id.clone();
         let segmentation = segment::stored_or_new(lib, &id)?;
-        let mut source = ExportSource { streams: lib.streams(&id)?, review: None, progress: Progress::default(), recording, segmentation };
+        let provenance = match lib.seal(&id)? {
+            Some(seal) => Some((seal, lib.capture_chain(&id)?)),
+            None => None,
+        };
+        let mut source = ExportSource { streams: lib.streams(&id)?, review: None, progress: Progress::default(), provenance, recording, segmentation };
         let state = lib.review_state(&id)?;
         let reviewed = review::apply(&source.recording, &source.segmentation, &state, &source.streams);
         (source.segmentation.steps, source.segmentation.quality, source.review) = (reviewed.steps, reviewed.quality, reviewed.review);
@@ -253,6 +260,6 @@ pub(crate) mod tests {
         let quality = segment::quality::measure(&steps, recording.duration_us, &recording.pauses);
         let mut segmentation = Segmentation { rules_version: segment::RULES_VERSION, steps, quality };
         segmentation.steps[0].label = Some(StepLabel { correctness: Some(Correctness::Correct), reviewer: "rita".into(), ..Default::default() });
-        ExportSource { recording, segmentation, streams, review: None, progress: Progress::default() }
+        ExportSource { recording, segmentation, streams, review: None, progress: Progress::default(), provenance: None }
     }
 }

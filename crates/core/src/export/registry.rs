@@ -1,5 +1,6 @@
 //! The export registry: every format by name, and [`run`], the one way to export that the CLI,
-//! the desktop app and a server all call. Adding a format is one module in `export/` plus one
+//! the desktop app and a server all call, which also writes every export's signed manifest
+//! ([`super::manifest`]). Adding a format is one module in `export/` plus one
 //! entry in [`FORMATS`]; no caller matches on formats. `run` picks the recordings, loads them one
 //! at a time (an export of many never holds more than one recording's streams) and hands them to
 //! the format. Not its job: the projections themselves (the format modules) or drawing progress
@@ -10,6 +11,7 @@ use std::path::Path;
 use super::select::{self, Selection};
 use super::{agentnet, anthropic, atif, canonical, hf, html, openai, webdataset, ExportError, ExportSource, Progress};
 use crate::model::RecordingStatus;
+use crate::provenance::keys::StationKey;
 use crate::store::Library;
 
 /// How an export is written, whatever the format (each format reads what applies to it).
@@ -21,11 +23,13 @@ pub struct Options {
     pub shard_bytes: u64,
     /// Advanced as frames render, for a progress display on another thread.
     pub progress: Progress,
+    /// Signs the export's manifest (`manifest.sig`); None writes the manifest unsigned.
+    pub signer: Option<std::sync::Arc<StationKey>>,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { frames: true, shard_bytes: 1 << 30, progress: Progress::default() }
+        Options { frames: true, shard_bytes: 1 << 30, progress: Progress::default(), signer: None }
     }
 }
 
@@ -91,6 +95,7 @@ pub fn run(lib: &Library, format: &Format, selection: &Selection, dir: &Path, op
     let explicit = !selection.ids.is_empty();
     let total = chosen.len();
     let (mut recordings, mut steps) = (0, 0);
+    let mut exported: Vec<String> = vec![];
     let mut sources = chosen.iter().enumerate().filter_map(|(i, id)| {
         notice(Notice::Loading { index: i + 1, total, id: id.clone() });
         match ExportSource::load(lib, id) {
@@ -99,6 +104,7 @@ pub fn run(lib: &Library, format: &Format, selection: &Selection, dir: &Path, op
                     notice(Notice::Interrupted { id: id.clone() });
                 }
                 recordings += 1;
+                exported.push(id.clone());
                 steps += s.segmentation.steps.len();
                 s.progress = options.progress.clone();
                 Some(Ok(s))
@@ -112,6 +118,8 @@ pub fn run(lib: &Library, format: &Format, selection: &Selection, dir: &Path, op
     });
     let written = (format.write)(lib, &mut sources, dir, options, total)?;
     drop(sources);
+    // Whatever the format: every file listed with its hash, the list signed.
+    super::manifest::write(dir, format.name, exported, options.signer.as_deref())?;
     Ok(Summary { recordings, steps, written })
 }
 

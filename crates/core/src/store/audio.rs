@@ -63,6 +63,18 @@ pub struct TranscriptionInfo {
 }
 
 impl Library {
+    /// Every stored audio chunk of the recording, as written, in time order.
+    pub fn audio_chunks(&self, id: &str) -> Result<Vec<AudioChunk>, StoreError> {
+        let id = self.resolve_id(id)?;
+        let mut stmt = self.conn.prepare("SELECT t0_us, t1_us, sample_rate, samples, flac FROM audio_chunks WHERE recording_id = ?1 ORDER BY t0_us").map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([&id], |r| {
+                Ok(AudioChunk { t0: r.get::<_, i64>(0)? as u64, t1: r.get::<_, i64>(1)? as u64, sample_rate: r.get::<_, i64>(2)? as u32, samples: r.get::<_, i64>(3)? as u32, flac: r.get(4)? })
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
     pub fn audio_stats(&self, id: &str) -> Result<AudioStats, StoreError> {
         let id = self.resolve_id(id)?;
         self.conn

@@ -11,6 +11,7 @@ pub mod frame_renderer;
 pub mod media;
 pub mod preflight;
 mod review;
+mod sealing;
 pub mod writer;
 
 use std::fs::{self, File};
@@ -32,6 +33,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0003_review.sql"),
     include_str!("migrations/0004_audio.sql"),
     include_str!("migrations/0005_audit_ids.sql"),
+    include_str!("migrations/0006_provenance.sql"),
 ];
 
 const DB_FILE: &str = "library.sqlite";
@@ -235,6 +237,11 @@ impl Library {
                 .and_then(|_| self.conn.execute_batch("COMMIT"))
                 .map_err(|e| self.err(e))?;
             tracing::warn!(recording = %id, duration_us = last, "recovered interrupted recording");
+            // Sealed as interrupted, vouching for what reached disk, by this user's station key.
+            match crate::provenance::keys::StationKey::load_or_create_default() {
+                Ok(key) => sealing::seal(&self.conn, &id, crate::provenance::seal::SealKind::Interrupted, &key).map_err(|e| self.err(e))?,
+                Err(e) => tracing::warn!(recording = %id, error = %e, "recovered recording left unsealed: no station key"),
+            }
             drop(_lock);
             let _ = fs::remove_file(&lock_path);
         }
@@ -434,9 +441,16 @@ impl Library {
     }
 
     pub fn frames(&self, id: &str) -> Result<Vec<Frame>, StoreError> {
+        self.frames_in_order(id, "t_us, seq")
+    }
+
+    /// As [`Self::frames`], in `order` (SQL over the table's columns and rowid).
+    pub(crate) fn frames_in_order(&self, id: &str, order: &str) -> Result<Vec<Frame>, StoreError> {
         let id = self.resolve_id(id)?;
-        let mut stmt =
-            self.conn.prepare("SELECT seq, t_us, display_id, width, height, reason, encoding, sha256, bytes FROM frames WHERE recording_id = ?1 ORDER BY t_us, seq").map_err(|e| self.err(e))?;
+        let mut stmt = self
+            .conn
+            .prepare(&format!("SELECT seq, t_us, display_id, width, height, reason, encoding, sha256, bytes FROM frames WHERE recording_id = ?1 ORDER BY {order}"))
+            .map_err(|e| self.err(e))?;
         let rows = stmt
             .query_map([&id], |r| {
                 let seq = r.get::<_, i64>(0)? as u64;
@@ -476,9 +490,14 @@ impl Library {
     }
 
     pub fn input_events(&self, id: &str) -> Result<Vec<InputEvent>, StoreError> {
+        self.input_events_in_order(id, "t_us, rowid")
+    }
+
+    /// As [`Self::input_events`], in `order` (SQL over the table's columns and rowid).
+    pub(crate) fn input_events_in_order(&self, id: &str, order: &str) -> Result<Vec<InputEvent>, StoreError> {
         let id = self.resolve_id(id)?;
         let mut stmt =
-            self.conn.prepare("SELECT t_us, kind, x, y, button, key, code, text, dx, dy, modifiers FROM input_events WHERE recording_id = ?1 ORDER BY t_us, rowid").map_err(|e| self.err(e))?;
+            self.conn.prepare(&format!("SELECT t_us, kind, x, y, button, key, code, text, dx, dy, modifiers FROM input_events WHERE recording_id = ?1 ORDER BY {order}")).map_err(|e| self.err(e))?;
         let rows = stmt
             .query_map([&id], |r| {
                 let t = r.get::<_, i64>(0)? as u64;
@@ -501,9 +520,14 @@ impl Library {
     }
 
     pub fn window_events(&self, id: &str) -> Result<Vec<WindowEvent>, StoreError> {
+        self.window_events_in_order(id, "t_us, rowid")
+    }
+
+    /// As [`Self::window_events`], in `order` (SQL over the table's columns and rowid).
+    pub(crate) fn window_events_in_order(&self, id: &str, order: &str) -> Result<Vec<WindowEvent>, StoreError> {
         let id = self.resolve_id(id)?;
         let mut stmt =
-            self.conn.prepare("SELECT t_us, window_id, app, title, x, y, width, height, excluded FROM window_events WHERE recording_id = ?1 ORDER BY t_us, rowid").map_err(|e| self.err(e))?;
+            self.conn.prepare(&format!("SELECT t_us, window_id, app, title, x, y, width, height, excluded FROM window_events WHERE recording_id = ?1 ORDER BY {order}")).map_err(|e| self.err(e))?;
         let rows = stmt
             .query_map([&id], |r| {
                 Ok(WindowEvent {
@@ -520,8 +544,13 @@ impl Library {
     }
 
     pub fn notes(&self, id: &str) -> Result<Vec<Note>, StoreError> {
+        self.notes_in_order(id, "t_us, rowid")
+    }
+
+    /// As [`Self::notes`], in `order` (SQL over the table's columns and rowid).
+    pub(crate) fn notes_in_order(&self, id: &str, order: &str) -> Result<Vec<Note>, StoreError> {
         let id = self.resolve_id(id)?;
-        let mut stmt = self.conn.prepare("SELECT t_us, text, source FROM notes WHERE recording_id = ?1 ORDER BY t_us, rowid").map_err(|e| self.err(e))?;
+        let mut stmt = self.conn.prepare(&format!("SELECT t_us, text, source FROM notes WHERE recording_id = ?1 ORDER BY {order}")).map_err(|e| self.err(e))?;
         let rows = stmt
             .query_map([&id], |r| {
                 let t = r.get::<_, i64>(0)? as u64;
@@ -537,8 +566,13 @@ impl Library {
     }
 
     pub fn markers(&self, id: &str) -> Result<Vec<Marker>, StoreError> {
+        self.markers_in_order(id, "t_us, rowid")
+    }
+
+    /// As [`Self::markers`], in `order` (SQL over the table's columns and rowid).
+    pub(crate) fn markers_in_order(&self, id: &str, order: &str) -> Result<Vec<Marker>, StoreError> {
         let id = self.resolve_id(id)?;
-        let mut stmt = self.conn.prepare("SELECT t_us, kind, label FROM markers WHERE recording_id = ?1 ORDER BY t_us, rowid").map_err(|e| self.err(e))?;
+        let mut stmt = self.conn.prepare(&format!("SELECT t_us, kind, label FROM markers WHERE recording_id = ?1 ORDER BY {order}")).map_err(|e| self.err(e))?;
         let rows = stmt
             .query_map([&id], |r| {
                 let t = r.get::<_, i64>(0)? as u64;

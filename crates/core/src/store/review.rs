@@ -210,7 +210,7 @@ mod tests {
         assert_eq!(lib.undo_review_change(&id).unwrap().map(|e| e.id), Some(log[2].id.clone()), "undo names the entry it undid");
 
         // A library from before the ids: its entries get unique ids when it is opened.
-        lib.conn.execute_batch("DROP INDEX review_log_by_id; ALTER TABLE review_log DROP COLUMN id; PRAGMA user_version = 4;").unwrap();
+        lib.conn.execute_batch("DROP TABLE seals; DROP TABLE capture_chain; DROP INDEX review_log_by_id; ALTER TABLE review_log DROP COLUMN id; PRAGMA user_version = 4;").unwrap();
         drop(lib);
         let lib = Library::open(dir.path()).unwrap_or_else(|e| panic!("{e}"));
         let log = lib.review_state(&id).unwrap().log;

@@ -15,6 +15,9 @@ use rusqlite::{params, Connection};
 
 use super::{open_connection, StoreError};
 use crate::model::*;
+use crate::provenance::chain::{self, ChainRow};
+use crate::provenance::keys::StationKey;
+use crate::provenance::seal::SealKind;
 
 /// How often buffered rows are committed: the most a crash can lose.
 pub const COMMIT_INTERVAL: Duration = Duration::from_millis(250);
@@ -74,7 +77,13 @@ impl WriterHandle {
 pub struct Writer;
 
 impl Writer {
+    /// A writer whose recording is not sealed at stop (tests, benchmarks, imports).
     pub fn spawn(db_path: PathBuf, recording_id: String) -> Result<(WriterHandle, JoinHandle<()>), StoreError> {
+        Self::spawn_sealed(db_path, recording_id, None)
+    }
+
+    /// A writer that seals the recording with `key` when it finishes (see [`super::sealing`]).
+    pub fn spawn_sealed(db_path: PathBuf, recording_id: String, key: Option<Arc<StationKey>>) -> Result<(WriterHandle, JoinHandle<()>), StoreError> {
         let conn = open_connection(&db_path)?;
         let (tx, rx) = bounded(QUEUE);
         let failure = Arc::new(Mutex::new(None));
@@ -82,7 +91,7 @@ impl Writer {
         let join = std::thread::Builder::new()
             .name("apprentice-writer".into())
             .spawn(move || {
-                if let Err(e) = run(&conn, &db_path, &recording_id, rx) {
+                if let Err(e) = run(&conn, &db_path, &recording_id, rx, key.as_deref()) {
                     tracing::error!(error = %e, "writer stopped");
                     if let Ok(mut f) = failure.lock() {
                         *f = Some(e.to_string());
@@ -94,7 +103,9 @@ impl Writer {
     }
 }
 
-fn run(conn: &Connection, db_path: &std::path::Path, id: &str, rx: Receiver<WriteOp>) -> Result<(), StoreError> {
+fn run(conn: &Connection, db_path: &std::path::Path, id: &str, rx: Receiver<WriteOp>, key: Option<&StationKey>) -> Result<(), StoreError> {
+    // The chain continues from what the library holds (a writer starts on a new recording).
+    let mut chain = Chain::load(conn, id).map_err(|e| StoreError::db(db_path, e))?;
     let mut batch: Vec<WriteOp> = Vec::with_capacity(1024);
     loop {
         let deadline = Instant::now() + COMMIT_INTERVAL;
@@ -117,7 +128,7 @@ fn run(conn: &Connection, db_path: &std::path::Path, id: &str, rx: Receiver<Writ
             }
         }
         if !batch.is_empty() {
-            commit(conn, id, &batch).map_err(|e| StoreError::db(db_path, e))?;
+            commit(conn, id, &batch, &mut chain, key).map_err(|e| StoreError::db(db_path, e))?;
             batch.clear();
         }
         if finished || disconnected {
@@ -128,8 +139,51 @@ fn run(conn: &Connection, db_path: &std::path::Path, id: &str, rx: Receiver<Writ
     }
 }
 
-fn commit(conn: &Connection, id: &str, batch: &[WriteOp]) -> rusqlite::Result<()> {
+/// Where the capture chain stands: its last link and the next batch's number.
+struct Chain {
+    prev: [u8; 32],
+    seq: u64,
+}
+
+impl Chain {
+    fn load(conn: &Connection, id: &str) -> rusqlite::Result<Chain> {
+        let (head, batches) = super::sealing::chain_head(conn, id)?;
+        let prev = crate::provenance::unhex(&head).and_then(|b| <[u8; 32]>::try_from(b).ok()).unwrap_or_else(|| chain::genesis(id));
+        Ok(Chain { prev, seq: batches })
+    }
+
+    /// Extends the chain by the rows of `batch` (a batch with none adds no link).
+    fn extend(&mut self, tx: &Connection, id: &str, batch: &[WriteOp]) -> rusqlite::Result<()> {
+        let rows = chain::group(batch.iter().filter_map(|op| match op {
+            WriteOp::Input(e) => Some(ChainRow::Input(e)),
+            WriteOp::Window(w) => Some(ChainRow::Window(w)),
+            WriteOp::Note(n) => Some(ChainRow::Note(n)),
+            WriteOp::Marker(m) => Some(ChainRow::Marker(m)),
+            WriteOp::Frame(f) => Some(ChainRow::Frame(f)),
+            WriteOp::Audio(a) => Some(ChainRow::Audio(a)),
+            _ => None,
+        }));
+        let (link, c, digests) = chain::link(&self.prev, &rows);
+        if c.total() == 0 {
+            return Ok(());
+        }
+        let digests: std::collections::BTreeMap<_, _> = digests.iter().map(|(s, d)| (*s, crate::provenance::hex(d))).collect();
+        let digests = serde_json::to_string(&digests).unwrap_or_default();
+        tx.execute(
+            "INSERT INTO capture_chain (recording_id, seq, input, window, notes, markers, frames, audio, link, digests) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)",
+            params![id, self.seq as i64, c.input as i64, c.window as i64, c.notes as i64, c.markers as i64, c.frames as i64, c.audio as i64, crate::provenance::hex(&link), digests],
+        )?;
+        (self.prev, self.seq) = (link, self.seq + 1);
+        Ok(())
+    }
+}
+
+fn commit(conn: &Connection, id: &str, batch: &[WriteOp], chain: &mut Chain, key: Option<&StationKey>) -> rusqlite::Result<()> {
     let tx = conn.unchecked_transaction()?;
+    // If the transaction fails the chain must not have moved: extend a copy.
+    let mut next = Chain { prev: chain.prev, seq: chain.seq };
+    next.extend(&tx, id, batch)?;
+    let mut sealed_as = None;
     let mut latest: Micros = 0;
     {
         let mut input = tx.prepare_cached("INSERT INTO input_events (recording_id, t_us, kind, x, y, button, key, code, text, dx, dy, modifiers) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)")?;
@@ -192,12 +246,18 @@ fn commit(conn: &Connection, id: &str, batch: &[WriteOp]) -> rusqlite::Result<()
                     latest = latest.max(*duration);
                     tx.execute("UPDATE pauses SET t1_us = ?2 WHERE recording_id = ?1 AND t1_us IS NULL", params![id, *duration as i64])?;
                     tx.execute("UPDATE recordings SET status = ?2, health = ?3, error = COALESCE(?4, error) WHERE id = ?1", params![id, status.as_str(), serde_json::to_string(health).ok(), error])?;
+                    sealed_as = Some(if *status == RecordingStatus::Finished { SealKind::Finished } else { SealKind::Interrupted });
                 }
             }
         }
     }
     tx.execute("UPDATE recordings SET duration_us = MAX(duration_us, ?2) WHERE id = ?1", params![id, latest as i64])?;
-    tx.commit()
+    if let (Some(kind), Some(key)) = (sealed_as, key) {
+        super::sealing::seal(&tx, id, kind, key)?;
+    }
+    tx.commit()?;
+    *chain = next;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -172,7 +172,9 @@ fn every_export_maps_every_action_and_passes_its_consumers_validation() {
     // WebDataset: the webdataset library iterates every step as a sample.
     let out = tmp.path().join("wds");
     ok(cli(&lib_dir, &["export", &id, "--format", "webdataset", "--out", out.to_str().unwrap()]));
-    let shards: Vec<std::path::PathBuf> = std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().path()).collect();
+    // The shards, beside the export's manifest and its signature.
+    let shards: Vec<std::path::PathBuf> = std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|e| e == "tar")).collect();
+    assert!(out.join("manifest.json").exists() && out.join("manifest.sig").exists());
     let shard_refs: Vec<&Path> = shards.iter().map(|p| p.as_path()).collect();
     let counted = python("validate_webdataset.py", &shard_refs);
     assert!(counted.contains("samples 9"), "{counted}");

@@ -56,9 +56,14 @@ fn a_recording_is_sealed_by_this_station_and_any_later_change_fails_verify_namin
     let mut x = XSession::start();
     let id = record(&mut x, &lib, &tmp.path().join("app.jsonl"));
 
+    // Reviewed: two labels, one undone; every change signed by this station's key.
+    ok(cli(&lib, &["review", "--reviewer", "ann", "label", &id, "0", "--correctness", "correct"]));
+    ok(cli(&lib, &["review", "--reviewer", "ann", "label", &id, "1", "--correctness", "redundant"]));
+    ok(cli(&lib, &["review", "--reviewer", "bob", "undo", &id]));
     let station: Value = serde_json::from_str(&ok(cli(&lib, &["keys", "show", "--json"]))).unwrap();
     let (ok_, report) = verify(&lib, &id, &[]);
     assert!(ok_, "{:?}", problems(&report));
+    assert_eq!(report["reviewers"], serde_json::json!([{ "name": "ann", "fingerprint": station["fingerprint"], "entries": 2 }]));
     assert_eq!(report["sealed"], "finished");
     assert_eq!(report["station_key"], station["public_key"]);
     assert_eq!(report["fingerprint"], station["fingerprint"]);
@@ -81,12 +86,15 @@ fn a_recording_is_sealed_by_this_station_and_any_later_change_fails_verify_namin
     assert!(problems(&report).iter().any(|p| p.starts_with("seal's station key")), "{:?}", problems(&report));
 
     // Each change after the fact, on its own copy of the library, is found and named.
-    let cases: [(&str, &str, &str); 5] = [
+    let cases: [(&str, &str, &str); 8] = [
         ("moved-click", "UPDATE input_events SET x = x + 1 WHERE rowid = (SELECT MIN(rowid) FROM input_events WHERE kind = 'button_press')", "stream input, batch"),
         ("deleted-note", "DELETE FROM notes", "stream notes, batch"),
         ("added-marker", "INSERT INTO markers (recording_id, t_us, kind, label) SELECT id, 1000, 'recovery', NULL FROM recordings", "stream markers"),
         ("retitled-window", "UPDATE window_events SET title = 'Another App' WHERE rowid = (SELECT MIN(rowid) FROM window_events)", "stream window, batch"),
         ("longer-recording", "UPDATE recordings SET duration_us = duration_us + 5000000", "seal's times"),
+        ("relabelled", "UPDATE review_log SET change = replace(change, '\"correct\"', '\"incorrect\"')", "review log entry 1"),
+        ("undo-unsigned", "UPDATE review_log SET undo = NULL WHERE undone = 1", "review log entry 2"),
+        ("entry-dropped", "DELETE FROM review_log WHERE seq = (SELECT MIN(seq) FROM review_log)", "review log entry 1"),
     ];
     for (name, sql, named) in cases {
         let lib = copy(&lib, &tmp.path().join(name));
@@ -164,6 +172,8 @@ fn every_tampering_with_an_exported_bundle_fails_verify_and_is_named() {
     ok(rec.cli(&["note", "three clicks and a name"]));
     pause(800);
     let id = rec.stop();
+    ok(cli(&lib, &["review", "--reviewer", "ann", "label", &id, "0", "--correctness", "correct"]));
+    ok(cli(&lib, &["review", "--reviewer", "ann", "score", &id, "--goal-completion", "4", "--verdict", "approved"]));
     let bundle = tmp.path().join("bundle");
     ok(cli(&lib, &["export", &id, "--format", "canonical", "--out", bundle.to_str().unwrap()]));
 
@@ -177,7 +187,9 @@ fn every_tampering_with_an_exported_bundle_fails_verify_and_is_named() {
     let files: Vec<String> = apprentice_core::export::manifest::files_under(&bundle).unwrap();
     let frame = files.iter().find(|f| f.starts_with("frames/")).expect("a frame in the bundle").clone();
     let audio = files.iter().find(|f| f.starts_with("audio/")).expect("audio in the bundle").clone();
-    for f in ["seal.json", "chain.json", "trajectory.json", "events.jsonl"] {
+    assert_eq!(report["seals"][0]["reviewers"][0]["name"], "ann");
+    assert_eq!(report["seals"][0]["reviewers"][0]["entries"], 2, "the label, and the scores with the verdict");
+    for f in ["seal.json", "chain.json", "review-log.json", "trajectory.json", "events.jsonl"] {
         assert!(files.iter().any(|p| p == f), "{f} in {files:?}");
     }
 
@@ -214,6 +226,17 @@ fn every_tampering_with_an_exported_bundle_fails_verify_and_is_named() {
                 f.set_len(n / 2).unwrap();
             }),
             "file events.jsonl".into(),
+        ),
+        // A label changed in the signed log, and the manifest signed anew: the log does not hold.
+        (
+            "relabelled-and-resigned",
+            Box::new(|d: &Path| {
+                let text = std::fs::read_to_string(d.join("review-log.json")).unwrap();
+                assert!(text.contains(r#"\"correct\""#), "{text}");
+                std::fs::write(d.join("review-log.json"), text.replacen(r#"\"correct\""#, r#"\"incorrect\""#, 1)).unwrap();
+                resign(d);
+            }),
+            "review-log.json: review log entry 1".into(),
         ),
         // A forger who reorders events and signs a new manifest: the manifest holds, the chain does not.
         (

@@ -154,7 +154,7 @@ pub fn run(lib: &Library, cmd: ReviewCommand, reviewer: &str, out: &mut impl Wri
             lib.set_transcript(&id, u.t0, text.as_deref(), reviewer)?;
             writeln!(out, "utterance #{utterance}: {}", text.as_deref().unwrap_or(&u.text))?;
         }
-        ReviewCommand::Undo { .. } => match lib.undo_review_change(&id)? {
+        ReviewCommand::Undo { .. } => match lib.undo_review_change_as(&id, reviewer)? {
             Some(e) => writeln!(out, "undid #{} ({})", e.seq, describe_change(&e.change))?,
             None => writeln!(out, "nothing to undo")?,
         },

@@ -41,7 +41,24 @@ pub struct RecordingReport {
     pub rows: StreamCounts,
     pub media_files: u64,
     pub media_bytes: u64,
+    /// Who signed the review log: name, fingerprint, entries.
+    pub reviewers: Vec<Reviewer>,
     pub problems: Vec<Problem>,
+}
+
+/// A reviewer as the signed review log names them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Reviewer {
+    pub name: String,
+    pub fingerprint: String,
+    pub entries: u64,
+}
+
+fn reviewers(log: &[crate::provenance::review::SignedEntry]) -> Vec<Reviewer> {
+    crate::provenance::review::signers(log)
+        .into_iter()
+        .map(|(name, key, entries)| Reviewer { name, fingerprint: if key.is_empty() { "unsigned".into() } else { keys::fingerprint(&key) }, entries })
+        .collect()
 }
 
 /// Verifies recording `id` (a prefix is enough). `trusted`: public keys (hex) a seal must be
@@ -181,7 +198,14 @@ pub fn recording(lib: &Library, id: &str, trusted: &[String]) -> Result<Recordin
         }
     }
 
+    // The review log: chained, signed, undos signed.
+    let log = lib.signed_review_log(&id)?;
+    for (what, expected, found) in crate::provenance::review::check_log(&id, &log) {
+        problem(what, expected, found);
+    }
+
     Ok(RecordingReport {
+        reviewers: reviewers(&log),
         recording_id: id,
         ok: problems.is_empty(),
         sealed: seal.as_ref().map(|s| s.seal.kind),
@@ -205,6 +229,8 @@ pub struct BundleSeal {
     pub sealed: SealKind,
     pub station_key: String,
     pub fingerprint: String,
+    /// Who signed the bundle's review log.
+    pub reviewers: Vec<Reviewer>,
 }
 
 /// What verification of an export directory found.
@@ -336,12 +362,25 @@ pub fn directory(dir: &std::path::Path, trusted: &[String]) -> DirectoryReport {
             problem(format!("{seal_path}'s station key"), "a trusted key", format!("{} (not trusted)", keys::fingerprint(&seal.seal.station_key)));
         }
         check_bundle_chain(dir, &prefix, &seal, &mut |what, expected, found| problem(what, expected, found));
+        // The review log, when the recording was reviewed.
+        let log_path = format!("{prefix}review-log.json");
+        let log: Vec<crate::provenance::review::SignedEntry> = match std::fs::read(dir.join(&log_path)) {
+            Err(_) => vec![],
+            Ok(b) => serde_json::from_slice(&b).unwrap_or_else(|e| {
+                problem(log_path.clone(), "a signed review log", format!("unreadable: {e}"));
+                vec![]
+            }),
+        };
+        for (what, expected, found) in crate::provenance::review::check_log(&seal.seal.recording_id, &log) {
+            problem(format!("{log_path}: {what}"), &expected, found);
+        }
         report.seals.push(BundleSeal {
             bundle: prefix.trim_end_matches('/').to_string(),
             recording_id: seal.seal.recording_id.clone(),
             sealed: seal.seal.kind,
             station_key: seal.seal.station_key.clone(),
             fingerprint: keys::fingerprint(&seal.seal.station_key),
+            reviewers: reviewers(&log),
         });
     }
     report.trusted = (!trusted.is_empty()).then_some(all_trusted && report.public_key.is_some());

@@ -8,6 +8,7 @@
 //! DIR/audio/run-<t0>.flac  all think-aloud audio, one file per continuous run
 //! DIR/seal.json            the capture seal: chain head, rows per stream, station key, signature
 //! DIR/chain.json           the capture chain: per batch, rows and digest per stream, and link
+//! DIR/review-log.json      the signed review log: every change, chained and signed by its reviewer
 //! ```
 //! The export directory's `manifest.json` and `manifest.sig` (every format's, see
 //! [`super::manifest`]) cover every file, so the bundle says: captured by this station, these
@@ -211,6 +212,9 @@ pub fn export(lib: &Library, source: &ExportSource, dir: &Path, with_frames: boo
     if let Some((seal, chain)) = &source.provenance {
         add("seal.json".into(), &to_json("seal.json", seal)?)?;
         add("chain.json".into(), &to_json("chain.json", chain)?)?;
+    }
+    if !source.review_log.is_empty() {
+        add("review-log.json".into(), &to_json("review-log.json", &source.review_log)?)?;
     }
     Ok(BundleSummary { dir: dir.to_path_buf(), steps: seg.steps.len(), frames: files.len(), bytes: total })
 }

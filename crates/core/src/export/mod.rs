@@ -64,6 +64,8 @@ pub struct ExportSource {
     pub progress: Progress,
     /// The capture seal and the chain it seals, when the recording was sealed.
     pub provenance: Option<(crate::provenance::seal::SignedSeal, Vec<crate::provenance::chain::ChainBatch>)>,
+    /// The signed review log (every entry, undone ones too).
+    pub review_log: Vec<crate::provenance::review::SignedEntry>,
 }
 
 /// Counters an export advances as it renders frames, for a progress bar on another thread.
@@ -93,7 +95,7 @@ impl ExportSource {
             Some(seal) => Some((seal, lib.capture_chain(&id)?)),
             None => None,
         };
-        let mut source = ExportSource { streams: lib.streams(&id)?, review: None, progress: Progress::default(), provenance, recording, segmentation };
+        let mut source = ExportSource { streams: lib.streams(&id)?, review: None, progress: Progress::default(), provenance, review_log: lib.signed_review_log(&id)?, recording, segmentation };
         let state = lib.review_state(&id)?;
         let reviewed = review::apply(&source.recording, &source.segmentation, &state, &source.streams);
         (source.segmentation.steps, source.segmentation.quality, source.review) = (reviewed.steps, reviewed.quality, reviewed.review);
@@ -260,6 +262,6 @@ pub(crate) mod tests {
         let quality = segment::quality::measure(&steps, recording.duration_us, &recording.pauses);
         let mut segmentation = Segmentation { rules_version: segment::RULES_VERSION, steps, quality };
         segmentation.steps[0].label = Some(StepLabel { correctness: Some(Correctness::Correct), reviewer: "rita".into(), ..Default::default() });
-        ExportSource { recording, segmentation, streams, review: None, progress: Progress::default(), provenance: None }
+        ExportSource { recording, segmentation, streams, review: None, progress: Progress::default(), provenance: None, review_log: vec![] }
     }
 }

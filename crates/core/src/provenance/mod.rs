@@ -6,6 +6,7 @@
 
 pub mod chain;
 pub mod keys;
+pub mod review;
 pub mod seal;
 
 #[derive(Debug, thiserror::Error)]

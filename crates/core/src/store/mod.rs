@@ -34,6 +34,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0004_audio.sql"),
     include_str!("migrations/0005_audit_ids.sql"),
     include_str!("migrations/0006_provenance.sql"),
+    include_str!("migrations/0007_signed_review.sql"),
 ];
 
 const DB_FILE: &str = "library.sqlite";
@@ -134,6 +135,9 @@ pub struct Library {
     root: PathBuf,
     conn: Connection,
     media: MediaStore,
+    /// This user's station key, loaded when first needed (to seal a recovered recording, to
+    /// sign a review change); None when there is none to be had.
+    signer: std::sync::OnceLock<Option<crate::provenance::keys::StationKey>>,
 }
 
 impl Library {
@@ -153,10 +157,24 @@ impl Library {
             fs::create_dir_all(&dir).map_err(|e| StoreError::io(&dir, e))?;
         }
         let conn = open_connection(&root.join(DB_FILE))?;
-        let lib = Library { media: MediaStore::new(root.join("media")), root, conn };
+        let lib = Library { media: MediaStore::new(root.join("media")), root, conn, signer: std::sync::OnceLock::new() };
         lib.migrate()?;
         lib.recover_interrupted()?;
         Ok(lib)
+    }
+
+    /// This user's station key (made on first use), or None, said once in the log, when it
+    /// cannot be had.
+    pub fn signer(&self) -> Option<&crate::provenance::keys::StationKey> {
+        self.signer
+            .get_or_init(|| match crate::provenance::keys::StationKey::load_or_create_default() {
+                Ok(k) => Some(k),
+                Err(e) => {
+                    tracing::warn!(error = %e, "no station key: seals and review changes will not be signed");
+                    None
+                }
+            })
+            .as_ref()
     }
 
     pub fn root(&self) -> &Path {
@@ -238,9 +256,9 @@ impl Library {
                 .map_err(|e| self.err(e))?;
             tracing::warn!(recording = %id, duration_us = last, "recovered interrupted recording");
             // Sealed as interrupted, vouching for what reached disk, by this user's station key.
-            match crate::provenance::keys::StationKey::load_or_create_default() {
-                Ok(key) => sealing::seal(&self.conn, &id, crate::provenance::seal::SealKind::Interrupted, &key).map_err(|e| self.err(e))?,
-                Err(e) => tracing::warn!(recording = %id, error = %e, "recovered recording left unsealed: no station key"),
+            match self.signer() {
+                Some(key) => sealing::seal(&self.conn, &id, crate::provenance::seal::SealKind::Interrupted, key).map_err(|e| self.err(e))?,
+                None => tracing::warn!(recording = %id, "recovered recording left unsealed: no station key"),
             }
             drop(_lock);
             let _ = fs::remove_file(&lock_path);

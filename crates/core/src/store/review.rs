@@ -7,6 +7,7 @@ use rusqlite::{params, OptionalExtension};
 
 use super::{Library, StoreError};
 use crate::model::*;
+use crate::provenance::review as provenance;
 
 fn now() -> String {
     time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
@@ -102,15 +103,21 @@ impl Library {
     /// Undoes the most recent change still in force: a label or review gets its previous value
     /// back, an edit stops being applied. The entry stays in the log, marked undone.
     pub fn undo_review_change(&self, id: &str) -> Result<Option<AuditEntry>, StoreError> {
+        self.undo_review_change_as(id, &crate::review::reviewer_name(None))
+    }
+
+    /// As [`Self::undo_review_change`], the undo signed as `reviewer`'s.
+    pub fn undo_review_change_as(&self, id: &str, reviewer: &str) -> Result<Option<AuditEntry>, StoreError> {
+        let undoer = reviewer;
         let id = self.resolve_id(id)?;
         let tx = self.conn.unchecked_transaction().map_err(|e| self.err(e))?;
-        let last: Option<(String, i64, String, String, String)> = tx
-            .query_row("SELECT id, seq, at, reviewer, change FROM review_log WHERE recording_id = ?1 AND undone = 0 ORDER BY seq DESC LIMIT 1", [&id], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        let last: Option<(String, i64, String, String, String, Option<String>)> = tx
+            .query_row("SELECT id, seq, at, reviewer, change, hash FROM review_log WHERE recording_id = ?1 AND undone = 0 ORDER BY seq DESC LIMIT 1", [&id], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
             })
             .optional()
             .map_err(|e| self.err(e))?;
-        let Some((entry_id, seq, at, reviewer, change)) = last else { return Ok(None) };
+        let Some((entry_id, seq, at, reviewer, change, hash)) = last else { return Ok(None) };
         let change: ReviewChange = self.decode("audit log entry", &change)?;
         match &change {
             ReviewChange::Label { step, before, .. } => self.write_label(&tx, &id, *step, before.as_ref())?,
@@ -118,7 +125,12 @@ impl Library {
             ReviewChange::Edit { .. } => {}
             ReviewChange::Transcript { utterance, before, .. } => self.write_correction(&tx, &id, *utterance, before.as_deref())?,
         }
-        tx.execute("UPDATE review_log SET undone = 1 WHERE seq = ?1", [seq]).map_err(|e| self.err(e))?;
+        // The undo is signed by whoever undoes (this user), over the entry it undoes.
+        let undo = match (self.signer(), &hash) {
+            (Some(key), Some(hash)) => Some(Self::encode(&provenance::sign_undo(key, hash, &now(), undoer))?),
+            _ => None,
+        };
+        tx.execute("UPDATE review_log SET undone = 1, undo = ?2 WHERE seq = ?1", params![seq, undo]).map_err(|e| self.err(e))?;
         tx.commit().map_err(|e| self.err(e))?;
         Ok(Some(AuditEntry { id: entry_id, seq, at, reviewer, change, undone: true }))
     }
@@ -158,11 +170,67 @@ impl Library {
         Ok(())
     }
 
+    /// Appends an entry, chained to the recording's last and signed by this user's key.
     fn append_log(&self, conn: &rusqlite::Connection, id: &str, reviewer: &str, change: &ReviewChange) -> Result<(), StoreError> {
         let entry_id = uuid::Uuid::now_v7().to_string();
-        conn.execute("INSERT INTO review_log (id, recording_id, at, reviewer, change) VALUES (?1, ?2, ?3, ?4, ?5)", params![entry_id, id, now(), reviewer, Self::encode(change)?])
-            .map_err(|e| self.err(e))?;
+        let (at, change) = (now(), Self::encode(change)?);
+        let last: Option<Option<String>> = conn.query_row("SELECT hash FROM review_log WHERE recording_id = ?1 ORDER BY seq DESC LIMIT 1", [id], |r| r.get(0)).optional().map_err(|e| self.err(e))?;
+        let prev = match last {
+            None => Some(provenance::genesis(id)),
+            // After an unsigned (older) entry the chain restarts from its content.
+            Some(h) => h.and_then(|h| crate::provenance::unhex(&h)).and_then(|b| <[u8; 32]>::try_from(b).ok()),
+        };
+        let signed = match (self.signer(), prev) {
+            (Some(key), Some(prev)) => Some(provenance::sign_entry(key, &prev, &entry_id, id, &at, reviewer, &change)),
+            _ => None,
+        };
+        let (prev, hash, signer, signature) = match signed {
+            Some((p, h, k, s)) => (Some(p), Some(h), Some(k), Some(s)),
+            None => (None, None, None, None),
+        };
+        conn.execute(
+            "INSERT INTO review_log (id, recording_id, at, reviewer, change, prev, hash, signer, signature) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            params![entry_id, id, at, reviewer, change, prev, hash, signer, signature],
+        )
+        .map_err(|e| self.err(e))?;
         Ok(())
+    }
+
+    /// The recording's audit log as signed: every entry with its chain, signature and undo.
+    pub fn signed_review_log(&self, id: &str) -> Result<Vec<provenance::SignedEntry>, StoreError> {
+        let id = self.resolve_id(id)?;
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, seq, recording_id, at, reviewer, change, prev, hash, signer, signature, undone, undo FROM review_log WHERE recording_id = ?1 ORDER BY seq")
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([&id], |r| {
+                Ok((
+                    provenance::SignedEntry {
+                        id: r.get(0)?,
+                        seq: r.get(1)?,
+                        recording_id: r.get(2)?,
+                        at: r.get(3)?,
+                        reviewer: r.get(4)?,
+                        change: r.get(5)?,
+                        prev: r.get(6)?,
+                        hash: r.get(7)?,
+                        signer: r.get(8)?,
+                        signature: r.get(9)?,
+                        undone: r.get(10)?,
+                        undo: None,
+                    },
+                    r.get::<_, Option<String>>(11)?,
+                ))
+            })
+            .map_err(|e| self.err(e))?;
+        let mut out = vec![];
+        for row in rows {
+            let (mut entry, undo) = row.map_err(|e| self.err(e))?;
+            entry.undo = undo.map(|u| self.decode("the undo of an audit log entry", &u)).transpose()?;
+            out.push(entry);
+        }
+        Ok(out)
     }
 }
 
@@ -210,7 +278,14 @@ mod tests {
         assert_eq!(lib.undo_review_change(&id).unwrap().map(|e| e.id), Some(log[2].id.clone()), "undo names the entry it undid");
 
         // A library from before the ids: its entries get unique ids when it is opened.
-        lib.conn.execute_batch("DROP TABLE seals; DROP TABLE capture_chain; DROP INDEX review_log_by_id; ALTER TABLE review_log DROP COLUMN id; PRAGMA user_version = 4;").unwrap();
+        lib.conn
+            .execute_batch(
+                "DROP TABLE seals; DROP TABLE capture_chain; DROP INDEX review_log_by_id;
+                 ALTER TABLE review_log DROP COLUMN id; ALTER TABLE review_log DROP COLUMN prev; ALTER TABLE review_log DROP COLUMN hash;
+                 ALTER TABLE review_log DROP COLUMN signer; ALTER TABLE review_log DROP COLUMN signature; ALTER TABLE review_log DROP COLUMN undo;
+                 PRAGMA user_version = 4;",
+            )
+            .unwrap();
         drop(lib);
         let lib = Library::open(dir.path()).unwrap_or_else(|e| panic!("{e}"));
         let log = lib.review_state(&id).unwrap().log;

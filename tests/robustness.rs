@@ -173,7 +173,9 @@ fn commands_against_a_live_recording_leave_it_alone_and_concurrent_control_comma
     // What would read or remove a recording still being written says so and changes nothing.
     let busy = format!("recording {id} is still being recorded; stop it first");
     let out = tmp.path().join("export");
-    for args in [vec!["delete", id.as_str(), "--yes"], vec!["segment", id.as_str()], vec!["transcribe", id.as_str()], vec!["export", id.as_str(), "--format", "canonical", "--out", out.to_str().unwrap()]] {
+    for args in
+        [vec!["delete", id.as_str(), "--yes"], vec!["segment", id.as_str()], vec!["transcribe", id.as_str()], vec!["export", id.as_str(), "--format", "canonical", "--out", out.to_str().unwrap()]]
+    {
         let o = rec.cli(&args);
         let stderr = String::from_utf8_lossy(&o.stderr);
         assert!(!o.status.success() && stderr.contains(&busy), "{args:?} on a live recording: {stderr}");

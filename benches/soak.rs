@@ -17,12 +17,6 @@ use std::time::{Duration, Instant};
 
 use support::*;
 
-/// Resident memory now (not the peak) of a live process, in MB.
-fn rss_mb(pid: u32) -> f64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status.lines().find_map(|l| l.strip_prefix("VmRSS:")).and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok()).unwrap_or(0.0) / 1024.0
-}
-
 fn disk_bytes(dir: &std::path::Path) -> u64 {
     all_files(dir).iter().filter_map(|p| std::fs::metadata(p).ok()).map(|m| m.len()).sum()
 }
@@ -96,7 +90,7 @@ fn main() {
         let n = |k: &str| health[k].as_u64().unwrap_or(0);
         let s = Sample {
             minute: start.elapsed().as_secs_f64() / 60.0,
-            rss: rss_mb(pid),
+            rss: proc_memory_mb(pid, "VmRSS"),
             cpu_pct: (cpu - cpu_before) / (now - at_before).as_secs_f64() * 100.0,
             encode_queue: n("encode_queue"),
             write_queue: n("write_queue"),

@@ -576,7 +576,13 @@ pub fn proc_usage(pid: u32) -> (f64, f64) {
     // SAFETY: sysconf only reads a system constant.
     let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64;
     let cpu = (ticks(11) + ticks(12)) / hz;
+    (cpu, proc_memory_mb(pid, "VmHWM"))
+}
+
+/// A memory figure of a live process from /proc/PID/status, in MB: `VmHWM` (peak resident) or
+/// `VmRSS` (resident now); 0 when unreadable.
+pub fn proc_memory_mb(pid: u32, field: &str) -> f64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    let hwm_kb = status.lines().find_map(|l| l.strip_prefix("VmHWM:")).and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok()).unwrap_or(0.0);
-    (cpu, hwm_kb / 1024.0)
+    let kb = status.lines().find_map(|l| l.strip_prefix(field).and_then(|v| v.strip_prefix(':'))).and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok()).unwrap_or(0.0);
+    kb / 1024.0
 }

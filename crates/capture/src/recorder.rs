@@ -124,14 +124,7 @@ impl Recorder {
         };
         library.create_recording(&recording)?;
         // Sealed at stop by this user's station key; without one the recording goes on unsealed.
-        let key = match apprentice_core::provenance::keys::StationKey::load_or_create_default() {
-            Ok(k) => Some(Arc::new(k)),
-            Err(e) => {
-                tracing::warn!(error = %e, "no station key: this recording will not be sealed");
-                None
-            }
-        };
-        let (writer, writer_join) = Writer::spawn_sealed(library.db_path(), id.clone(), key)?;
+        let (writer, writer_join) = Writer::spawn_sealed(library.db_path(), id.clone(), library.signer().cloned())?;
 
         let gate = Arc::new(PrivacyGate::default());
         let frame_counters = Arc::new(FrameCounters::default());

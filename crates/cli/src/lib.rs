@@ -439,12 +439,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Export { ids, all, task, outcome, verdict, status, since, until, format, out: path, no_frames, shard_mb } => {
             let lib = open_library(&dir)?;
             let selection = export::select::Selection { ids, all, task, outcome, verdict, status, since, until };
-            // The manifest is signed by this station; an export without a key says so.
-            let signer = apprentice_core::provenance::keys::StationKey::load_or_create_default()
-                .map(std::sync::Arc::new)
-                .map_err(|e| tracing::warn!(error = %e, "the export's manifest will not be signed"))
-                .ok();
-            let options = export::Options { frames: !no_frames, shard_bytes: shard_mb.max(1).saturating_mul(1 << 20), signer, ..Default::default() };
+            // The manifest is signed by this station (without a key the library's log says so).
+            let options = export::Options { frames: !no_frames, shard_bytes: shard_mb.max(1).saturating_mul(1 << 20), signer: lib.signer().cloned(), ..Default::default() };
             export_cmd::run(&lib, export_cmd::ExportRequest { selection, format, out: path, options }, &mut out)?;
         }
         Command::Outcome { id, outcome, comment } => {

@@ -278,7 +278,6 @@ pub fn directory(dir: &std::path::Path, trusted: &[String]) -> DirectoryReport {
         Ok(b) => b,
         Err(e) => {
             problem(MANIFEST_FILE.into(), "the export's manifest", e.to_string());
-            report.ok = false;
             return report;
         }
     };
@@ -289,7 +288,7 @@ pub fn directory(dir: &std::path::Path, trusted: &[String]) -> DirectoryReport {
             None
         }
     };
-    match std::fs::read(dir.join(SIGNATURE_FILE)).map_err(|e| e.to_string()).and_then(|b| serde_json::from_slice::<ManifestSignature>(&b).map_err(|e| format!("unreadable: {e}"))) {
+    match read_json::<ManifestSignature>(&dir.join(SIGNATURE_FILE)) {
         Ok(sig) => {
             if let Err(e) = sig.check(&bytes) {
                 problem(format!("{SIGNATURE_FILE} over {MANIFEST_FILE}"), "a valid signature", e.to_string());
@@ -303,10 +302,7 @@ pub fn directory(dir: &std::path::Path, trusted: &[String]) -> DirectoryReport {
         }
         Err(e) => problem(SIGNATURE_FILE.into(), "the exporting station's signature", e),
     }
-    let Some(manifest) = manifest else {
-        report.ok = false;
-        return report;
-    };
+    let Some(manifest) = manifest else { return report };
     report.format = Some(manifest.format.clone());
     report.recordings = manifest.recordings.clone();
 
@@ -346,14 +342,13 @@ pub fn directory(dir: &std::path::Path, trusted: &[String]) -> DirectoryReport {
     bundles.sort();
     for prefix in bundles {
         let seal_path = format!("{prefix}seal.json");
-        let seal: crate::provenance::seal::SignedSeal =
-            match std::fs::read(dir.join(&seal_path)).map_err(|e| e.to_string()).and_then(|b| serde_json::from_slice(&b).map_err(|e| format!("unreadable: {e}"))) {
-                Ok(s) => s,
-                Err(e) => {
-                    problem(seal_path, "a capture seal", e);
-                    continue;
-                }
-            };
+        let seal: crate::provenance::seal::SignedSeal = match read_json(&dir.join(&seal_path)) {
+            Ok(s) => s,
+            Err(e) => {
+                problem(seal_path, "a capture seal", e);
+                continue;
+            }
+        };
         if let Err(e) = seal.check_signature() {
             problem(format!("{seal_path}'s signature"), "a valid signature by the recording station", e.to_string());
         }
@@ -364,12 +359,14 @@ pub fn directory(dir: &std::path::Path, trusted: &[String]) -> DirectoryReport {
         check_bundle_chain(dir, &prefix, &seal, &mut |what, expected, found| problem(what, expected, found));
         // The review log, when the recording was reviewed.
         let log_path = format!("{prefix}review-log.json");
-        let log: Vec<crate::provenance::review::SignedEntry> = match std::fs::read(dir.join(&log_path)) {
-            Err(_) => vec![],
-            Ok(b) => serde_json::from_slice(&b).unwrap_or_else(|e| {
-                problem(log_path.clone(), "a signed review log", format!("unreadable: {e}"));
+        // Absent when nobody reviewed the recording; unreadable is a problem.
+        let log: Vec<crate::provenance::review::SignedEntry> = if dir.join(&log_path).exists() {
+            read_json(&dir.join(&log_path)).unwrap_or_else(|e| {
+                problem(log_path.clone(), "a signed review log", e);
                 vec![]
-            }),
+            })
+        } else {
+            vec![]
         };
         for (what, expected, found) in crate::provenance::review::check_log(&seal.seal.recording_id, &log) {
             problem(format!("{log_path}: {what}"), &expected, found);
@@ -392,7 +389,7 @@ pub fn directory(dir: &std::path::Path, trusted: &[String]) -> DirectoryReport {
 /// and its events.jsonl against the chain (each stream's rows, batch by batch).
 fn check_bundle_chain(dir: &std::path::Path, prefix: &str, seal: &crate::provenance::seal::SignedSeal, problem: &mut dyn FnMut(String, &str, String)) {
     let chain_path = format!("{prefix}chain.json");
-    let batches: Vec<chain::ChainBatch> = match std::fs::read(dir.join(&chain_path)).map_err(|e| e.to_string()).and_then(|b| serde_json::from_slice(&b).map_err(|e| format!("unreadable: {e}"))) {
+    let batches: Vec<chain::ChainBatch> = match read_json(&dir.join(&chain_path)) {
         Ok(b) => b,
         Err(e) => return problem(chain_path, "the capture chain the seal seals", e),
     };
@@ -466,6 +463,12 @@ fn check_bundle_chain(dir: &std::path::Path, prefix: &str, seal: &crate::provena
             problem(format!("{events_path}: stream {}", s.as_str()), &format!("{from} rows, as the chain holds"), format!("{} rows", all.len()));
         }
     }
+}
+
+/// A JSON file of an export, read; the error as a problem's "found".
+fn read_json<T: serde::de::DeserializeOwned>(path: &std::path::Path) -> Result<T, String> {
+    let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
+    serde_json::from_slice(&bytes).map_err(|e| format!("unreadable: {e}"))
 }
 
 /// The earliest time among a batch's rows, to place it for a person.

@@ -62,12 +62,7 @@ impl MediaStore {
 }
 
 pub fn hex_sha256(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
-    let mut s = String::with_capacity(64);
-    for b in digest {
-        s.push_str(&format!("{b:02x}"));
-    }
-    s
+    crate::provenance::hex(&Sha256::digest(bytes))
 }
 
 #[cfg(test)]

@@ -137,7 +137,7 @@ pub struct Library {
     media: MediaStore,
     /// This user's station key, loaded when first needed (to seal a recovered recording, to
     /// sign a review change); None when there is none to be had.
-    signer: std::sync::OnceLock<Option<crate::provenance::keys::StationKey>>,
+    signer: std::sync::OnceLock<Option<std::sync::Arc<crate::provenance::keys::StationKey>>>,
 }
 
 impl Library {
@@ -164,13 +164,13 @@ impl Library {
     }
 
     /// This user's station key (made on first use), or None, said once in the log, when it
-    /// cannot be had.
-    pub fn signer(&self) -> Option<&crate::provenance::keys::StationKey> {
+    /// cannot be had: what seals recordings, signs review changes and export manifests.
+    pub fn signer(&self) -> Option<&std::sync::Arc<crate::provenance::keys::StationKey>> {
         self.signer
             .get_or_init(|| match crate::provenance::keys::StationKey::load_or_create_default() {
-                Ok(k) => Some(k),
+                Ok(k) => Some(std::sync::Arc::new(k)),
                 Err(e) => {
-                    tracing::warn!(error = %e, "no station key: seals and review changes will not be signed");
+                    tracing::warn!(error = %e, "no station key: seals, review changes and export manifests will not be signed");
                     None
                 }
             })

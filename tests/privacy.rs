@@ -96,7 +96,13 @@ fn a_window_whose_title_comes_to_match_a_title_glob_is_excluded_from_that_moment
     x.wait_until("focus on the ordinary app to be recorded", || lib.window_events(&id).unwrap().last().is_some_and(|w| w.app == "ordinary-app"));
     x.xdo(&["type", "--delay", "80", "done"]);
     let back = lib.window_events(&id).unwrap().last().unwrap().t;
-    x.wait_until("a frame after focus came back", || lib.frames(&id).unwrap().iter().any(|f| f.t > back + 300_000));
+    // Both come without further activity: the keys once their privacy hold has passed, the frame
+    // from the focus change or the typing (waiting for one 300 ms later needed the typing to
+    // outlast the hold, which a loaded machine does not promise).
+    x.wait_until("the typing after focus came back to be recorded", || {
+        lib.input_events(&id).unwrap().iter().filter(|e| e.kind == InputKind::KeyPress).filter_map(|e| e.text.clone()).collect::<String>().ends_with("done")
+    });
+    x.wait_until("a frame after focus came back", || lib.frames(&id).unwrap().iter().any(|f| f.t > back));
     let id = rec.stop();
 
     let events = lib.input_events(&id).unwrap();

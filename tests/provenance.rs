@@ -73,6 +73,22 @@ fn a_recording_is_sealed_by_this_station_and_any_later_change_fails_verify_namin
     assert_eq!((report["rows"]["notes"].as_u64(), report["rows"]["markers"].as_u64()), (Some(1), Some(1)));
     assert!(report["batches"].as_u64().unwrap() >= 2 && report["media_files"].as_u64().unwrap() >= 2, "{report}");
 
+    // Human or machine: xdotool drives XTEST, so every input event is injected, and says so in
+    // the events, the steps, the quality figures and verify; a vendor's threshold refuses it.
+    let events = ok(cli(&lib, &["events", &id, "--stream", "input"]));
+    let origins: Vec<Value> = events.lines().map(|l| serde_json::from_str::<Value>(l).unwrap()["origin"].clone()).collect();
+    assert!(!origins.is_empty() && origins.iter().all(|o| o == "injected"), "every xdotool event is injected: {origins:?}");
+    assert_eq!(report["input_origins"], serde_json::json!({ "device": 0, "injected": origins.len(), "unknown": 0 }));
+    let quality: Value = serde_json::from_str(&ok(cli(&lib, &["segment", &id, "--json"]))).unwrap();
+    assert_eq!(quality["synthetic_input_share"], 1.0, "{quality}");
+    let steps: Value = serde_json::from_str(&ok(cli(&lib, &["show", &id, "--json"]))).unwrap();
+    let steps = steps.as_array().unwrap();
+    assert!(!steps.is_empty() && steps.iter().all(|st| st["action"]["origin"] == "injected"), "{steps:?}");
+    assert!(ok(cli(&lib, &["info", &id])).contains("injected on 100% of steps"));
+    let (ok_, report) = verify(&lib, &id, &["--max-synthetic", "0.5"]);
+    assert!(!ok_, "a recording made wholly by XTEST is refused above a 50% threshold");
+    assert!(problems(&report).iter().any(|p| p.starts_with(&format!("recording {id}: input origin")) && p.contains("100.0% injected")), "{:?}", problems(&report));
+
     // Trust: this station's key (as `keys show` prints it) is accepted, another refused.
     let mine = tmp.path().join("station.pub");
     std::fs::write(&mine, ok(cli(&lib, &["keys", "show"]))).unwrap();
@@ -86,7 +102,8 @@ fn a_recording_is_sealed_by_this_station_and_any_later_change_fails_verify_namin
     assert!(problems(&report).iter().any(|p| p.starts_with("seal's station key")), "{:?}", problems(&report));
 
     // Each change after the fact, on its own copy of the library, is found and named.
-    let cases: [(&str, &str, &str); 8] = [
+    let cases: [(&str, &str, &str); 9] = [
+        ("passed-as-human", "UPDATE input_events SET origin = 'device'", "stream input, batch"),
         ("moved-click", "UPDATE input_events SET x = x + 1 WHERE rowid = (SELECT MIN(rowid) FROM input_events WHERE kind = 'button_press')", "stream input, batch"),
         ("deleted-note", "DELETE FROM notes", "stream notes, batch"),
         ("added-marker", "INSERT INTO markers (recording_id, t_us, kind, label) SELECT id, 1000, 'recovery', NULL FROM recordings", "stream markers"),
@@ -184,6 +201,7 @@ fn every_tampering_with_an_exported_bundle_fails_verify_and_is_named() {
     assert_eq!((report["format"].as_str(), report["trusted"].as_bool()), (Some("canonical"), Some(true)));
     assert_eq!(report["seals"][0]["recording_id"], id.as_str());
     assert_eq!(report["seals"][0]["sealed"], "finished");
+    assert!(report["seals"][0]["input_origins"]["injected"].as_u64().unwrap() > 0 && report["seals"][0]["input_origins"]["device"] == 0, "{report}");
     let files: Vec<String> = apprentice_core::export::manifest::files_under(&bundle).unwrap();
     let frame = files.iter().find(|f| f.starts_with("frames/")).expect("a frame in the bundle").clone();
     let audio = files.iter().find(|f| f.starts_with("audio/")).expect("audio in the bundle").clone();
@@ -247,6 +265,17 @@ fn every_tampering_with_an_exported_bundle_fails_verify_and_is_named() {
                 let inputs: Vec<usize> = (0..lines.len()).filter(|&i| lines[i].contains("\"stream\":\"input\"")).collect();
                 lines.swap(inputs[0], inputs[1]);
                 std::fs::write(d.join("events.jsonl"), lines.join("\n") + "\n").unwrap();
+                resign(d);
+            }),
+            "events.jsonl: stream input, batch".into(),
+        ),
+        // Scripted input passed off as a person's, re-signed: the chain holds the origin.
+        (
+            "passed-as-human-and-resigned",
+            Box::new(|d: &Path| {
+                let text = std::fs::read_to_string(d.join("events.jsonl")).unwrap();
+                assert!(text.contains(r#""origin":"injected""#), "the bundle's events carry their origin");
+                std::fs::write(d.join("events.jsonl"), text.replace(r#""origin":"injected""#, r#""origin":"device""#)).unwrap();
                 resign(d);
             }),
             "events.jsonl: stream input, batch".into(),

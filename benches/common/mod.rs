@@ -36,7 +36,7 @@ pub fn recording(id: &str, duration: Micros) -> Recording {
 }
 
 pub fn ev(t: Micros, kind: InputKind, x: i32, y: i32) -> InputEvent {
-    InputEvent { t, kind, x, y, button: None, key: None, code: None, text: None, dx: 0, dy: 0, modifiers: Modifiers(0) }
+    InputEvent { t, kind, x, y, button: None, key: None, code: None, text: None, dx: 0, dy: 0, modifiers: Modifiers(0), origin: Default::default() }
 }
 
 /// `actions` cycles of: a pointer journey (moves every 8 ms), then a click, a drag, a scroll or a

@@ -383,7 +383,20 @@ pub fn synthetic_recording(lib: &apprentice_core::store::Library, id: &str, stat
     }
     if clicks {
         for t in [500_000u64, 1_200_000] {
-            let e = InputEvent { t, kind: InputKind::ButtonPress, x: 10, y: 10, button: Some("left".into()), key: None, code: None, text: None, dx: 0, dy: 0, modifiers: Modifiers(0) };
+            let e = InputEvent {
+                t,
+                kind: InputKind::ButtonPress,
+                x: 10,
+                y: 10,
+                button: Some("left".into()),
+                key: None,
+                code: None,
+                text: None,
+                dx: 0,
+                dy: 0,
+                modifiers: Modifiers(0),
+                origin: Default::default(),
+            };
             w.send(WriteOp::Input(e.clone()));
             w.send(WriteOp::Input(InputEvent { t: t + 50_000, kind: InputKind::ButtonRelease, ..e }));
         }

@@ -111,6 +111,8 @@ export type Action_Deserialize = {
 	backspaces?: number,
 	/**  Indices (first, last) into the recording's input events this action was made from. */
 	raw: [number, number],
+	/**  Whether a person's device or software produced the events the action was made from. */
+	origin?: InputOrigin,
 };
 
 /**
@@ -138,6 +140,8 @@ export type Action_Serialize = {
 	backspaces: number,
 	/**  Indices (first, last) into the recording's input events this action was made from. */
 	raw: [number, number],
+	/**  Whether a person's device or software produced the events the action was made from. */
+	origin: InputOrigin,
 };
 
 export type AudioState = "off" | "live" | "no_microphone" | "lost";
@@ -278,6 +282,10 @@ export type Health_Deserialize = {
 	input_events?: number,
 	input_dropped?: number,
 	input_excluded?: number,
+	/**  Kept input events injected by software (XTEST and the like) rather than made on a device. */
+	input_injected?: number,
+	/**  Why the origin of input cannot be told here, when it cannot. */
+	input_origin_message?: string | null,
 	encode_queue?: number,
 	write_queue?: number,
 	last_frame_age_ms?: number | null,
@@ -303,6 +311,10 @@ export type Health_Serialize = {
 	input_events: number,
 	input_dropped: number,
 	input_excluded: number,
+	/**  Kept input events injected by software (XTEST and the like) rather than made on a device. */
+	input_injected: number,
+	/**  Why the origin of input cannot be told here, when it cannot. */
+	input_origin_message?: string,
 	encode_queue: number,
 	write_queue: number,
 	last_frame_age_ms: number | null,
@@ -320,6 +332,14 @@ export type Health_Serialize = {
 
 /**  A recorder hotkey (the key after Ctrl+Alt) was pressed anywhere on the desktop. */
 export type Hotkey = string;
+
+/**
+ *  Where input came from: a physical device a person used, or software that injected it (X11's
+ *  XTEST, which xdotool, pyautogui and agents drive; later macOS's event source state or
+ *  Windows' `LLMHF_INJECTED`). `unknown` when the platform could not say (recordings made before
+ *  the origin was recorded, or a server without XInput2). An action made of both is `mixed`.
+ */
+export type InputOrigin = "unknown" | "device" | "injected" | "mixed";
 
 export type Marker = Marker_Serialize | Marker_Deserialize;
 
@@ -368,7 +388,10 @@ export type Pause_Serialize = {
 };
 
 /**  Figures a vendor checks a trajectory by. */
-export type Quality = {
+export type Quality = Quality_Serialize | Quality_Deserialize;
+
+/**  Figures a vendor checks a trajectory by. */
+export type Quality_Deserialize = {
 	steps: number,
 	duration_us: number,
 	/**  Paused time, not counted as work. */
@@ -382,6 +405,31 @@ export type Quality = {
 	/**  Undo hotkeys, repeated identical actions and backspace-heavy typing. */
 	redundancy: number,
 	actions_by_kind: { [key in string]: number },
+	/**  Share of steps whose action was made, wholly or in part, from injected input. */
+	synthetic_input_share?: number | null,
+	/**  Share of steps whose input's origin is unknown (recorded where the platform cannot say). */
+	unknown_origin_share?: number | null,
+};
+
+/**  Figures a vendor checks a trajectory by. */
+export type Quality_Serialize = {
+	steps: number,
+	duration_us: number,
+	/**  Paused time, not counted as work. */
+	paused_us: number,
+	/**  Gaps between actions beyond the idle threshold (minus the threshold). */
+	idle_us: number,
+	actions_per_minute: number | null,
+	/**  Share of steps with at least one thought. */
+	reasoning_coverage: number | null,
+	markers: number,
+	/**  Undo hotkeys, repeated identical actions and backspace-heavy typing. */
+	redundancy: number,
+	actions_by_kind: { [key in string]: number },
+	/**  Share of steps whose action was made, wholly or in part, from injected input. */
+	synthetic_input_share: number | null,
+	/**  Share of steps whose input's origin is unknown (recorded where the platform cannot say). */
+	unknown_origin_share: number | null,
 };
 
 export type Reasoning = Reasoning_Serialize | Reasoning_Deserialize;
@@ -568,7 +616,7 @@ export type Reviewed = Reviewed_Serialize | Reviewed_Deserialize;
 /**  A trajectory with its review applied. */
 export type Reviewed_Deserialize = {
 	steps: Step_Deserialize[],
-	quality: Quality,
+	quality: Quality_Deserialize,
 	review?: TrajectoryReview_Deserialize | null,
 	/**  Edits that no longer apply (their step is gone, e.g. after re-segmenting with new rules). */
 	stale_edits: StepEdit_Deserialize[],
@@ -579,7 +627,7 @@ export type Reviewed_Deserialize = {
 /**  A trajectory with its review applied. */
 export type Reviewed_Serialize = {
 	steps: Step_Serialize[],
-	quality: Quality,
+	quality: Quality_Serialize,
 	review: TrajectoryReview_Serialize | null,
 	/**  Edits that no longer apply (their step is gone, e.g. after re-segmenting with new rules). */
 	stale_edits: StepEdit_Serialize[],

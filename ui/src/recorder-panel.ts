@@ -86,7 +86,7 @@ export function mountRecorderPanel(root: HTMLElement, api: Api, onChange: () => 
       ["frames", `${h.frames_stored} stored / ${h.frames_captured} taken`],
       ["dropped", `${h.frames_dropped} frames, ${h.input_dropped} input`],
       ["last frame", h.last_frame_age_ms === null ? "—" : `${h.last_frame_age_ms} ms ago`],
-      ["input", `${h.input_events} events (${h.input_excluded} excluded)`],
+      ["input", `${h.input_events} events (${h.input_excluded} excluded${h.input_injected ? `, ${h.input_injected} injected` : ""})`],
       ["on disk", bytes(h.media_bytes)],
     ];
     if (h.audio !== "off") rows.push(["audio", `${duration(h.audio_us)} (${bytes(h.audio_bytes)})`]);

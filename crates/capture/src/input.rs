@@ -3,7 +3,8 @@
 //! through the X RECORD extension on one process-wide thread (it cannot be stopped, so it is
 //! started once and shared); its callback only stamps the event and enqueues it. A router
 //! thread per recording turns events into [`InputEvent`]s, holds them for the privacy gate and
-//! hands the survivors to the writer.
+//! hands the survivors to the writer, each marked with its origin (a person's device or
+//! injected; see input_origin.rs).
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -14,12 +15,13 @@ use crossbeam_channel::{bounded, Receiver, Sender, TrySendError};
 use rdev::{Button, EventType};
 use x11rb::connection::RequestConnection as _;
 
+use super::input_origin::OriginWatch;
 use super::keys;
 use super::privacy::{PrivacyGate, PRIVACY_HOLD};
 use super::x11::connect_display;
 use super::CaptureError;
 use apprentice_core::clock::RecordingClock;
-use apprentice_core::model::{InputEvent, InputKind, Micros, Modifiers};
+use apprentice_core::model::{InputEvent, InputKind, InputOrigin, Micros, Modifiers};
 
 /// Moves closer together than this are thinned to the last one (≈ 30 per second).
 pub const MOVE_THIN: Micros = 33_000;
@@ -40,6 +42,8 @@ static HUB: OnceLock<Arc<InputHub>> = OnceLock::new();
 /// A subscription to the process-wide listener; events stop flowing when it is dropped.
 pub struct InputSubscription {
     pub events: Receiver<Stamped>,
+    /// Where each event came from, as the input extension tells.
+    pub origins: Arc<OriginWatch>,
     hub: Arc<InputHub>,
 }
 
@@ -107,7 +111,7 @@ pub fn subscribe() -> Result<InputSubscription, CaptureError> {
     if let Ok(mut s) = hub.subscriber.lock() {
         *s = Some(tx);
     }
-    Ok(InputSubscription { events: rx, hub })
+    Ok(InputSubscription { events: rx, origins: super::input_origin::watch(), hub })
 }
 
 /// Turns rdev events into [`InputEvent`]s: tracks pointer position and modifiers, thins moves.
@@ -123,7 +127,7 @@ pub struct InputDecoder {
 impl InputDecoder {
     /// Decodes one event stamped at `t`; pushes zero, one or two events to `out`.
     pub fn push(&mut self, t: Micros, event: rdev::Event, out: &mut Vec<InputEvent>) {
-        let base = |kind, x, y, modifiers| InputEvent { t, kind, x, y, button: None, key: None, code: None, text: None, dx: 0, dy: 0, modifiers: Modifiers(modifiers) };
+        let base = |kind, x, y, modifiers| InputEvent { t, kind, x, y, button: None, key: None, code: None, text: None, dx: 0, dy: 0, modifiers: Modifiers(modifiers), origin: Default::default() };
         let ev = match event.event_type {
             EventType::MouseMove { x, y } => {
                 self.x = x.round() as i32;
@@ -213,6 +217,8 @@ pub fn is_recorder_hotkey(ev: &InputEvent) -> bool {
 pub struct InputCounters {
     pub kept: AtomicU64,
     pub excluded: AtomicU64,
+    /// Kept events that were injected rather than made on a device.
+    pub injected: AtomicU64,
 }
 
 /// The per-recording router loop: decode, hold for the privacy gate, emit. Calls `activity` for
@@ -227,9 +233,13 @@ pub fn route(sub: &InputSubscription, clock: RecordingClock, gate: &PrivacyGate,
             if !all && front.t + PRIVACY_HOLD.as_micros() as Micros > now {
                 break;
             }
-            let Some(ev) = held.pop_front() else { break };
+            let Some(mut ev) = held.pop_front() else { break };
             if gate.allows(ev.t, ev.t) {
+                ev.origin = sub.origins.origin_of(&ev, &clock);
                 counters.kept.fetch_add(1, Ordering::Relaxed);
+                if ev.origin == InputOrigin::Injected {
+                    counters.injected.fetch_add(1, Ordering::Relaxed);
+                }
                 emit(ev);
             } else {
                 counters.excluded.fetch_add(1, Ordering::Relaxed);
@@ -271,7 +281,20 @@ mod tests {
 
     #[test]
     fn only_ctrl_alt_chords_of_the_recorders_keys_are_its_hotkeys() {
-        let key = |k: &str, m: u8| InputEvent { t: 0, kind: InputKind::KeyPress, x: 0, y: 0, button: None, key: Some(k.into()), code: None, text: None, dx: 0, dy: 0, modifiers: Modifiers(m) };
+        let key = |k: &str, m: u8| InputEvent {
+            t: 0,
+            kind: InputKind::KeyPress,
+            x: 0,
+            y: 0,
+            button: None,
+            key: Some(k.into()),
+            code: None,
+            text: None,
+            dx: 0,
+            dy: 0,
+            modifiers: Modifiers(m),
+            origin: Default::default(),
+        };
         let ca = Modifiers::CTRL | Modifiers::ALT;
         assert!(is_recorder_hotkey(&key("m", ca)));
         assert!(is_recorder_hotkey(&key("r", ca | Modifiers::SHIFT)));

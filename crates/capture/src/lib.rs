@@ -11,6 +11,7 @@ pub mod control;
 pub mod exclusion;
 pub mod frames;
 pub mod input;
+pub mod input_origin;
 pub mod keys;
 pub mod preflight;
 pub mod privacy;

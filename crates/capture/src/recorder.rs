@@ -69,6 +69,8 @@ struct Shared {
     frame_counters: Arc<FrameCounters>,
     input_counters: Arc<InputCounters>,
     input_dropped: Box<dyn Fn() -> u64 + Send + Sync>,
+    /// Why input cannot be told human or injected here, if it cannot.
+    input_origin_unknown: Option<String>,
     audio: Option<Arc<AudioCounters>>,
     /// The push-to-talk key is up (true) or held, over time.
     key_up: Arc<Timeline>,
@@ -145,6 +147,7 @@ impl Recorder {
             writer: writer.clone(),
             frame_counters: frame_counters.clone(),
             input_counters: input_counters.clone(),
+            input_origin_unknown: sub.origins.unavailable(),
             input_dropped: Box::new(move || sub_for_health.dropped()),
             audio: audio_counters.clone(),
             key_up: key_up.clone(),
@@ -361,6 +364,8 @@ impl RecorderControl {
             input_events: self.0.input_counters.kept.load(Ordering::Relaxed),
             input_dropped: (self.0.input_dropped)(),
             input_excluded: self.0.input_counters.excluded.load(Ordering::Relaxed),
+            input_injected: self.0.input_counters.injected.load(Ordering::Relaxed),
+            input_origin_message: self.0.input_origin_unknown.clone(),
             encode_queue: f.encode_queue.load(Ordering::Relaxed),
             write_queue: self.0.writer.queue_len() as u64,
             last_frame_age_ms: (last > 0).then(|| now.saturating_sub(last) / 1000),

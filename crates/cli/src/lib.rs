@@ -227,6 +227,10 @@ pub enum Command {
         /// the seal must be by one of them.
         #[arg(long)]
         trust: Vec<PathBuf>,
+        /// Refuse (exit non-zero) when more than this share (0–1) of a recording's input events
+        /// were injected by software rather than made on a device, e.g. 0.05.
+        #[arg(long, value_name = "SHARE")]
+        max_synthetic: Option<f64>,
         #[arg(long)]
         json: bool,
     },
@@ -363,6 +367,7 @@ pub fn run(cli: Cli) -> Result<()> {
                     let q = &seg.quality;
                     writeln!(out, "steps:     {}   {:.1} actions/min   idle {}   paused {}", q.steps, q.actions_per_minute, fmt_duration(q.idle_us), fmt_duration(q.paused_us))?;
                     writeln!(out, "reasoning: {:.0}% of steps   markers: {}   redundant: {}", q.reasoning_coverage * 100.0, q.markers, q.redundancy)?;
+                    writeln!(out, "input:     injected on {:.0}% of steps, origin unknown on {:.0}%", q.synthetic_input_share * 100.0, q.unknown_origin_share * 100.0)?;
                 }
             }
         }
@@ -497,7 +502,7 @@ pub fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::Keys { command } => provenance_cmd::keys(command, &mut out)?,
-        Command::Verify { target, trust, json } => provenance_cmd::verify(&dir, &target, &trust, json, &mut out)?,
+        Command::Verify { target, trust, max_synthetic, json } => provenance_cmd::verify(&dir, &target, &trust, max_synthetic, json, &mut out)?,
         Command::Doctor { model, json } => doctor::run(&dir, model.as_deref(), json, &mut out)?,
         Command::Gui => bail!("`gui` is the desktop app's, not the command line's: run the `apprentice` binary"),
     }

@@ -70,10 +70,21 @@ fn finish(problems: &[verify::Problem], what: &str, json: bool, out: &mut impl W
 
 /// Verifies an export directory (by its manifest) or a recording of the library (by its chain
 /// and seal); fails, after printing, when anything does not hold.
-pub fn verify(library: &Path, target: &str, trust: &[PathBuf], json: bool, out: &mut impl Write) -> Result<()> {
+/// With `max_synthetic`, a recording whose injected input exceeds that share is a problem too.
+pub fn verify(library: &Path, target: &str, trust: &[PathBuf], max_synthetic: Option<f64>, json: bool, out: &mut impl Write) -> Result<()> {
     let trusted = trusted_keys(trust)?;
+    if let Some(m) = max_synthetic {
+        if !(0.0..=1.0).contains(&m) {
+            bail!("--max-synthetic takes a share from 0 to 1 (e.g. 0.05 for 5%), not {m}");
+        }
+    }
     if Path::new(target).is_dir() {
-        let report = verify::directory(Path::new(target), &trusted);
+        let mut report = verify::directory(Path::new(target), &trusted);
+        if let Some(max) = max_synthetic {
+            let over: Vec<_> = report.seals.iter().filter_map(|s| s.input_origins.over(max, &format!("recording {}", s.recording_id))).collect();
+            report.problems.extend(over);
+            report.ok = report.problems.is_empty();
+        }
         if json {
             writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?;
         } else {
@@ -81,13 +92,24 @@ pub fn verify(library: &Path, target: &str, trust: &[PathBuf], json: bool, out: 
             writeln!(out, "export {} ({}): {signer}; {} files, {:.1} MB hashed", report.dir.display(), report.format.as_deref().unwrap_or("?"), report.files, report.bytes as f64 / 1e6)?;
             for s in &report.seals {
                 let at = if s.bundle.is_empty() { String::new() } else { format!(" ({})", s.bundle) };
-                writeln!(out, "  recording {}{at}: sealed {} by station {}", s.recording_id, format!("{:?}", s.sealed).to_lowercase(), s.fingerprint)?;
+                writeln!(
+                    out,
+                    "  recording {}{at}: sealed {} by station {}; injected input {:.1}%",
+                    s.recording_id,
+                    format!("{:?}", s.sealed).to_lowercase(),
+                    s.fingerprint,
+                    s.input_origins.synthetic_share() * 100.0
+                )?;
             }
         }
         return finish(&report.problems, &format!("export {target}"), json, out);
     }
     let lib = Library::open(library).with_context(|| format!("cannot open the library at {}", library.display()))?;
-    let report = verify::recording(&lib, target, &trusted)?;
+    let mut report = verify::recording(&lib, target, &trusted)?;
+    if let Some(p) = max_synthetic.and_then(|max| report.input_origins.over(max, &format!("recording {}", report.recording_id))) {
+        report.problems.push(p);
+        report.ok = false;
+    }
     if json {
         writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?;
     } else {
@@ -110,6 +132,8 @@ pub fn verify(library: &Path, target: &str, trust: &[PathBuf], json: bool, out: 
             report.media_files,
             report.media_bytes as f64 / 1e6
         )?;
+        let o = &report.input_origins;
+        writeln!(out, "  input: {} events from a device, {} injected ({:.1}%), {} of unknown origin", o.device, o.injected, o.synthetic_share() * 100.0, o.unknown)?;
     }
     finish(&report.problems, &format!("recording {}", report.recording_id), json, out)
 }

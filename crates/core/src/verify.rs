@@ -41,9 +41,64 @@ pub struct RecordingReport {
     pub rows: StreamCounts,
     pub media_files: u64,
     pub media_bytes: u64,
+    /// Input events by origin: a person's device, injected, unknown.
+    pub input_origins: InputOrigins,
     /// Who signed the review log: name, fingerprint, entries.
     pub reviewers: Vec<Reviewer>,
     pub problems: Vec<Problem>,
+}
+
+/// How many of a recording's input events came from each origin (from rows the chain vouches for).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct InputOrigins {
+    pub device: u64,
+    pub injected: u64,
+    pub unknown: u64,
+}
+
+impl InputOrigins {
+    pub fn count<'a>(events: impl IntoIterator<Item = &'a InputEvent>) -> InputOrigins {
+        let mut o = InputOrigins::default();
+        for e in events {
+            o.add(e.origin);
+        }
+        o
+    }
+
+    pub fn add(&mut self, origin: InputOrigin) {
+        match origin {
+            InputOrigin::Device => self.device += 1,
+            InputOrigin::Injected | InputOrigin::Mixed => self.injected += 1,
+            InputOrigin::Unknown => self.unknown += 1,
+        }
+    }
+
+    /// Share of input events that were injected (0 when there are none).
+    pub fn synthetic_share(&self) -> f64 {
+        let all = self.device + self.injected + self.unknown;
+        if all == 0 {
+            0.0
+        } else {
+            self.injected as f64 / all as f64
+        }
+    }
+
+    /// A problem when more than `max` (a share, 0–1) of the input was injected: the threshold a
+    /// vendor refuses recordings above.
+    pub fn over(&self, max: f64, what: &str) -> Option<Problem> {
+        (self.synthetic_share() > max).then(|| Problem {
+            what: format!("{what}: input origin"),
+            expected: format!("at most {:.1}% injected input events", max * 100.0),
+            found: format!(
+                "{:.1}% injected ({} of {}; {} from a device, {} unknown)",
+                self.synthetic_share() * 100.0,
+                self.injected,
+                self.device + self.injected + self.unknown,
+                self.device,
+                self.unknown
+            ),
+        })
+    }
 }
 
 /// A reviewer as the signed review log names them.
@@ -216,6 +271,7 @@ pub fn recording(lib: &Library, id: &str, trusted: &[String]) -> Result<Recordin
         rows,
         media_files,
         media_bytes,
+        input_origins: InputOrigins::count(&input),
         problems,
     })
 }
@@ -231,6 +287,8 @@ pub struct BundleSeal {
     pub fingerprint: String,
     /// Who signed the bundle's review log.
     pub reviewers: Vec<Reviewer>,
+    /// The bundle's input events by origin (from its events.jsonl).
+    pub input_origins: InputOrigins,
 }
 
 /// What verification of an export directory found.
@@ -356,7 +414,7 @@ pub fn directory(dir: &std::path::Path, trusted: &[String]) -> DirectoryReport {
             all_trusted = false;
             problem(format!("{seal_path}'s station key"), "a trusted key", format!("{} (not trusted)", keys::fingerprint(&seal.seal.station_key)));
         }
-        check_bundle_chain(dir, &prefix, &seal, &mut |what, expected, found| problem(what, expected, found));
+        let input_origins = check_bundle_chain(dir, &prefix, &seal, &mut |what, expected, found| problem(what, expected, found));
         // The review log, when the recording was reviewed.
         let log_path = format!("{prefix}review-log.json");
         // Absent when nobody reviewed the recording; unreadable is a problem.
@@ -378,6 +436,7 @@ pub fn directory(dir: &std::path::Path, trusted: &[String]) -> DirectoryReport {
             station_key: seal.seal.station_key.clone(),
             fingerprint: keys::fingerprint(&seal.seal.station_key),
             reviewers: reviewers(&log),
+            input_origins,
         });
     }
     report.trusted = (!trusted.is_empty()).then_some(all_trusted && report.public_key.is_some());
@@ -386,12 +445,16 @@ pub fn directory(dir: &std::path::Path, trusted: &[String]) -> DirectoryReport {
 }
 
 /// A bundle's chain.json against its seal (links recomputed from the digests, head, counts),
-/// and its events.jsonl against the chain (each stream's rows, batch by batch).
-fn check_bundle_chain(dir: &std::path::Path, prefix: &str, seal: &crate::provenance::seal::SignedSeal, problem: &mut dyn FnMut(String, &str, String)) {
+/// and its events.jsonl against the chain (each stream's rows, batch by batch). Returns the
+/// origins of the bundle's input events.
+fn check_bundle_chain(dir: &std::path::Path, prefix: &str, seal: &crate::provenance::seal::SignedSeal, problem: &mut dyn FnMut(String, &str, String)) -> InputOrigins {
     let chain_path = format!("{prefix}chain.json");
     let batches: Vec<chain::ChainBatch> = match read_json(&dir.join(&chain_path)) {
         Ok(b) => b,
-        Err(e) => return problem(chain_path, "the capture chain the seal seals", e),
+        Err(e) => {
+            problem(chain_path, "the capture chain the seal seals", e);
+            return InputOrigins::default();
+        }
     };
     let mut prev = chain::genesis(&seal.seal.recording_id);
     let mut totals = StreamCounts::default();
@@ -420,15 +483,19 @@ fn check_bundle_chain(dir: &std::path::Path, prefix: &str, seal: &crate::provena
 
     // The bundle's own copy of the raw streams (audio is in it re-encoded, so only the chain vouches for it).
     let events_path = format!("{prefix}events.jsonl");
-    let Ok(text) = std::fs::read_to_string(dir.join(&events_path)) else { return };
+    let Ok(text) = std::fs::read_to_string(dir.join(&events_path)) else { return InputOrigins::default() };
     let mut rows: BTreeMap<Stream, Vec<Vec<u8>>> = BTreeMap::new();
+    let mut origins = InputOrigins::default();
     for (n, line) in text.lines().enumerate() {
         let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else {
             problem(format!("{events_path}, line {}", n + 1), "a JSON event", "unreadable".into());
             continue;
         };
         let encoded = match v["stream"].as_str() {
-            Some("input") => serde_json::from_value::<InputEvent>(v).map(|e| (Stream::Input, ChainRow::Input(&e).encode())),
+            Some("input") => serde_json::from_value::<InputEvent>(v).map(|e| {
+                origins.add(e.origin);
+                (Stream::Input, ChainRow::Input(&e).encode())
+            }),
             Some("window") => serde_json::from_value::<WindowEvent>(v).map(|e| (Stream::Window, ChainRow::Window(&e).encode())),
             Some("note") => serde_json::from_value::<Note>(v).map(|e| (Stream::Notes, ChainRow::Note(&e).encode())),
             Some("marker") => serde_json::from_value::<Marker>(v).map(|e| (Stream::Markers, ChainRow::Marker(&e).encode())),
@@ -463,6 +530,7 @@ fn check_bundle_chain(dir: &std::path::Path, prefix: &str, seal: &crate::provena
             problem(format!("{events_path}: stream {}", s.as_str()), &format!("{from} rows, as the chain holds"), format!("{} rows", all.len()));
         }
     }
+    origins
 }
 
 /// A JSON file of an export, read; the error as a problem's "found".
@@ -489,7 +557,20 @@ mod tests {
     use crate::store::writer::{WriteOp, Writer};
 
     fn key_event(t: Micros, c: &str) -> InputEvent {
-        InputEvent { t, kind: InputKind::KeyPress, x: 5, y: 5, button: None, key: Some(c.into()), code: Some(38), text: Some(c.into()), dx: 0, dy: 0, modifiers: Modifiers(0) }
+        InputEvent {
+            t,
+            kind: InputKind::KeyPress,
+            x: 5,
+            y: 5,
+            button: None,
+            key: Some(c.into()),
+            code: Some(38),
+            text: Some(c.into()),
+            dx: 0,
+            dy: 0,
+            modifiers: Modifiers(0),
+            origin: Default::default(),
+        }
     }
 
     /// A sealed recording written through the real writer, in several batches.

@@ -66,7 +66,7 @@ export function stepList(api: Api, pick: (i: number) => void): StepList {
             el("span", { class: "kind" }, s.action.kind.replace("_", " ")),
             el("span", { class: "target" }, target(s)),
             el("span", { class: "dur", title: "time until the next step" }, spent(v, i)),
-            el("span", { class: "tags" }, ...labelTags(s.label).map((t) => el("span", { class: `tag ${t.split(" ")[0]}` }, t)), s.reasoning.length ? el("span", { class: "tag thought" }, "thought") : ""),
+            el("span", { class: "tags" }, ...labelTags(s.label).map((t) => el("span", { class: `tag ${t.split(" ")[0]}` }, t)), s.reasoning.length ? el("span", { class: "tag thought" }, "thought") : "", s.action.origin === "injected" || s.action.origin === "mixed" ? el("span", { class: "tag injected", title: "Input injected by software (XTEST), not made on a device" }, s.action.origin) : ""),
           ),
         ),
       );

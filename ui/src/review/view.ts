@@ -179,7 +179,7 @@ export function mountReviewView(root: HTMLElement, api: Api, id: string, back: (
     view = v;
     const q = v.quality;
     title.textContent = v.recording.task.instruction || "(no task)";
-    meta.textContent = `${v.recording.id} · ${new Date(v.recording.started_at).toLocaleString()} · ${duration(v.recording.duration_us)} · outcome ${v.recording.outcome} · ${v.steps.length} steps · ${q.actions_per_minute?.toFixed(1) ?? "–"} actions/min · reasoning on ${q.reasoning_coverage === null ? "–" : (q.reasoning_coverage * 100).toFixed(0)}% of steps`;
+    meta.textContent = `${v.recording.id} · ${new Date(v.recording.started_at).toLocaleString()} · ${duration(v.recording.duration_us)} · outcome ${v.recording.outcome} · ${v.steps.length} steps · ${q.actions_per_minute?.toFixed(1) ?? "–"} actions/min · reasoning on ${q.reasoning_coverage === null ? "–" : (q.reasoning_coverage * 100).toFixed(0)}% of steps${q.synthetic_input_share ? ` · injected input on ${(q.synthetic_input_share * 100).toFixed(0)}%` : ""}`;
     steps.render(v, keep);
     renderTrajectory(v);
     select(keep, showAfter);

@@ -177,7 +177,7 @@ pub fn transcript(lib: &Library, source: &ExportSource, tool_type: &str) -> Resu
     Ok(json!({
         "tools": [{ "type": tool_type, "name": "computer", "display_width_px": width, "display_height_px": height, "display_number": 1 }],
         "messages": messages,
-        "apprentice": { "schema": SCHEMA_VERSION, "recording_id": rec.id, "task_id": rec.task.id, "outcome": rec.outcome.as_str(), "status": rec.status.as_str(), "steps": steps.len(), "review": super::review_metadata(source) },
+        "apprentice": { "schema": SCHEMA_VERSION, "recording_id": rec.id, "task_id": rec.task.id, "outcome": rec.outcome.as_str(), "status": rec.status.as_str(), "steps": steps.len(), "synthetic_input_share": source.segmentation.quality.synthetic_input_share, "review": super::review_metadata(source) },
     }))
 }
 

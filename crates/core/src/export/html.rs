@@ -114,7 +114,7 @@ pub fn report(source: &ExportSource, shots: &HashMap<u64, String>) -> String {
     let _ = write!(
         h,
         r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{title}</title><style>{STYLE}</style></head><body>
-<header><h1>{title}</h1><p class="meta">{id} · {started} · {duration} · outcome <b>{outcome}</b> · status {status} · {steps} steps · {apm:.1} actions/min · reasoning on {cov:.0}% of steps</p>"#,
+<header><h1>{title}</h1><p class="meta">{id} · {started} · {duration} · outcome <b>{outcome}</b> · status {status} · {steps} steps · {apm:.1} actions/min · reasoning on {cov:.0}% of steps · injected input on {synthetic:.0}%</p>"#,
         title = esc(&rec.task.instruction),
         id = esc(&rec.id),
         started = esc(&rec.started_at),
@@ -124,6 +124,7 @@ pub fn report(source: &ExportSource, shots: &HashMap<u64, String>) -> String {
         steps = q.steps,
         apm = q.actions_per_minute,
         cov = q.reasoning_coverage * 100.0,
+        synthetic = q.synthetic_input_share * 100.0,
     );
     if let Some(r) = &source.review {
         let scores = r.scores.all().iter().filter_map(|(n, s)| s.map(|s| format!("{} {s}/5", n.replace('_', " ")))).collect::<Vec<_>>().join(" · ");

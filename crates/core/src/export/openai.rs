@@ -168,7 +168,7 @@ pub fn convert(lib: &Library, source: &ExportSource) -> Result<(Value, Value), E
     let closing = screen::closing_statement(rec);
     items.push(json!({ "role": "assistant", "content": closing }));
     messages.push(json!({ "role": "assistant", "content": closing }));
-    let meta = json!({ "schema": SCHEMA_VERSION, "recording_id": rec.id, "task_id": rec.task.id, "outcome": rec.outcome.as_str(), "steps": steps.len(), "review": super::review_metadata(source) });
+    let meta = json!({ "schema": SCHEMA_VERSION, "recording_id": rec.id, "task_id": rec.task.id, "outcome": rec.outcome.as_str(), "steps": steps.len(), "synthetic_input_share": source.segmentation.quality.synthetic_input_share, "review": super::review_metadata(source) });
     let document = json!({
         "tools": [{ "type": "computer_use_preview", "display_width": width, "display_height": height, "environment": "linux" }],
         "input": items,

@@ -258,6 +258,51 @@ impl InputKind {
     }
 }
 
+/// Where input came from: a physical device a person used, or software that injected it (X11's
+/// XTEST, which xdotool, pyautogui and agents drive; later macOS's event source state or
+/// Windows' `LLMHF_INJECTED`). `unknown` when the platform could not say (recordings made before
+/// the origin was recorded, or a server without XInput2). An action made of both is `mixed`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum InputOrigin {
+    #[default]
+    Unknown,
+    Device,
+    Injected,
+    Mixed,
+}
+
+impl InputOrigin {
+    pub const ALL: [InputOrigin; 4] = [InputOrigin::Unknown, InputOrigin::Device, InputOrigin::Injected, InputOrigin::Mixed];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Unknown => "unknown",
+            Self::Device => "device",
+            Self::Injected => "injected",
+            Self::Mixed => "mixed",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|o| o.as_str() == s)
+    }
+    pub fn is_unknown(&self) -> bool {
+        *self == Self::Unknown
+    }
+    /// True when some of the input was injected.
+    pub fn is_synthetic(self) -> bool {
+        matches!(self, Self::Injected | Self::Mixed)
+    }
+    /// The origin of input made of events of origins `self` and `other`.
+    pub fn combine(self, other: InputOrigin) -> InputOrigin {
+        match (self, other) {
+            (a, b) if a == b => a,
+            (Self::Unknown, o) | (o, Self::Unknown) => o,
+            _ => Self::Mixed,
+        }
+    }
+}
+
 /// Modifier keys held when an input event happened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Modifiers(pub u8);
@@ -320,6 +365,10 @@ pub struct InputEvent {
     pub dy: i32,
     #[specta(type = Vec<String>)]
     pub modifiers: Modifiers,
+    /// A person's device or injected (see [`InputOrigin`]); left out of the JSON when unknown, so
+    /// rows recorded before the origin was kept hash as they always did.
+    #[serde(default, skip_serializing_if = "InputOrigin::is_unknown")]
+    pub origin: InputOrigin,
 }
 
 /// The focused window changed, or its title or bounds did.
@@ -401,6 +450,12 @@ pub struct Health {
     pub input_events: u64,
     pub input_dropped: u64,
     pub input_excluded: u64,
+    /// Kept input events injected by software (XTEST and the like) rather than made on a device.
+    #[serde(default)]
+    pub input_injected: u64,
+    /// Why the origin of input cannot be told here, when it cannot.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input_origin_message: Option<String>,
     pub encode_queue: u64,
     pub write_queue: u64,
     pub last_frame_age_ms: Option<u64>,
@@ -588,6 +643,9 @@ pub struct Action {
     pub backspaces: u32,
     /// Indices (first, last) into the recording's input events this action was made from.
     pub raw: (usize, usize),
+    /// Whether a person's device or software produced the events the action was made from.
+    #[serde(default)]
+    pub origin: InputOrigin,
 }
 
 /// A frame a step refers to. `t` is when its capture completed.
@@ -674,6 +732,12 @@ pub struct Quality {
     /// Undo hotkeys, repeated identical actions and backspace-heavy typing.
     pub redundancy: u32,
     pub actions_by_kind: std::collections::BTreeMap<String, u32>,
+    /// Share of steps whose action was made, wholly or in part, from injected input.
+    #[serde(default)]
+    pub synthetic_input_share: f64,
+    /// Share of steps whose input's origin is unknown (recorded where the platform cannot say).
+    #[serde(default)]
+    pub unknown_origin_share: f64,
 }
 
 #[cfg(test)]

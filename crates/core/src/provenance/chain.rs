@@ -188,7 +188,20 @@ mod tests {
     use super::*;
 
     fn key(t: Micros, text: &str) -> InputEvent {
-        InputEvent { t, kind: InputKind::KeyPress, x: 1, y: 2, button: None, key: Some(text.into()), code: Some(38), text: Some(text.into()), dx: 0, dy: 0, modifiers: Modifiers(0) }
+        InputEvent {
+            t,
+            kind: InputKind::KeyPress,
+            x: 1,
+            y: 2,
+            button: None,
+            key: Some(text.into()),
+            code: Some(38),
+            text: Some(text.into()),
+            dx: 0,
+            dy: 0,
+            modifiers: Modifiers(0),
+            origin: Default::default(),
+        }
     }
 
     #[test]

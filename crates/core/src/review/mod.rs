@@ -193,7 +193,7 @@ mod tests {
     use super::*;
 
     fn key(t_ms: u64, kind: InputKind, k: &str, text: Option<&str>) -> InputEvent {
-        InputEvent { t: t_ms * 1000, kind, x: 0, y: 0, button: None, key: Some(k.into()), code: None, text: text.map(Into::into), dx: 0, dy: 0, modifiers: Modifiers(0) }
+        InputEvent { t: t_ms * 1000, kind, x: 0, y: 0, button: None, key: Some(k.into()), code: None, text: text.map(Into::into), dx: 0, dy: 0, modifiers: Modifiers(0), origin: Default::default() }
     }
 
     fn typing(word: &str, t0_ms: u64) -> Vec<InputEvent> {

@@ -42,6 +42,7 @@ pub struct HoverCandidate {
     pub t: Micros,
     pub until: Micros,
     pub raw: usize,
+    pub origin: InputOrigin,
 }
 
 struct PendingPress {
@@ -259,7 +260,23 @@ fn blank() -> Action {
 
 /// An action of `kind` with nothing but its times and raw range set.
 pub fn action(kind: ActionKind, t_start: Micros, t_end: Micros, raw: (usize, usize)) -> Action {
-    Action { kind, t_start, t_end, x: None, y: None, button: None, modifiers: Modifiers(0), keys: vec![], text: None, path: vec![], scroll_dx: 0, scroll_dy: 0, backspaces: 0, raw }
+    Action {
+        kind,
+        t_start,
+        t_end,
+        x: None,
+        y: None,
+        button: None,
+        modifiers: Modifiers(0),
+        keys: vec![],
+        text: None,
+        path: vec![],
+        scroll_dx: 0,
+        scroll_dy: 0,
+        backspaces: 0,
+        raw,
+        origin: InputOrigin::Unknown,
+    }
 }
 
 /// Reduces `events` (in time order) to actions. `barriers` (sorted times: pause starts and ends,
@@ -279,7 +296,7 @@ pub fn reduce(events: &[InputEvent], barriers: &[Micros]) -> (Vec<Action>, Vec<H
         if e.kind == InputKind::Move {
             if let Some((x, y, t, raw)) = rest {
                 if e.t.saturating_sub(t) >= HOVER_DWELL && dist(origin, (x, y)) >= HOVER_MIN_TRAVEL && r.press.is_none() {
-                    r.hovers.push(HoverCandidate { x, y, t, until: e.t, raw });
+                    r.hovers.push(HoverCandidate { x, y, t, until: e.t, raw, origin: events[raw].origin });
                 }
                 origin = (x, y);
             }
@@ -292,7 +309,15 @@ pub fn reduce(events: &[InputEvent], barriers: &[Micros]) -> (Vec<Action>, Vec<H
     r.flush_all();
     let mut actions = r.out;
     actions.sort_by_key(|a| a.t_start);
+    for a in &mut actions {
+        a.origin = origin_of(events.get(a.raw.0..=a.raw.1).unwrap_or_default());
+    }
     (actions, r.hovers)
+}
+
+/// The origin of input made of `events`: theirs if they agree, else mixed.
+pub fn origin_of(events: &[InputEvent]) -> InputOrigin {
+    events.iter().fold(InputOrigin::Unknown, |o, e| o.combine(e.origin))
 }
 
 #[cfg(test)]
@@ -300,7 +325,7 @@ mod tests {
     use super::*;
 
     fn ev(t_ms: u64, kind: InputKind, x: i32, y: i32) -> InputEvent {
-        InputEvent { t: t_ms * 1000, kind, x, y, button: None, key: None, code: None, text: None, dx: 0, dy: 0, modifiers: Modifiers(0) }
+        InputEvent { t: t_ms * 1000, kind, x, y, button: None, key: None, code: None, text: None, dx: 0, dy: 0, modifiers: Modifiers(0), origin: Default::default() }
     }
     fn press(t: u64, b: &str, x: i32, y: i32) -> InputEvent {
         InputEvent { button: Some(b.into()), ..ev(t, InputKind::ButtonPress, x, y) }
@@ -464,5 +489,17 @@ mod tests {
         let (_, hovers) = reduce(&events, &[]);
         assert_eq!(hovers.len(), 1);
         assert_eq!((hovers[0].x, hovers[0].y, hovers[0].t, hovers[0].until), (200, 200, 100_000, 1_500_000));
+    }
+
+    #[test]
+    fn an_action_takes_the_origin_of_its_events_and_mixed_when_they_disagree() {
+        let from = |e: InputEvent, origin| InputEvent { origin, ..e };
+        let (a, _) = reduce(&[from(press(0, "left", 5, 5), InputOrigin::Device), from(release(50, "left", 5, 5), InputOrigin::Device)], &[]);
+        assert_eq!(a[0].origin, InputOrigin::Device);
+        let (a, _) = reduce(&[from(press(0, "left", 5, 5), InputOrigin::Injected), from(release(50, "left", 5, 5), InputOrigin::Unknown)], &[]);
+        assert_eq!(a[0].origin, InputOrigin::Injected, "unknown says nothing against injected");
+        let (a, _) = reduce(&[from(press(0, "left", 5, 5), InputOrigin::Device), from(release(50, "left", 5, 5), InputOrigin::Injected)], &[]);
+        assert_eq!(a[0].origin, InputOrigin::Mixed);
+        assert!(a[0].origin.is_synthetic());
     }
 }

@@ -44,16 +44,19 @@ pub fn measure(steps: &[Step], duration: Micros, pauses: &[Pause]) -> Quality {
     for st in steps {
         *by_kind.entry(st.action.kind.as_str().to_string()).or_insert(0) += 1;
     }
+    let share = |f: &dyn Fn(&Step) -> bool| if steps.is_empty() { 0.0 } else { steps.iter().filter(|s| f(s)).count() as f64 / steps.len() as f64 };
     Quality {
         steps: steps.len() as u32,
         duration_us: duration,
         paused_us: paused,
         idle_us: idle,
         actions_per_minute: if active_minutes > 0.0 { steps.len() as f64 / active_minutes } else { 0.0 },
-        reasoning_coverage: if steps.is_empty() { 0.0 } else { steps.iter().filter(|s| !s.reasoning.is_empty()).count() as f64 / steps.len() as f64 },
+        reasoning_coverage: share(&|s| !s.reasoning.is_empty()),
         markers: steps.iter().map(|s| s.markers.len() as u32).sum(),
         redundancy,
         actions_by_kind: by_kind,
+        synthetic_input_share: share(&|s| s.action.origin.is_synthetic()),
+        unknown_origin_share: share(&|s| s.action.origin.is_unknown()),
     }
 }
 
@@ -85,5 +88,17 @@ mod tests {
         assert!((q.actions_per_minute - 4.0 / active_minutes).abs() < 1e-9, "{}", q.actions_per_minute);
         assert_eq!(q.actions_by_kind.get("click"), Some(&3));
         assert_eq!(q.reasoning_coverage, 0.0);
+    }
+
+    #[test]
+    fn synthetic_share_counts_steps_made_wholly_or_partly_of_injected_input() {
+        let with = |t, origin| Action { origin, ..click(t, 10 + t as i32 / 1000) };
+        let actions = vec![with(1_000_000, InputOrigin::Device), with(2_000_000, InputOrigin::Injected), with(3_000_000, InputOrigin::Mixed), with(4_000_000, InputOrigin::Unknown)];
+        let mut rec = two_displays();
+        rec.duration_us = 5_000_000;
+        let steps = build_steps(actions, &rec, &Streams::default());
+        let q = measure(&steps, rec.duration_us, &[]);
+        assert_eq!(q.synthetic_input_share, 0.5);
+        assert_eq!(q.unknown_origin_share, 0.25);
     }
 }

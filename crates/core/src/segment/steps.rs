@@ -32,7 +32,7 @@ pub fn hover_actions(hovers: &[HoverCandidate], frames: &[Frame]) -> Vec<Action>
             })
         })
         // The hover lasts until the pointer leaves: its consequence is what showed meanwhile.
-        .map(|h| Action { x: Some(h.x), y: Some(h.y), ..super::actions::action(ActionKind::Move, h.t, h.until, (h.raw, h.raw)) })
+        .map(|h| Action { x: Some(h.x), y: Some(h.y), origin: h.origin, ..super::actions::action(ActionKind::Move, h.t, h.until, (h.raw, h.raw)) })
         .collect()
 }
 

@@ -35,6 +35,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0005_audit_ids.sql"),
     include_str!("migrations/0006_provenance.sql"),
     include_str!("migrations/0007_signed_review.sql"),
+    include_str!("migrations/0008_input_origin.sql"),
 ];
 
 const DB_FILE: &str = "library.sqlite";
@@ -514,8 +515,10 @@ impl Library {
     /// As [`Self::input_events`], in `order` (SQL over the table's columns and rowid).
     pub(crate) fn input_events_in_order(&self, id: &str, order: &str) -> Result<Vec<InputEvent>, StoreError> {
         let id = self.resolve_id(id)?;
-        let mut stmt =
-            self.conn.prepare(&format!("SELECT t_us, kind, x, y, button, key, code, text, dx, dy, modifiers FROM input_events WHERE recording_id = ?1 ORDER BY {order}")).map_err(|e| self.err(e))?;
+        let mut stmt = self
+            .conn
+            .prepare(&format!("SELECT t_us, kind, x, y, button, key, code, text, dx, dy, modifiers, origin FROM input_events WHERE recording_id = ?1 ORDER BY {order}"))
+            .map_err(|e| self.err(e))?;
         let rows = stmt
             .query_map([&id], |r| {
                 let t = r.get::<_, i64>(0)? as u64;
@@ -531,6 +534,7 @@ impl Library {
                     dx: r.get(8)?,
                     dy: r.get(9)?,
                     modifiers: Modifiers(r.get::<_, i64>(10)? as u8),
+                    origin: parse_column(r, 11, InputOrigin::parse, || format!("the origin of the input event at {t} µs of recording {id}"))?,
                 })
             })
             .map_err(|e| self.err(e))?;

@@ -283,6 +283,7 @@ mod tests {
                 "DROP TABLE seals; DROP TABLE capture_chain; DROP INDEX review_log_by_id;
                  ALTER TABLE review_log DROP COLUMN id; ALTER TABLE review_log DROP COLUMN prev; ALTER TABLE review_log DROP COLUMN hash;
                  ALTER TABLE review_log DROP COLUMN signer; ALTER TABLE review_log DROP COLUMN signature; ALTER TABLE review_log DROP COLUMN undo;
+                 ALTER TABLE input_events DROP COLUMN origin;
                  PRAGMA user_version = 4;",
             )
             .unwrap();

@@ -186,7 +186,8 @@ fn commit(conn: &Connection, id: &str, batch: &[WriteOp], chain: &mut Chain, key
     let mut sealed_as = None;
     let mut latest: Micros = 0;
     {
-        let mut input = tx.prepare_cached("INSERT INTO input_events (recording_id, t_us, kind, x, y, button, key, code, text, dx, dy, modifiers) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)")?;
+        let mut input =
+            tx.prepare_cached("INSERT INTO input_events (recording_id, t_us, kind, x, y, button, key, code, text, dx, dy, modifiers, origin) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)")?;
         let mut window = tx.prepare_cached("INSERT INTO window_events (recording_id, t_us, window_id, app, title, x, y, width, height, excluded) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)")?;
         let mut frame =
             tx.prepare_cached("INSERT OR REPLACE INTO frames (recording_id, seq, t_us, display_id, width, height, reason, encoding, sha256, bytes) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)")?;
@@ -194,7 +195,7 @@ fn commit(conn: &Connection, id: &str, batch: &[WriteOp], chain: &mut Chain, key
             match op {
                 WriteOp::Input(e) => {
                     latest = latest.max(e.t);
-                    input.execute(params![id, e.t as i64, e.kind.as_str(), e.x, e.y, e.button, e.key, e.code, e.text, e.dx, e.dy, e.modifiers.0])?;
+                    input.execute(params![id, e.t as i64, e.kind.as_str(), e.x, e.y, e.button, e.key, e.code, e.text, e.dx, e.dy, e.modifiers.0, e.origin.as_str()])?;
                 }
                 WriteOp::Window(w) => {
                     latest = latest.max(w.t);

@@ -1,0 +1,177 @@
+//! `apprentice-hub`: the server (`init`, `serve`) and the admin's client commands (`user …`,
+//! `whoami`) over its HTTP API. Argument parsing and printing only.
+
+use std::io::Write;
+use std::net::SocketAddr;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+use serde_json::json;
+
+use apprentice_hub::accounts::{Created, UserSummary};
+use apprentice_hub::api::Me;
+use apprentice_hub::auth::Role;
+use apprentice_hub::client::HubClient;
+use apprentice_hub::server::{self, Store};
+
+#[derive(Parser)]
+#[command(name = "apprentice-hub", version, about = "The Apprentice hub: accounts, campaigns, stations and recordings for a data vendor")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Where the hub is and who is asking (client commands).
+#[derive(clap::Args)]
+struct Remote {
+    /// The hub's URL, e.g. http://hub.example:8420
+    #[arg(long, env = "APPRENTICE_HUB")]
+    hub: String,
+    /// A token `apprentice-hub init` or `user add` printed.
+    #[arg(long, env = "APPRENTICE_HUB_TOKEN", hide_env_values = true)]
+    token: String,
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create the hub's tables in the database and its first admin; prints the admin's token
+    /// once (it is stored only hashed).
+    Init {
+        /// PostgreSQL URL, e.g. postgres://hub@localhost/hub or postgres:///hub?host=/run/postgresql
+        #[arg(long, env = "APPRENTICE_HUB_DB")]
+        db: String,
+        #[arg(long, default_value = "admin")]
+        admin: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Serve the hub's HTTP API (migrating the database first) until SIGINT or SIGTERM.
+    Serve {
+        #[arg(long, env = "APPRENTICE_HUB_DB")]
+        db: String,
+        /// Where recordings go: file:///path/to/dir
+        #[arg(long, env = "APPRENTICE_HUB_STORE")]
+        store: String,
+        /// Address to listen on (port 0: any free port; the bound address is printed).
+        #[arg(long, default_value = "127.0.0.1:8420")]
+        listen: SocketAddr,
+    },
+    /// Users: add (prints a token once), list, another token, revoke every token.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Who the token is.
+    Whoami {
+        #[command(flatten)]
+        remote: Remote,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    Add {
+        name: String,
+        #[arg(long, value_parser = ["admin", "expert", "reviewer"])]
+        role: String,
+        #[command(flatten)]
+        remote: Remote,
+    },
+    List {
+        #[command(flatten)]
+        remote: Remote,
+    },
+    /// Another token for a user (the old ones stay valid until revoked).
+    Token {
+        name: String,
+        #[command(flatten)]
+        remote: Remote,
+    },
+    /// Revoke every token of a user, at once.
+    Revoke {
+        name: String,
+        #[command(flatten)]
+        remote: Remote,
+    },
+}
+
+fn main() {
+    tracing_subscriber::fmt().json().with_writer(std::io::stderr).with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into())).init();
+    if let Err(e) = run(Cli::parse()) {
+        eprintln!("apprentice-hub: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the async runtime")
+}
+
+fn print_created(c: &Created, json: bool, out: &mut impl Write) -> Result<()> {
+    if json {
+        writeln!(out, "{}", serde_json::to_string_pretty(c)?)?;
+    } else {
+        writeln!(out, "{} ({}, shown to others as {})", c.name, c.role.as_str(), c.pseudonym)?;
+        writeln!(out, "token: {}", c.token)?;
+        writeln!(out, "# shown once: the hub keeps only its hash")?;
+    }
+    Ok(())
+}
+
+fn run(cli: Cli) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    match cli.command {
+        Command::Init { db, admin, json } => {
+            let created = runtime()?.block_on(server::init(&db, &admin))?;
+            print_created(&created, json, &mut out)?;
+        }
+        Command::Serve { db, store, listen } => {
+            let store = Store::parse(&store)?;
+            runtime()?.block_on(server::serve(&db, store, listen))?;
+        }
+        Command::Whoami { remote } => {
+            let me: Me = HubClient::new(&remote.hub, &remote.token).get("/api/me", "whoami")?;
+            if remote.json {
+                writeln!(out, "{}", serde_json::to_string_pretty(&me)?)?;
+            } else {
+                writeln!(out, "{} ({}, {})", me.name, me.role.as_str(), me.pseudonym)?;
+            }
+        }
+        Command::User { command } => match command {
+            UserCommand::Add { name, role, remote } => {
+                let role = Role::parse(&role).context("role")?;
+                let created: Created = HubClient::new(&remote.hub, &remote.token).post("/api/users", &json!({ "name": name, "role": role }), "user add")?;
+                print_created(&created, remote.json, &mut out)?;
+            }
+            UserCommand::List { remote } => {
+                let users: Vec<UserSummary> = HubClient::new(&remote.hub, &remote.token).get("/api/users", "user list")?;
+                if remote.json {
+                    writeln!(out, "{}", serde_json::to_string_pretty(&users)?)?;
+                } else {
+                    for u in users {
+                        writeln!(out, "{:<24} {:<9} {:<16} {} active token(s)", u.name, u.role.as_str(), u.pseudonym, u.active_tokens)?;
+                    }
+                }
+            }
+            UserCommand::Token { name, remote } => {
+                let v: serde_json::Value = HubClient::new(&remote.hub, &remote.token).post(&format!("/api/users/{name}/tokens"), &json!({}), "user token")?;
+                if remote.json {
+                    writeln!(out, "{v}")?;
+                } else {
+                    writeln!(out, "token: {}", v["token"].as_str().unwrap_or_default())?;
+                }
+            }
+            UserCommand::Revoke { name, remote } => {
+                let v: serde_json::Value = HubClient::new(&remote.hub, &remote.token).post(&format!("/api/users/{name}/revoke"), &json!({}), "user revoke")?;
+                if remote.json {
+                    writeln!(out, "{v}")?;
+                } else {
+                    writeln!(out, "revoked {} token(s) of {name}", v["revoked"])?;
+                }
+            }
+        },
+    }
+    Ok(())
+}

@@ -8,7 +8,7 @@ use crate::api::ApiError;
 use crate::auth::{self, Role};
 
 /// A user just added, with the token to hand over (shown once, stored only hashed).
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Created {
     pub name: String,
     pub role: Role,
@@ -16,7 +16,8 @@ pub struct Created {
     pub token: String,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+/// A user as admins see them: name, role, pseudonym, how many tokens are live.
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct UserSummary {
     pub name: String,
     pub role: Role,

@@ -5,13 +5,13 @@
 
 use std::sync::Arc;
 
+use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 
 use crate::accounts;
 use crate::auth::{Caller, Role, VerifiedCache};
@@ -70,11 +70,65 @@ impl IntoResponse for ApiError {
         if self.status.is_server_error() {
             tracing::error!(status = self.status.as_u16(), message = %self.message, "request failed");
         }
-        (self.status, Json(json!({ "error": self.message }))).into_response()
+        (self.status, Json(ErrorBody { error: self.message })).into_response()
     }
 }
 
 type ApiResult<T> = Result<T, ApiError>;
+
+/// A body that is not the JSON an endpoint takes, answered like every other error.
+fn bad_json(rejection: JsonRejection) -> ApiError {
+    ApiError::new(rejection.status(), format!("the request body is not what this endpoint takes: {}", rejection.body_text()))
+}
+
+/// Every error's body.
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    /// What went wrong, for a person to read.
+    pub error: String,
+}
+
+/// The hub's state: `ok`, or `unavailable` with the database's error.
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Health {
+    pub status: String,
+    pub database: String,
+    pub version: String,
+}
+
+/// A token just made (shown once).
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct TokenIssued {
+    pub name: String,
+    pub token: String,
+}
+
+/// How many live tokens were revoked.
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Revoked {
+    pub name: String,
+    pub revoked: u64,
+}
+
+/// The HTTP API's OpenAPI description (committed as docs/hub-openapi.json; a test keeps it current).
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    info(title = "Apprentice hub API", description = "Accounts, campaigns, stations and recordings of an Apprentice hub. Every /api/ endpoint needs `Authorization: Bearer <token>`."),
+    paths(health, me, revoke_own_token, list_users, create_user, new_token, revoke_user),
+    components(schemas(ErrorBody, Health, Me, NewUser, Role, crate::accounts::Created, crate::accounts::UserSummary, TokenIssued, Revoked)),
+    modifiers(&BearerAuth)
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("aph_<id>_<secret>").build()));
+    }
+}
 
 pub fn router(state: AppState) -> Router {
     Router::new()
@@ -88,63 +142,98 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+#[cfg(test)]
+mod tests {
+    use utoipa::OpenApi as _;
+
+    /// docs/hub-openapi.json is generated from the handlers; `APPRENTICE_WRITE_OPENAPI=1 cargo
+    /// test -p apprentice-hub openapi` rewrites it.
+    #[test]
+    fn the_committed_openapi_description_is_current() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/hub-openapi.json");
+        let current = super::ApiDoc::openapi().to_pretty_json().unwrap() + "\n";
+        if std::env::var_os("APPRENTICE_WRITE_OPENAPI").is_some() {
+            std::fs::write(&path, &current).unwrap();
+        }
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(committed == current, "{} is stale: run APPRENTICE_WRITE_OPENAPI=1 cargo test -p apprentice-hub openapi and commit it", path.display());
+    }
+}
+
+/// The hub and its database; answers without a token.
+#[utoipa::path(get, path = "/health", responses((status = 200, body = Health), (status = 503, description = "the database cannot be reached", body = Health)))]
 async fn health(State(state): State<AppState>) -> Response {
     let db = match state.db.get().await {
         Ok(c) => c.query_one("SELECT 1", &[]).await.map(|_| ()).map_err(|e| e.to_string()),
         Err(e) => Err(e.to_string()),
     };
     match db {
-        Ok(()) => Json(json!({ "status": "ok", "database": "ok", "version": env!("CARGO_PKG_VERSION") })).into_response(),
-        Err(e) => (StatusCode::SERVICE_UNAVAILABLE, Json(json!({ "status": "unavailable", "database": e, "version": env!("CARGO_PKG_VERSION") }))).into_response(),
+        Ok(()) => Json(Health { status: "ok".into(), database: "ok".into(), version: env!("CARGO_PKG_VERSION").into() }).into_response(),
+        Err(e) => (StatusCode::SERVICE_UNAVAILABLE, Json(Health { status: "unavailable".into(), database: e, version: env!("CARGO_PKG_VERSION").into() })).into_response(),
     }
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+/// Who a token belongs to.
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Me {
     pub name: String,
     pub role: Role,
     pub pseudonym: String,
 }
 
+/// Who the token belongs to.
+#[utoipa::path(get, path = "/api/me", security(("bearer" = [])), responses((status = 200, body = Me), (status = 401, description = "no valid token", body = ErrorBody)))]
 async fn me(caller: Caller) -> Json<Me> {
     Json(Me { name: caller.name, role: caller.role, pseudonym: caller.pseudonym })
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+/// A user to add.
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct NewUser {
     pub name: String,
     pub role: Role,
 }
 
-async fn create_user(State(state): State<AppState>, caller: Caller, Json(body): Json<NewUser>) -> ApiResult<(StatusCode, Json<accounts::Created>)> {
+/// Adds a user (admins only); the answer holds their first token, shown once.
+#[utoipa::path(post, path = "/api/users", security(("bearer" = [])), request_body = NewUser, responses((status = 201, body = crate::accounts::Created), (status = 400, description = "not a user name, or not JSON", body = ErrorBody), (status = 415, description = "not application/json", body = ErrorBody), (status = 422, description = "a field is missing or wrong, e.g. an unknown role", body = ErrorBody), (status = 401, description = "no valid token", body = ErrorBody), (status = 403, description = "the caller is not an admin", body = ErrorBody), (status = 409, description = "the name is taken", body = ErrorBody)))]
+async fn create_user(State(state): State<AppState>, caller: Caller, body: Result<Json<NewUser>, JsonRejection>) -> ApiResult<(StatusCode, Json<accounts::Created>)> {
     caller.require(&[Role::Admin], "adding a user")?;
+    let Json(body) = body.map_err(bad_json)?;
     let mut client = state.db.get().await.map_err(|e| ApiError::unavailable(format!("database: {e}")))?;
     let created = accounts::create_user(&mut client, &body.name, body.role).await?;
     tracing::info!(by = %caller.name, name = %created.name, role = created.role.as_str(), "user added");
     Ok((StatusCode::CREATED, Json(created)))
 }
 
+/// Every user (admins only).
+#[utoipa::path(get, path = "/api/users", security(("bearer" = [])), responses((status = 200, body = Vec<crate::accounts::UserSummary>), (status = 401, description = "no valid token", body = ErrorBody), (status = 403, description = "the caller is not an admin", body = ErrorBody)))]
 async fn list_users(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<accounts::UserSummary>>> {
     caller.require(&[Role::Admin], "listing users")?;
     let client = state.db.get().await.map_err(|e| ApiError::unavailable(format!("database: {e}")))?;
     Ok(Json(accounts::list_users(&client).await?))
 }
 
-async fn new_token(State(state): State<AppState>, caller: Caller, Path(name): Path<String>) -> ApiResult<(StatusCode, Json<serde_json::Value>)> {
+/// Another token for a user (admins only), shown once.
+#[utoipa::path(post, path = "/api/users/{name}/tokens", security(("bearer" = [])), params(("name" = String, Path, description = "the user")), responses((status = 201, body = TokenIssued), (status = 401, description = "no valid token", body = ErrorBody), (status = 403, description = "the caller is not an admin", body = ErrorBody), (status = 404, description = "no such user", body = ErrorBody)))]
+async fn new_token(State(state): State<AppState>, caller: Caller, Path(name): Path<String>) -> ApiResult<(StatusCode, Json<TokenIssued>)> {
     caller.require(&[Role::Admin], "making a token")?;
     let client = state.db.get().await.map_err(|e| ApiError::unavailable(format!("database: {e}")))?;
     let token = accounts::add_token(&client, &name).await?;
-    Ok((StatusCode::CREATED, Json(json!({ "name": name, "token": token }))))
+    Ok((StatusCode::CREATED, Json(TokenIssued { name, token })))
 }
 
-async fn revoke_user(State(state): State<AppState>, caller: Caller, Path(name): Path<String>) -> ApiResult<Json<serde_json::Value>> {
+/// Revokes every token of a user (admins only), at once.
+#[utoipa::path(post, path = "/api/users/{name}/revoke", security(("bearer" = [])), params(("name" = String, Path, description = "the user")), responses((status = 200, body = Revoked), (status = 401, description = "no valid token", body = ErrorBody), (status = 403, description = "the caller is not an admin", body = ErrorBody), (status = 404, description = "no such user", body = ErrorBody)))]
+async fn revoke_user(State(state): State<AppState>, caller: Caller, Path(name): Path<String>) -> ApiResult<Json<Revoked>> {
     caller.require(&[Role::Admin], "revoking tokens")?;
     let client = state.db.get().await.map_err(|e| ApiError::unavailable(format!("database: {e}")))?;
     let revoked = accounts::revoke_user(&client, &name).await?;
     tracing::info!(by = %caller.name, %name, revoked, "tokens revoked");
-    Ok(Json(json!({ "name": name, "revoked": revoked })))
+    Ok(Json(Revoked { name, revoked }))
 }
 
+/// Revokes the token the request was made with.
+#[utoipa::path(delete, path = "/api/me/token", security(("bearer" = [])), responses((status = 204, description = "revoked"), (status = 401, description = "no valid token", body = ErrorBody)))]
 async fn revoke_own_token(State(state): State<AppState>, caller: Caller) -> ApiResult<StatusCode> {
     let client = state.db.get().await.map_err(|e| ApiError::unavailable(format!("database: {e}")))?;
     accounts::revoke_token(&client, &caller.token_id).await?;

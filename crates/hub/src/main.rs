@@ -9,7 +9,7 @@ use clap::{Parser, Subcommand};
 use serde_json::json;
 
 use apprentice_hub::accounts::{Created, UserSummary};
-use apprentice_hub::api::Me;
+use apprentice_hub::api::{Me, Revoked, TokenIssued};
 use apprentice_hub::auth::Role;
 use apprentice_hub::client::HubClient;
 use apprentice_hub::server::{self, Store};
@@ -63,6 +63,8 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Print the HTTP API's OpenAPI description (docs/hub-openapi.json).
+    Openapi,
     /// Who the token is.
     Whoami {
         #[command(flatten)]
@@ -131,6 +133,9 @@ fn run(cli: Cli) -> Result<()> {
             let store = Store::parse(&store)?;
             runtime()?.block_on(server::serve(&db, store, listen))?;
         }
+        Command::Openapi => {
+            writeln!(out, "{}", <apprentice_hub::api::ApiDoc as utoipa::OpenApi>::openapi().to_pretty_json()?)?;
+        }
         Command::Whoami { remote } => {
             let me: Me = HubClient::new(&remote.hub, &remote.token).get("/api/me", "whoami")?;
             if remote.json {
@@ -156,19 +161,19 @@ fn run(cli: Cli) -> Result<()> {
                 }
             }
             UserCommand::Token { name, remote } => {
-                let v: serde_json::Value = HubClient::new(&remote.hub, &remote.token).post(&format!("/api/users/{name}/tokens"), &json!({}), "user token")?;
+                let issued: TokenIssued = HubClient::new(&remote.hub, &remote.token).post(&format!("/api/users/{name}/tokens"), &json!({}), "user token")?;
                 if remote.json {
-                    writeln!(out, "{v}")?;
+                    writeln!(out, "{}", serde_json::to_string_pretty(&issued)?)?;
                 } else {
-                    writeln!(out, "token: {}", v["token"].as_str().unwrap_or_default())?;
+                    writeln!(out, "token: {}", issued.token)?;
                 }
             }
             UserCommand::Revoke { name, remote } => {
-                let v: serde_json::Value = HubClient::new(&remote.hub, &remote.token).post(&format!("/api/users/{name}/revoke"), &json!({}), "user revoke")?;
+                let revoked: Revoked = HubClient::new(&remote.hub, &remote.token).post(&format!("/api/users/{name}/revoke"), &json!({}), "user revoke")?;
                 if remote.json {
-                    writeln!(out, "{v}")?;
+                    writeln!(out, "{}", serde_json::to_string_pretty(&revoked)?)?;
                 } else {
-                    writeln!(out, "revoked {} token(s) of {name}", v["revoked"])?;
+                    writeln!(out, "revoked {} token(s) of {name}", revoked.revoked)?;
                 }
             }
         },

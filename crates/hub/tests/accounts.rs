@@ -44,8 +44,9 @@ fn init_prints_an_admin_token_once_and_every_endpoint_checks_who_asks() {
     assert_eq!(request("GET", &format!("{}/api/users", hub.url), Some(&ann), None).0, 403);
     assert!(fails(cli(&["user", "add", "ann", "--role", "reviewer"], &admin)).contains("exists already"));
     assert!(fails(cli(&["user", "add", "no spaces", "--role", "reviewer"], &admin)).contains("is not a user name"));
-    let (status, _) = request("POST", &format!("{}/api/users", hub.url), Some(&admin), Some(json!({ "name": "x", "role": "owner" })));
-    assert_eq!(status, 422, "an unknown role is refused");
+    let (status, body) = request("POST", &format!("{}/api/users", hub.url), Some(&admin), Some(json!({ "name": "x", "role": "owner" })));
+    assert_eq!(status, 422, "an unknown role is refused: {body}");
+    assert!(body["error"].as_str().unwrap().contains("unknown variant `owner`"), "{body}");
     let list = ok(cli(&["user", "list"], &admin));
     assert!(list.contains("ann") && list.contains("expert"), "{list}");
 

@@ -13,8 +13,8 @@ use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 
-use crate::accounts;
 use crate::auth::{Caller, Role, VerifiedCache};
+use crate::{accounts, campaigns};
 
 /// What every handler shares; all state lives in the database (and, later, object storage).
 #[derive(Clone)]
@@ -114,8 +114,11 @@ pub struct Revoked {
 #[derive(utoipa::OpenApi)]
 #[openapi(
     info(title = "Apprentice hub API", description = "Accounts, campaigns, stations and recordings of an Apprentice hub. Every /api/ endpoint needs `Authorization: Bearer <token>`."),
-    paths(health, me, revoke_own_token, list_users, create_user, new_token, revoke_user),
-    components(schemas(ErrorBody, Health, Me, NewUser, Role, crate::accounts::Created, crate::accounts::UserSummary, TokenIssued, Revoked)),
+    paths(health, me, revoke_own_token, list_users, create_user, new_token, revoke_user, list_campaigns, create_campaign, assign, progress, my_tasks),
+    components(schemas(
+        ErrorBody, Health, Me, NewUser, Role, crate::accounts::Created, crate::accounts::UserSummary, TokenIssued, Revoked,
+        crate::tasks::TaskSpec, campaigns::NewCampaign, campaigns::CampaignSummary, campaigns::Assignment, campaigns::Assigned, campaigns::AssignedTask, campaigns::TaskProgress
+    )),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;
@@ -138,8 +141,55 @@ pub fn router(state: AppState) -> Router {
         .route("/api/users", get(list_users).post(create_user))
         .route("/api/users/{name}/tokens", post(new_token))
         .route("/api/users/{name}/revoke", post(revoke_user))
+        .route("/api/campaigns", get(list_campaigns).post(create_campaign))
+        .route("/api/campaigns/{name}/assign", post(assign))
+        .route("/api/campaigns/{name}/progress", get(progress))
+        .route("/api/tasks", get(my_tasks))
         .fallback(|| async { ApiError::not_found("no such endpoint (see docs/hub-openapi.json)") })
         .with_state(state)
+}
+
+/// The database client for a request, or 503.
+async fn db(state: &AppState) -> ApiResult<deadpool_postgres::Client> {
+    state.db.get().await.map_err(|e| ApiError::unavailable(format!("database: {e}")))
+}
+
+/// Creates a campaign with its tasks and consent text, all or nothing (admins only).
+#[utoipa::path(post, path = "/api/campaigns", security(("bearer" = [])), request_body = campaigns::NewCampaign, responses((status = 201, body = campaigns::CampaignSummary), (status = 400, description = "a task or setting is not valid", body = ErrorBody), (status = 415, description = "not application/json", body = ErrorBody), (status = 422, description = "a field is missing or wrong", body = ErrorBody), (status = 401, description = "no valid token", body = ErrorBody), (status = 403, description = "the caller is not an admin", body = ErrorBody), (status = 409, description = "the name is taken", body = ErrorBody)))]
+async fn create_campaign(State(state): State<AppState>, caller: Caller, body: Result<Json<campaigns::NewCampaign>, JsonRejection>) -> ApiResult<(StatusCode, Json<campaigns::CampaignSummary>)> {
+    caller.require(&[Role::Admin], "creating a campaign")?;
+    let Json(body) = body.map_err(bad_json)?;
+    let created = campaigns::create(&mut db(&state).await?, &caller, body).await?;
+    tracing::info!(by = %caller.name, name = %created.name, tasks = created.tasks, "campaign created");
+    Ok((StatusCode::CREATED, Json(created)))
+}
+
+/// The campaigns the caller may see: all for admins and reviewers, an expert's assigned ones.
+#[utoipa::path(get, path = "/api/campaigns", security(("bearer" = [])), responses((status = 200, body = Vec<campaigns::CampaignSummary>), (status = 401, description = "no valid token", body = ErrorBody)))]
+async fn list_campaigns(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<campaigns::CampaignSummary>>> {
+    Ok(Json(campaigns::list(&db(&state).await?, &caller).await?))
+}
+
+/// Assigns tasks of a campaign to an expert (admins only); no tasks named: all of them.
+#[utoipa::path(post, path = "/api/campaigns/{name}/assign", security(("bearer" = [])), params(("name" = String, Path, description = "the campaign")), request_body = campaigns::Assignment, responses((status = 200, body = campaigns::Assigned), (status = 400, description = "a task or setting is not valid", body = ErrorBody), (status = 415, description = "not application/json", body = ErrorBody), (status = 422, description = "a field is missing or wrong", body = ErrorBody), (status = 401, description = "no valid token", body = ErrorBody), (status = 403, description = "the caller is not an admin", body = ErrorBody), (status = 404, description = "no such campaign, user or task", body = ErrorBody)))]
+async fn assign(State(state): State<AppState>, caller: Caller, Path(name): Path<String>, body: Result<Json<campaigns::Assignment>, JsonRejection>) -> ApiResult<Json<campaigns::Assigned>> {
+    caller.require(&[Role::Admin], "assigning tasks")?;
+    let Json(body) = body.map_err(bad_json)?;
+    Ok(Json(campaigns::assign(&mut db(&state).await?, &name, body).await?))
+}
+
+/// Each task's target and assignments (admins only).
+#[utoipa::path(get, path = "/api/campaigns/{name}/progress", security(("bearer" = [])), params(("name" = String, Path, description = "the campaign")), responses((status = 200, body = Vec<campaigns::TaskProgress>), (status = 401, description = "no valid token", body = ErrorBody), (status = 403, description = "the caller is not an admin", body = ErrorBody), (status = 404, description = "no such campaign, user or task", body = ErrorBody)))]
+async fn progress(State(state): State<AppState>, caller: Caller, Path(name): Path<String>) -> ApiResult<Json<Vec<campaigns::TaskProgress>>> {
+    caller.require(&[Role::Admin], "reading a campaign's progress")?;
+    Ok(Json(campaigns::progress(&db(&state).await?, &name).await?))
+}
+
+/// The caller's own assigned tasks (experts).
+#[utoipa::path(get, path = "/api/tasks", security(("bearer" = [])), responses((status = 200, body = Vec<campaigns::AssignedTask>), (status = 401, description = "no valid token", body = ErrorBody), (status = 403, description = "the caller is not an expert", body = ErrorBody)))]
+async fn my_tasks(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<campaigns::AssignedTask>>> {
+    caller.require(&[Role::Expert], "listing one's tasks")?;
+    Ok(Json(campaigns::assigned_to(&db(&state).await?, caller.user_id).await?))
 }
 
 #[cfg(test)]
@@ -199,7 +249,7 @@ pub struct NewUser {
 async fn create_user(State(state): State<AppState>, caller: Caller, body: Result<Json<NewUser>, JsonRejection>) -> ApiResult<(StatusCode, Json<accounts::Created>)> {
     caller.require(&[Role::Admin], "adding a user")?;
     let Json(body) = body.map_err(bad_json)?;
-    let mut client = state.db.get().await.map_err(|e| ApiError::unavailable(format!("database: {e}")))?;
+    let mut client = db(&state).await?;
     let created = accounts::create_user(&mut client, &body.name, body.role).await?;
     tracing::info!(by = %caller.name, name = %created.name, role = created.role.as_str(), "user added");
     Ok((StatusCode::CREATED, Json(created)))
@@ -209,7 +259,7 @@ async fn create_user(State(state): State<AppState>, caller: Caller, body: Result
 #[utoipa::path(get, path = "/api/users", security(("bearer" = [])), responses((status = 200, body = Vec<crate::accounts::UserSummary>), (status = 401, description = "no valid token", body = ErrorBody), (status = 403, description = "the caller is not an admin", body = ErrorBody)))]
 async fn list_users(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<accounts::UserSummary>>> {
     caller.require(&[Role::Admin], "listing users")?;
-    let client = state.db.get().await.map_err(|e| ApiError::unavailable(format!("database: {e}")))?;
+    let client = db(&state).await?;
     Ok(Json(accounts::list_users(&client).await?))
 }
 
@@ -217,7 +267,7 @@ async fn list_users(State(state): State<AppState>, caller: Caller) -> ApiResult<
 #[utoipa::path(post, path = "/api/users/{name}/tokens", security(("bearer" = [])), params(("name" = String, Path, description = "the user")), responses((status = 201, body = TokenIssued), (status = 401, description = "no valid token", body = ErrorBody), (status = 403, description = "the caller is not an admin", body = ErrorBody), (status = 404, description = "no such user", body = ErrorBody)))]
 async fn new_token(State(state): State<AppState>, caller: Caller, Path(name): Path<String>) -> ApiResult<(StatusCode, Json<TokenIssued>)> {
     caller.require(&[Role::Admin], "making a token")?;
-    let client = state.db.get().await.map_err(|e| ApiError::unavailable(format!("database: {e}")))?;
+    let client = db(&state).await?;
     let token = accounts::add_token(&client, &name).await?;
     Ok((StatusCode::CREATED, Json(TokenIssued { name, token })))
 }
@@ -226,7 +276,7 @@ async fn new_token(State(state): State<AppState>, caller: Caller, Path(name): Pa
 #[utoipa::path(post, path = "/api/users/{name}/revoke", security(("bearer" = [])), params(("name" = String, Path, description = "the user")), responses((status = 200, body = Revoked), (status = 401, description = "no valid token", body = ErrorBody), (status = 403, description = "the caller is not an admin", body = ErrorBody), (status = 404, description = "no such user", body = ErrorBody)))]
 async fn revoke_user(State(state): State<AppState>, caller: Caller, Path(name): Path<String>) -> ApiResult<Json<Revoked>> {
     caller.require(&[Role::Admin], "revoking tokens")?;
-    let client = state.db.get().await.map_err(|e| ApiError::unavailable(format!("database: {e}")))?;
+    let client = db(&state).await?;
     let revoked = accounts::revoke_user(&client, &name).await?;
     tracing::info!(by = %caller.name, %name, revoked, "tokens revoked");
     Ok(Json(Revoked { name, revoked }))
@@ -235,7 +285,7 @@ async fn revoke_user(State(state): State<AppState>, caller: Caller, Path(name): 
 /// Revokes the token the request was made with.
 #[utoipa::path(delete, path = "/api/me/token", security(("bearer" = [])), responses((status = 204, description = "revoked"), (status = 401, description = "no valid token", body = ErrorBody)))]
 async fn revoke_own_token(State(state): State<AppState>, caller: Caller) -> ApiResult<StatusCode> {
-    let client = state.db.get().await.map_err(|e| ApiError::unavailable(format!("database: {e}")))?;
+    let client = db(&state).await?;
     accounts::revoke_token(&client, &caller.token_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -1,11 +1,13 @@
-//! The hub a data vendor runs: accounts and tokens today; campaigns, consent, stations and
-//! uploads next (docs/ARCHITECTURE.md, "The hub"). An axum server over PostgreSQL; every piece
+//! The hub a data vendor runs: accounts and tokens, campaigns with their task catalog and
+//! assignments today; consent, stations and uploads next (docs/ARCHITECTURE.md, "The hub"). An axum server over PostgreSQL; every piece
 //! of state is in the database, so several `apprentice-hub serve` processes can serve one hub.
 //! It links the core crate and nothing of the desktop (no X11, audio, Whisper or WebKit).
 
 pub mod accounts;
 pub mod api;
 pub mod auth;
+pub mod campaigns;
 pub mod client;
 pub mod db;
 pub mod server;
+pub mod tasks;

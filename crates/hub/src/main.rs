@@ -11,6 +11,7 @@ use serde_json::json;
 use apprentice_hub::accounts::{Created, UserSummary};
 use apprentice_hub::api::{Me, Revoked, TokenIssued};
 use apprentice_hub::auth::Role;
+use apprentice_hub::campaigns::{Assigned, CampaignSummary, TaskProgress};
 use apprentice_hub::client::HubClient;
 use apprentice_hub::server::{self, Store};
 
@@ -63,10 +64,54 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Campaigns: create one from a task file (JSONL or CSV), list them.
+    Campaign {
+        #[command(subcommand)]
+        command: CampaignCommand,
+    },
+    /// Assign a campaign's tasks to an expert (every task, or those named with --task).
+    Assign {
+        campaign: String,
+        #[arg(long)]
+        expert: String,
+        #[arg(long = "task", value_name = "ID")]
+        tasks: Vec<String>,
+        #[command(flatten)]
+        remote: Remote,
+    },
+    /// Each task of a campaign: target and experts assigned.
+    Progress {
+        campaign: String,
+        #[command(flatten)]
+        remote: Remote,
+    },
     /// Print the HTTP API's OpenAPI description (docs/hub-openapi.json).
     Openapi,
     /// Who the token is.
     Whoami {
+        #[command(flatten)]
+        remote: Remote,
+    },
+}
+
+#[derive(Subcommand)]
+enum CampaignCommand {
+    Create {
+        name: String,
+        /// The task catalog: JSON lines or CSV with id, instruction and optionally app,
+        /// category, difficulty, tags, target, time_limit, notes.
+        #[arg(long)]
+        tasks: std::path::PathBuf,
+        /// A text file experts accept before recording the campaign's tasks.
+        #[arg(long)]
+        consent: Option<std::path::PathBuf>,
+        /// Reviewers per recording.
+        #[arg(long)]
+        reviews: Option<u32>,
+        #[command(flatten)]
+        remote: Remote,
+    },
+    List {
         #[command(flatten)]
         remote: Remote,
     },
@@ -132,6 +177,56 @@ fn run(cli: Cli) -> Result<()> {
         Command::Serve { db, store, listen } => {
             let store = Store::parse(&store)?;
             runtime()?.block_on(server::serve(&db, store, listen))?;
+        }
+        Command::Campaign { command } => match command {
+            CampaignCommand::Create { name, tasks, consent, reviews, remote } => {
+                let bytes = std::fs::read(&tasks).with_context(|| format!("cannot read the task file {}", tasks.display()))?;
+                let file_name = tasks.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+                let specs = apprentice_hub::tasks::parse(file_name, &bytes).with_context(|| format!("{}", tasks.display()))?;
+                let consent = consent.map(|c| std::fs::read_to_string(&c).with_context(|| format!("cannot read the consent text {}", c.display()))).transpose()?;
+                let body = json!({ "name": name, "tasks": specs, "consent": consent, "reviews": reviews });
+                let created: CampaignSummary = HubClient::new(&remote.hub, &remote.token).post("/api/campaigns", &body, "campaign create")?;
+                if remote.json {
+                    writeln!(out, "{}", serde_json::to_string_pretty(&created)?)?;
+                } else {
+                    writeln!(
+                        out,
+                        "campaign {}: {} tasks, {} review(s) per recording{}",
+                        created.name,
+                        created.tasks,
+                        created.reviews,
+                        if created.consent_version > 0 { ", consent text v1" } else { "" }
+                    )?;
+                }
+            }
+            CampaignCommand::List { remote } => {
+                let list: Vec<CampaignSummary> = HubClient::new(&remote.hub, &remote.token).get("/api/campaigns", "campaign list")?;
+                if remote.json {
+                    writeln!(out, "{}", serde_json::to_string_pretty(&list)?)?;
+                } else {
+                    for c in list {
+                        writeln!(out, "{:<32} {:>5} tasks  {} review(s)  created {}", c.name, c.tasks, c.reviews, c.created_at)?;
+                    }
+                }
+            }
+        },
+        Command::Assign { campaign, expert, tasks, remote } => {
+            let done: Assigned = HubClient::new(&remote.hub, &remote.token).post(&format!("/api/campaigns/{campaign}/assign"), &json!({ "expert": expert, "tasks": tasks }), "assign")?;
+            if remote.json {
+                writeln!(out, "{}", serde_json::to_string_pretty(&done)?)?;
+            } else {
+                writeln!(out, "assigned {} task(s) of {} to {} ({} already were)", done.assigned, done.campaign, done.expert, done.already)?;
+            }
+        }
+        Command::Progress { campaign, remote } => {
+            let rows: Vec<TaskProgress> = HubClient::new(&remote.hub, &remote.token).get(&format!("/api/campaigns/{campaign}/progress"), "progress")?;
+            if remote.json {
+                writeln!(out, "{}", serde_json::to_string_pretty(&rows)?)?;
+            } else {
+                for r in rows {
+                    writeln!(out, "{:<24} v{:<3} target {:>3}  assigned {:>3}  {}", r.id, r.version, r.target, r.assigned, r.instruction)?;
+                }
+            }
         }
         Command::Openapi => {
             writeln!(out, "{}", <apprentice_hub::api::ApiDoc as utoipa::OpenApi>::openapi().to_pretty_json()?)?;

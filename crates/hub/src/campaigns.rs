@@ -1,0 +1,201 @@
+//! Campaigns in the database: creating one with its task catalog and consent text (all or
+//! nothing), listing what a caller may see, assigning tasks to experts, an expert's own tasks,
+//! and progress per task. Not its job: parsing task files (tasks.rs) or who may call what
+//! (the API handlers).
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::api::ApiError;
+use crate::auth::{Caller, Role};
+use crate::tasks::{self, TaskSpec};
+
+/// A campaign to create.
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct NewCampaign {
+    pub name: String,
+    pub tasks: Vec<TaskSpec>,
+    /// The text experts accept before recording its tasks.
+    #[serde(default)]
+    pub consent: Option<String>,
+    /// Reviewers per recording (default 1).
+    #[serde(default)]
+    pub reviews: Option<u32>,
+}
+
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct CampaignSummary {
+    pub name: String,
+    pub tasks: i64,
+    pub reviews: i32,
+    pub consent_version: i32,
+    /// sha256 of the consent text, when there is one.
+    pub consent_sha256: Option<String>,
+    pub created_at: String,
+}
+
+/// Tasks assigned: how many new, how many were already.
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Assigned {
+    pub campaign: String,
+    pub expert: String,
+    pub assigned: u64,
+    pub already: u64,
+}
+
+/// What to assign: to whom, and which tasks (none: every task of the campaign).
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Assignment {
+    pub expert: String,
+    #[serde(default)]
+    pub tasks: Vec<String>,
+}
+
+/// A task as its assigned expert sees it.
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct AssignedTask {
+    pub campaign: String,
+    pub version: i32,
+    pub task: TaskSpec,
+}
+
+/// One task's progress.
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct TaskProgress {
+    pub id: String,
+    pub instruction: String,
+    pub version: i32,
+    /// Recordings wanted.
+    pub target: u32,
+    /// Experts assigned.
+    pub assigned: i64,
+}
+
+const CREATED_AT: &str = "to_char(c.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')";
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+pub async fn create(client: &mut deadpool_postgres::Client, by: &Caller, new: NewCampaign) -> Result<CampaignSummary, ApiError> {
+    crate::accounts::check_name(&new.name).map_err(|_| ApiError::bad_request(format!("{:?} is not a campaign name: 1 to 64 letters, digits, '.', '_', '-' or '@'", new.name)))?;
+    if new.tasks.is_empty() {
+        return Err(ApiError::bad_request("a campaign needs at least one task"));
+    }
+    let mut seen = std::collections::HashSet::new();
+    for t in &new.tasks {
+        tasks::check_one(t).map_err(ApiError::bad_request)?;
+        if !seen.insert(t.id.as_str()) {
+            return Err(ApiError::bad_request(format!("the task id {} is used twice", t.id)));
+        }
+    }
+    let reviews = new.reviews.unwrap_or(1);
+    if !(1..=20).contains(&reviews) {
+        return Err(ApiError::bad_request(format!("reviews per recording must be 1 to 20, not {reviews}")));
+    }
+    let consent = new.consent.filter(|c| !c.trim().is_empty());
+    let consent_sha = consent.as_ref().map(|c| hex(&Sha256::digest(c.as_bytes())));
+    let tx = client.transaction().await.map_err(ApiError::db)?;
+    let row = tx
+        .query_opt(
+            "INSERT INTO campaigns (name, reviews, consent_text, consent_version, consent_sha256, created_by) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (name) DO NOTHING RETURNING id",
+            &[&new.name, &(reviews as i32), &consent, &(consent.is_some() as i32), &consent_sha, &by.user_id],
+        )
+        .await
+        .map_err(ApiError::db)?;
+    let Some(row) = row else { return Err(ApiError::conflict(format!("a campaign named {} exists already", new.name))) };
+    let id: i64 = row.get(0);
+    let insert_task = tx.prepare("INSERT INTO tasks (campaign_id, id, version, spec) VALUES ($1, $2, 1, $3)").await.map_err(ApiError::db)?;
+    let insert_version = tx.prepare("INSERT INTO task_versions (campaign_id, id, version, spec, edited_by) VALUES ($1, $2, 1, $3, $4)").await.map_err(ApiError::db)?;
+    for t in &new.tasks {
+        let spec = serde_json::to_value(t).map_err(|e| ApiError::internal(e.to_string()))?;
+        tx.execute(&insert_task, &[&id, &t.id, &spec]).await.map_err(ApiError::db)?;
+        tx.execute(&insert_version, &[&id, &t.id, &spec, &by.user_id]).await.map_err(ApiError::db)?;
+    }
+    tx.commit().await.map_err(ApiError::db)?;
+    summary(client, &new.name).await
+}
+
+async fn summary(client: &deadpool_postgres::Client, name: &str) -> Result<CampaignSummary, ApiError> {
+    let rows = query_summaries(client, "WHERE c.name = $1", &[&name]).await?;
+    rows.into_iter().next().ok_or_else(|| ApiError::not_found(format!("no campaign named {name}")))
+}
+
+async fn query_summaries(client: &deadpool_postgres::Client, filter: &str, params: &[&(dyn tokio_postgres::types::ToSql + Sync)]) -> Result<Vec<CampaignSummary>, ApiError> {
+    let sql =
+        format!("SELECT c.name, (SELECT count(*) FROM tasks t WHERE t.campaign_id = c.id), c.reviews, c.consent_version, c.consent_sha256, {CREATED_AT} FROM campaigns c {filter} ORDER BY c.name");
+    let rows = client.query(&sql, params).await.map_err(ApiError::db)?;
+    Ok(rows.iter().map(|r| CampaignSummary { name: r.get(0), tasks: r.get(1), reviews: r.get(2), consent_version: r.get(3), consent_sha256: r.get(4), created_at: r.get(5) }).collect())
+}
+
+/// The campaigns `caller` may see: all for admins and reviewers, an expert's own (assigned) ones.
+pub async fn list(client: &deadpool_postgres::Client, caller: &Caller) -> Result<Vec<CampaignSummary>, ApiError> {
+    match caller.role {
+        Role::Admin | Role::Reviewer => query_summaries(client, "", &[]).await,
+        Role::Expert => query_summaries(client, "WHERE EXISTS (SELECT 1 FROM assignments a WHERE a.campaign_id = c.id AND a.expert_id = $1)", &[&caller.user_id]).await,
+    }
+}
+
+async fn campaign_id(client: &impl deadpool_postgres::GenericClient, name: &str) -> Result<i64, ApiError> {
+    let row = client.query_opt("SELECT id FROM campaigns WHERE name = $1", &[&name]).await.map_err(ApiError::db)?;
+    row.map(|r| r.get(0)).ok_or_else(|| ApiError::not_found(format!("no campaign named {name}")))
+}
+
+/// Assigns tasks of `campaign` to an expert, all or nothing.
+pub async fn assign(client: &mut deadpool_postgres::Client, campaign: &str, a: Assignment) -> Result<Assigned, ApiError> {
+    let tx = client.transaction().await.map_err(ApiError::db)?;
+    let cid = campaign_id(&tx, campaign).await?;
+    let expert = tx.query_opt("SELECT id, role FROM users WHERE name = $1", &[&a.expert]).await.map_err(ApiError::db)?.ok_or_else(|| ApiError::not_found(format!("no user named {}", a.expert)))?;
+    let (expert_id, role): (i64, String) = (expert.get(0), expert.get(1));
+    if role != "expert" {
+        return Err(ApiError::bad_request(format!("{} is a {role}, not an expert: only experts record tasks", a.expert)));
+    }
+    let ids: Vec<String> = if a.tasks.is_empty() {
+        tx.query("SELECT id FROM tasks WHERE campaign_id = $1 ORDER BY id", &[&cid]).await.map_err(ApiError::db)?.iter().map(|r| r.get(0)).collect()
+    } else {
+        let known: std::collections::HashSet<String> =
+            tx.query("SELECT id FROM tasks WHERE campaign_id = $1 AND id = ANY($2)", &[&cid, &a.tasks]).await.map_err(ApiError::db)?.iter().map(|r| r.get(0)).collect();
+        if let Some(missing) = a.tasks.iter().find(|t| !known.contains(*t)) {
+            return Err(ApiError::not_found(format!("campaign {campaign} has no task {missing}")));
+        }
+        a.tasks.clone()
+    };
+    let mut assigned = 0;
+    for id in &ids {
+        assigned += tx.execute("INSERT INTO assignments (campaign_id, task_id, expert_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING", &[&cid, id, &expert_id]).await.map_err(ApiError::db)?;
+    }
+    tx.commit().await.map_err(ApiError::db)?;
+    Ok(Assigned { campaign: campaign.to_string(), expert: a.expert, assigned, already: ids.len() as u64 - assigned })
+}
+
+/// The tasks assigned to an expert, by campaign and task id.
+pub async fn assigned_to(client: &deadpool_postgres::Client, expert_id: i64) -> Result<Vec<AssignedTask>, ApiError> {
+    let rows = client
+        .query(
+            "SELECT c.name, t.version, t.spec FROM assignments a JOIN tasks t ON t.campaign_id = a.campaign_id AND t.id = a.task_id JOIN campaigns c ON c.id = a.campaign_id WHERE a.expert_id = $1 ORDER BY c.name, t.id",
+            &[&expert_id],
+        )
+        .await
+        .map_err(ApiError::db)?;
+    rows.iter()
+        .map(|r| {
+            let spec: serde_json::Value = r.get(2);
+            Ok(AssignedTask { campaign: r.get(0), version: r.get(1), task: serde_json::from_value(spec).map_err(|e| ApiError::internal(format!("a stored task: {e}")))? })
+        })
+        .collect()
+}
+
+/// Each task's target and how many experts are assigned to it.
+pub async fn progress(client: &deadpool_postgres::Client, campaign: &str) -> Result<Vec<TaskProgress>, ApiError> {
+    let cid = campaign_id(client, campaign).await?;
+    let rows = client
+        .query("SELECT t.version, t.spec, (SELECT count(*) FROM assignments a WHERE a.campaign_id = t.campaign_id AND a.task_id = t.id) FROM tasks t WHERE t.campaign_id = $1 ORDER BY t.id", &[&cid])
+        .await
+        .map_err(ApiError::db)?;
+    rows.iter()
+        .map(|r| {
+            let spec: TaskSpec = serde_json::from_value(r.get(1)).map_err(|e| ApiError::internal(format!("a stored task: {e}")))?;
+            Ok(TaskProgress { id: spec.id, instruction: spec.instruction, version: r.get(0), target: spec.target, assigned: r.get(2) })
+        })
+        .collect()
+}

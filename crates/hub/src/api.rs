@@ -14,7 +14,7 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::{Caller, Role, VerifiedCache};
-use crate::{accounts, campaigns};
+use crate::{accounts, campaigns, stations};
 
 /// What every handler shares; all state lives in the database (and, later, object storage).
 #[derive(Clone)]
@@ -114,10 +114,11 @@ pub struct Revoked {
 #[derive(utoipa::OpenApi)]
 #[openapi(
     info(title = "Apprentice hub API", description = "Accounts, campaigns, stations and recordings of an Apprentice hub. Every /api/ endpoint needs `Authorization: Bearer <token>`."),
-    paths(health, me, revoke_own_token, list_users, create_user, new_token, revoke_user, list_campaigns, create_campaign, assign, progress, my_tasks),
+    paths(health, me, revoke_own_token, list_users, create_user, new_token, revoke_user, list_campaigns, create_campaign, assign, progress, my_tasks, join_station, list_stations, read_consent, decide_consent),
     components(schemas(
         ErrorBody, Health, Me, NewUser, Role, crate::accounts::Created, crate::accounts::UserSummary, TokenIssued, Revoked,
-        crate::tasks::TaskSpec, campaigns::NewCampaign, campaigns::CampaignSummary, campaigns::Assignment, campaigns::Assigned, campaigns::AssignedTask, campaigns::TaskProgress
+        crate::tasks::TaskSpec, campaigns::NewCampaign, campaigns::CampaignSummary, campaigns::Assignment, campaigns::Assigned, campaigns::AssignedTask, campaigns::TaskProgress,
+        stations::Join, stations::Station, stations::Consent, stations::Decision
     )),
     modifiers(&BearerAuth)
 )]
@@ -145,6 +146,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/campaigns/{name}/assign", post(assign))
         .route("/api/campaigns/{name}/progress", get(progress))
         .route("/api/tasks", get(my_tasks))
+        .route("/api/stations", get(list_stations).post(join_station))
+        .route("/api/campaigns/{name}/consent", get(read_consent).post(decide_consent))
         .fallback(|| async { ApiError::not_found("no such endpoint (see docs/hub-openapi.json)") })
         .with_state(state)
 }
@@ -190,6 +193,50 @@ async fn progress(State(state): State<AppState>, caller: Caller, Path(name): Pat
 async fn my_tasks(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<campaigns::AssignedTask>>> {
     caller.require(&[Role::Expert], "listing one's tasks")?;
     Ok(Json(campaigns::assigned_to(&db(&state).await?, caller.user_id).await?))
+}
+
+/// Registers the caller's station (experts): its key, with a signature proving the station holds
+/// it. Joining again with the same key updates its name and version.
+#[utoipa::path(post, path = "/api/stations", security(("bearer" = [])), request_body = stations::Join, responses((status = 201, description = "joined", body = stations::Station), (status = 200, description = "joined before", body = stations::Station), (status = 400, description = "a field is not valid, or a signature does not hold", body = ErrorBody), (status = 415, description = "not application/json", body = ErrorBody), (status = 422, description = "a field is missing or wrong", body = ErrorBody), (status = 401, description = "no valid token", body = ErrorBody), (status = 403, description = "the caller is not an expert", body = ErrorBody), (status = 409, description = "the key is another account's", body = ErrorBody)))]
+async fn join_station(State(state): State<AppState>, caller: Caller, body: Result<Json<stations::Join>, JsonRejection>) -> ApiResult<(StatusCode, Json<stations::Station>)> {
+    caller.require(&[Role::Expert], "joining a station")?;
+    let Json(body) = body.map_err(bad_json)?;
+    let (new, station) = stations::join(&db(&state).await?, &caller, body).await?;
+    if new {
+        tracing::info!(user = %caller.name, station = %station.name, fingerprint = %station.fingerprint, "station joined");
+    }
+    Ok((if new { StatusCode::CREATED } else { StatusCode::OK }, Json(station)))
+}
+
+/// Stations: every one for admins, one's own for experts.
+#[utoipa::path(get, path = "/api/stations", security(("bearer" = [])), responses((status = 200, body = Vec<stations::Station>), (status = 401, description = "no valid token", body = ErrorBody), (status = 403, description = "reviewers have no stations", body = ErrorBody)))]
+async fn list_stations(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<stations::Station>>> {
+    caller.require(&[Role::Admin, Role::Expert], "listing stations")?;
+    let user = (caller.role == Role::Expert).then_some(caller.user_id);
+    Ok(Json(stations::list(&db(&state).await?, user).await?))
+}
+
+/// A campaign's consent text and the caller's decision on it (experts assigned to it).
+#[utoipa::path(get, path = "/api/campaigns/{name}/consent", security(("bearer" = [])), params(("name" = String, Path, description = "the campaign")), responses((status = 200, body = stations::Consent), (status = 401, description = "no valid token", body = ErrorBody), (status = 403, description = "not an expert of this campaign", body = ErrorBody), (status = 404, description = "no such campaign, or it asks for no consent", body = ErrorBody)))]
+async fn read_consent(State(state): State<AppState>, caller: Caller, Path(name): Path<String>) -> ApiResult<Json<stations::Consent>> {
+    caller.require(&[Role::Expert], "reading a consent text")?;
+    Ok(Json(stations::consent(&db(&state).await?, &caller, &name).await?))
+}
+
+/// Accepts or withdraws a campaign's consent, signed by one of the caller's stations over the
+/// current text's version and sha256.
+#[utoipa::path(post, path = "/api/campaigns/{name}/consent", security(("bearer" = [])), params(("name" = String, Path, description = "the campaign")), request_body = stations::Decision, responses((status = 201, body = stations::Consent), (status = 400, description = "a field is not valid, or a signature does not hold", body = ErrorBody), (status = 415, description = "not application/json", body = ErrorBody), (status = 422, description = "a field is missing or wrong", body = ErrorBody), (status = 401, description = "no valid token", body = ErrorBody), (status = 403, description = "not an expert of this campaign, or not their station", body = ErrorBody), (status = 404, description = "no such campaign, or it asks for no consent", body = ErrorBody), (status = 409, description = "the consent text changed", body = ErrorBody)))]
+async fn decide_consent(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(name): Path<String>,
+    body: Result<Json<stations::Decision>, JsonRejection>,
+) -> ApiResult<(StatusCode, Json<stations::Consent>)> {
+    caller.require(&[Role::Expert], "deciding on consent")?;
+    let Json(body) = body.map_err(bad_json)?;
+    let consent = stations::decide(&db(&state).await?, &caller, &name, body).await?;
+    tracing::info!(user = %caller.name, campaign = %name, decision = ?consent.decision, "consent decided");
+    Ok((StatusCode::CREATED, Json(consent)))
 }
 
 #[cfg(test)]

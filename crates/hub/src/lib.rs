@@ -1,5 +1,5 @@
 //! The hub a data vendor runs: accounts and tokens, campaigns with their task catalog and
-//! assignments today; consent, stations and uploads next (docs/ARCHITECTURE.md, "The hub"). An axum server over PostgreSQL; every piece
+//! assignments, stations and signed consent today; uploads next (docs/ARCHITECTURE.md, "The hub"). An axum server over PostgreSQL; every piece
 //! of state is in the database, so several `apprentice-hub serve` processes can serve one hub.
 //! It links the core crate and nothing of the desktop (no X11, audio, Whisper or WebKit).
 
@@ -10,4 +10,5 @@ pub mod campaigns;
 pub mod client;
 pub mod db;
 pub mod server;
+pub mod stations;
 pub mod tasks;

@@ -5,6 +5,7 @@
 //! store calls these), and checking a recording or an export is `crate::verify`'s job.
 
 pub mod chain;
+pub mod hub;
 pub mod keys;
 pub mod review;
 pub mod seal;

@@ -14,6 +14,7 @@ use apprentice_hub::auth::Role;
 use apprentice_hub::campaigns::{Assigned, CampaignSummary, TaskProgress};
 use apprentice_hub::client::HubClient;
 use apprentice_hub::server::{self, Store};
+use apprentice_hub::stations::Station;
 
 #[derive(Parser)]
 #[command(name = "apprentice-hub", version, about = "The Apprentice hub: accounts, campaigns, stations and recordings for a data vendor")]
@@ -82,6 +83,11 @@ enum Command {
     /// Each task of a campaign: target and experts assigned.
     Progress {
         campaign: String,
+        #[command(flatten)]
+        remote: Remote,
+    },
+    /// Stations: every one for admins (owner, machine, version, key fingerprint, last seen).
+    Stations {
         #[command(flatten)]
         remote: Remote,
     },
@@ -225,6 +231,16 @@ fn run(cli: Cli) -> Result<()> {
             } else {
                 for r in rows {
                     writeln!(out, "{:<24} v{:<3} target {:>3}  assigned {:>3}  {}", r.id, r.version, r.target, r.assigned, r.instruction)?;
+                }
+            }
+        }
+        Command::Stations { remote } => {
+            let list: Vec<Station> = HubClient::new(&remote.hub, &remote.token).get("/api/stations", "stations")?;
+            if remote.json {
+                writeln!(out, "{}", serde_json::to_string_pretty(&list)?)?;
+            } else {
+                for st in list {
+                    writeln!(out, "{:<16} {:<20} {:<10} {}  joined {}  last seen {}", st.user, st.name, st.version, st.fingerprint, st.joined_at, st.last_seen)?;
                 }
             }
         }

@@ -53,6 +53,8 @@ fn a_station_joins_with_its_key_and_consent_is_kept_only_as_signed() {
     assert_eq!(mine.as_array().unwrap().iter().map(|s| s["user"].as_str().unwrap()).collect::<Vec<_>>(), ["ann"], "an expert sees their own stations");
     let (_, all) = request("GET", &url("/api/stations"), Some(&admin), None);
     assert_eq!(all.as_array().unwrap().len(), 2);
+    let listed = ok(hub_cli(&["stations", "--hub", &hub.url, "--token", &admin]));
+    assert!(listed.contains("ann") && listed.contains(&bob_key.fingerprint()) && listed.contains("desk-1"), "{listed}");
 
     // A campaign with a consent text, ann assigned to it.
     let text = "I agree that my screen, input and voice are recorded for this campaign.";

@@ -2,28 +2,9 @@
 //! listing, more tokens, revoking. Not its job: checking who may do this (the API handlers) or
 //! what a token looks like (auth.rs).
 
-use serde::{Deserialize, Serialize};
-
 use crate::api::ApiError;
 use crate::auth::{self, Role};
-
-/// A user just added, with the token to hand over (shown once, stored only hashed).
-#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct Created {
-    pub name: String,
-    pub role: Role,
-    pub pseudonym: String,
-    pub token: String,
-}
-
-/// A user as admins see them: name, role, pseudonym, how many tokens are live.
-#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct UserSummary {
-    pub name: String,
-    pub role: Role,
-    pub pseudonym: String,
-    pub active_tokens: i64,
-}
+use apprentice_hub_api::{Created, UserSummary};
 
 /// A user name: 1–64 letters, digits, `.`, `_`, `-`, `@`.
 pub fn check_name(name: &str) -> Result<(), ApiError> {

@@ -11,10 +11,11 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
-use serde::{Deserialize, Serialize};
 
 use crate::auth::{Caller, Role, VerifiedCache};
 use crate::{accounts, campaigns, stations};
+use apprentice_hub_api as wire;
+use apprentice_hub_api::{ErrorBody, Health, Me, NewUser, Revoked, TokenIssued};
 
 /// What every handler shares; all state lives in the database (and, later, object storage).
 #[derive(Clone)]
@@ -81,44 +82,15 @@ fn bad_json(rejection: JsonRejection) -> ApiError {
     ApiError::new(rejection.status(), format!("the request body is not what this endpoint takes: {}", rejection.body_text()))
 }
 
-/// Every error's body.
-#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct ErrorBody {
-    /// What went wrong, for a person to read.
-    pub error: String,
-}
-
-/// The hub's state: `ok`, or `unavailable` with the database's error.
-#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct Health {
-    pub status: String,
-    pub database: String,
-    pub version: String,
-}
-
-/// A token just made (shown once).
-#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct TokenIssued {
-    pub name: String,
-    pub token: String,
-}
-
-/// How many live tokens were revoked.
-#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct Revoked {
-    pub name: String,
-    pub revoked: u64,
-}
-
 /// The HTTP API's OpenAPI description (committed as docs/hub-openapi.json; a test keeps it current).
 #[derive(utoipa::OpenApi)]
 #[openapi(
     info(title = "Apprentice hub API", description = "Accounts, campaigns, stations and recordings of an Apprentice hub. Every /api/ endpoint needs `Authorization: Bearer <token>`."),
     paths(health, me, revoke_own_token, list_users, create_user, new_token, revoke_user, list_campaigns, create_campaign, assign, progress, my_tasks, join_station, list_stations, read_consent, decide_consent),
     components(schemas(
-        ErrorBody, Health, Me, NewUser, Role, crate::accounts::Created, crate::accounts::UserSummary, TokenIssued, Revoked,
-        crate::tasks::TaskSpec, campaigns::NewCampaign, campaigns::CampaignSummary, campaigns::Assignment, campaigns::Assigned, campaigns::AssignedTask, campaigns::TaskProgress,
-        stations::Join, stations::Station, stations::Consent, stations::Decision
+        ErrorBody, Health, Me, NewUser, Role, wire::Created, wire::UserSummary, TokenIssued, Revoked,
+        wire::TaskSpec, wire::NewCampaign, wire::CampaignSummary, wire::Assignment, wire::Assigned, wire::AssignedTask, wire::TaskProgress,
+        wire::Join, wire::Station, wire::Consent, wire::Decision
     )),
     modifiers(&BearerAuth)
 )]
@@ -158,8 +130,8 @@ async fn db(state: &AppState) -> ApiResult<deadpool_postgres::Client> {
 }
 
 /// Creates a campaign with its tasks and consent text, all or nothing (admins only).
-#[utoipa::path(post, path = "/api/campaigns", security(("bearer" = [])), request_body = campaigns::NewCampaign, responses((status = 201, body = campaigns::CampaignSummary), (status = 400, description = "a task or setting is not valid", body = ErrorBody), (status = 415, description = "not application/json", body = ErrorBody), (status = 422, description = "a field is missing or wrong", body = ErrorBody), (status = 401, description = "no valid token", body = ErrorBody), (status = 403, description = "the caller is not an admin", body = ErrorBody), (status = 409, description = "the name is taken", body = ErrorBody)))]
-async fn create_campaign(State(state): State<AppState>, caller: Caller, body: Result<Json<campaigns::NewCampaign>, JsonRejection>) -> ApiResult<(StatusCode, Json<campaigns::CampaignSummary>)> {
+#[utoipa::path(post, path = "/api/campaigns", security(("bearer" = [])), request_body = wire::NewCampaign, responses((status = 201, body = wire::CampaignSummary), (status = 400, description = "a task or setting is not valid", body = ErrorBody), (status = 415, description = "not application/json", body = ErrorBody), (status = 422, description = "a field is missing or wrong", body = ErrorBody), (status = 401, description = "no valid token", body = ErrorBody), (status = 403, description = "the caller is not an admin", body = ErrorBody), (status = 409, description = "the name is taken", body = ErrorBody)))]
+async fn create_campaign(State(state): State<AppState>, caller: Caller, body: Result<Json<wire::NewCampaign>, JsonRejection>) -> ApiResult<(StatusCode, Json<wire::CampaignSummary>)> {
     caller.require(&[Role::Admin], "creating a campaign")?;
     let Json(body) = body.map_err(bad_json)?;
     let created = campaigns::create(&mut db(&state).await?, &caller, body).await?;
@@ -168,37 +140,37 @@ async fn create_campaign(State(state): State<AppState>, caller: Caller, body: Re
 }
 
 /// The campaigns the caller may see: all for admins and reviewers, an expert's assigned ones.
-#[utoipa::path(get, path = "/api/campaigns", security(("bearer" = [])), responses((status = 200, body = Vec<campaigns::CampaignSummary>), (status = 401, description = "no valid token", body = ErrorBody)))]
-async fn list_campaigns(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<campaigns::CampaignSummary>>> {
+#[utoipa::path(get, path = "/api/campaigns", security(("bearer" = [])), responses((status = 200, body = Vec<wire::CampaignSummary>), (status = 401, description = "no valid token", body = ErrorBody)))]
+async fn list_campaigns(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<wire::CampaignSummary>>> {
     Ok(Json(campaigns::list(&db(&state).await?, &caller).await?))
 }
 
 /// Assigns tasks of a campaign to an expert (admins only); no tasks named: all of them.
-#[utoipa::path(post, path = "/api/campaigns/{name}/assign", security(("bearer" = [])), params(("name" = String, Path, description = "the campaign")), request_body = campaigns::Assignment, responses((status = 200, body = campaigns::Assigned), (status = 400, description = "a task or setting is not valid", body = ErrorBody), (status = 415, description = "not application/json", body = ErrorBody), (status = 422, description = "a field is missing or wrong", body = ErrorBody), (status = 401, description = "no valid token", body = ErrorBody), (status = 403, description = "the caller is not an admin", body = ErrorBody), (status = 404, description = "no such campaign, user or task", body = ErrorBody)))]
-async fn assign(State(state): State<AppState>, caller: Caller, Path(name): Path<String>, body: Result<Json<campaigns::Assignment>, JsonRejection>) -> ApiResult<Json<campaigns::Assigned>> {
+#[utoipa::path(post, path = "/api/campaigns/{name}/assign", security(("bearer" = [])), params(("name" = String, Path, description = "the campaign")), request_body = wire::Assignment, responses((status = 200, body = wire::Assigned), (status = 400, description = "a task or setting is not valid", body = ErrorBody), (status = 415, description = "not application/json", body = ErrorBody), (status = 422, description = "a field is missing or wrong", body = ErrorBody), (status = 401, description = "no valid token", body = ErrorBody), (status = 403, description = "the caller is not an admin", body = ErrorBody), (status = 404, description = "no such campaign, user or task", body = ErrorBody)))]
+async fn assign(State(state): State<AppState>, caller: Caller, Path(name): Path<String>, body: Result<Json<wire::Assignment>, JsonRejection>) -> ApiResult<Json<wire::Assigned>> {
     caller.require(&[Role::Admin], "assigning tasks")?;
     let Json(body) = body.map_err(bad_json)?;
     Ok(Json(campaigns::assign(&mut db(&state).await?, &name, body).await?))
 }
 
 /// Each task's target and assignments (admins only).
-#[utoipa::path(get, path = "/api/campaigns/{name}/progress", security(("bearer" = [])), params(("name" = String, Path, description = "the campaign")), responses((status = 200, body = Vec<campaigns::TaskProgress>), (status = 401, description = "no valid token", body = ErrorBody), (status = 403, description = "the caller is not an admin", body = ErrorBody), (status = 404, description = "no such campaign, user or task", body = ErrorBody)))]
-async fn progress(State(state): State<AppState>, caller: Caller, Path(name): Path<String>) -> ApiResult<Json<Vec<campaigns::TaskProgress>>> {
+#[utoipa::path(get, path = "/api/campaigns/{name}/progress", security(("bearer" = [])), params(("name" = String, Path, description = "the campaign")), responses((status = 200, body = Vec<wire::TaskProgress>), (status = 401, description = "no valid token", body = ErrorBody), (status = 403, description = "the caller is not an admin", body = ErrorBody), (status = 404, description = "no such campaign, user or task", body = ErrorBody)))]
+async fn progress(State(state): State<AppState>, caller: Caller, Path(name): Path<String>) -> ApiResult<Json<Vec<wire::TaskProgress>>> {
     caller.require(&[Role::Admin], "reading a campaign's progress")?;
     Ok(Json(campaigns::progress(&db(&state).await?, &name).await?))
 }
 
 /// The caller's own assigned tasks (experts).
-#[utoipa::path(get, path = "/api/tasks", security(("bearer" = [])), responses((status = 200, body = Vec<campaigns::AssignedTask>), (status = 401, description = "no valid token", body = ErrorBody), (status = 403, description = "the caller is not an expert", body = ErrorBody)))]
-async fn my_tasks(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<campaigns::AssignedTask>>> {
+#[utoipa::path(get, path = "/api/tasks", security(("bearer" = [])), responses((status = 200, body = Vec<wire::AssignedTask>), (status = 401, description = "no valid token", body = ErrorBody), (status = 403, description = "the caller is not an expert", body = ErrorBody)))]
+async fn my_tasks(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<wire::AssignedTask>>> {
     caller.require(&[Role::Expert], "listing one's tasks")?;
     Ok(Json(campaigns::assigned_to(&db(&state).await?, caller.user_id).await?))
 }
 
 /// Registers the caller's station (experts): its key, with a signature proving the station holds
 /// it. Joining again with the same key updates its name and version.
-#[utoipa::path(post, path = "/api/stations", security(("bearer" = [])), request_body = stations::Join, responses((status = 201, description = "joined", body = stations::Station), (status = 200, description = "joined before", body = stations::Station), (status = 400, description = "a field is not valid, or a signature does not hold", body = ErrorBody), (status = 415, description = "not application/json", body = ErrorBody), (status = 422, description = "a field is missing or wrong", body = ErrorBody), (status = 401, description = "no valid token", body = ErrorBody), (status = 403, description = "the caller is not an expert", body = ErrorBody), (status = 409, description = "the key is another account's", body = ErrorBody)))]
-async fn join_station(State(state): State<AppState>, caller: Caller, body: Result<Json<stations::Join>, JsonRejection>) -> ApiResult<(StatusCode, Json<stations::Station>)> {
+#[utoipa::path(post, path = "/api/stations", security(("bearer" = [])), request_body = wire::Join, responses((status = 201, description = "joined", body = wire::Station), (status = 200, description = "joined before", body = wire::Station), (status = 400, description = "a field is not valid, or a signature does not hold", body = ErrorBody), (status = 415, description = "not application/json", body = ErrorBody), (status = 422, description = "a field is missing or wrong", body = ErrorBody), (status = 401, description = "no valid token", body = ErrorBody), (status = 403, description = "the caller is not an expert", body = ErrorBody), (status = 409, description = "the key is another account's", body = ErrorBody)))]
+async fn join_station(State(state): State<AppState>, caller: Caller, body: Result<Json<wire::Join>, JsonRejection>) -> ApiResult<(StatusCode, Json<wire::Station>)> {
     caller.require(&[Role::Expert], "joining a station")?;
     let Json(body) = body.map_err(bad_json)?;
     let (new, station) = stations::join(&db(&state).await?, &caller, body).await?;
@@ -209,29 +181,24 @@ async fn join_station(State(state): State<AppState>, caller: Caller, body: Resul
 }
 
 /// Stations: every one for admins, one's own for experts.
-#[utoipa::path(get, path = "/api/stations", security(("bearer" = [])), responses((status = 200, body = Vec<stations::Station>), (status = 401, description = "no valid token", body = ErrorBody), (status = 403, description = "reviewers have no stations", body = ErrorBody)))]
-async fn list_stations(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<stations::Station>>> {
+#[utoipa::path(get, path = "/api/stations", security(("bearer" = [])), responses((status = 200, body = Vec<wire::Station>), (status = 401, description = "no valid token", body = ErrorBody), (status = 403, description = "reviewers have no stations", body = ErrorBody)))]
+async fn list_stations(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<wire::Station>>> {
     caller.require(&[Role::Admin, Role::Expert], "listing stations")?;
     let user = (caller.role == Role::Expert).then_some(caller.user_id);
     Ok(Json(stations::list(&db(&state).await?, user).await?))
 }
 
 /// A campaign's consent text and the caller's decision on it (experts assigned to it).
-#[utoipa::path(get, path = "/api/campaigns/{name}/consent", security(("bearer" = [])), params(("name" = String, Path, description = "the campaign")), responses((status = 200, body = stations::Consent), (status = 401, description = "no valid token", body = ErrorBody), (status = 403, description = "not an expert of this campaign", body = ErrorBody), (status = 404, description = "no such campaign, or it asks for no consent", body = ErrorBody)))]
-async fn read_consent(State(state): State<AppState>, caller: Caller, Path(name): Path<String>) -> ApiResult<Json<stations::Consent>> {
+#[utoipa::path(get, path = "/api/campaigns/{name}/consent", security(("bearer" = [])), params(("name" = String, Path, description = "the campaign")), responses((status = 200, body = wire::Consent), (status = 401, description = "no valid token", body = ErrorBody), (status = 403, description = "not an expert of this campaign", body = ErrorBody), (status = 404, description = "no such campaign, or it asks for no consent", body = ErrorBody)))]
+async fn read_consent(State(state): State<AppState>, caller: Caller, Path(name): Path<String>) -> ApiResult<Json<wire::Consent>> {
     caller.require(&[Role::Expert], "reading a consent text")?;
     Ok(Json(stations::consent(&db(&state).await?, &caller, &name).await?))
 }
 
 /// Accepts or withdraws a campaign's consent, signed by one of the caller's stations over the
 /// current text's version and sha256.
-#[utoipa::path(post, path = "/api/campaigns/{name}/consent", security(("bearer" = [])), params(("name" = String, Path, description = "the campaign")), request_body = stations::Decision, responses((status = 201, body = stations::Consent), (status = 400, description = "a field is not valid, or a signature does not hold", body = ErrorBody), (status = 415, description = "not application/json", body = ErrorBody), (status = 422, description = "a field is missing or wrong", body = ErrorBody), (status = 401, description = "no valid token", body = ErrorBody), (status = 403, description = "not an expert of this campaign, or not their station", body = ErrorBody), (status = 404, description = "no such campaign, or it asks for no consent", body = ErrorBody), (status = 409, description = "the consent text changed", body = ErrorBody)))]
-async fn decide_consent(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(name): Path<String>,
-    body: Result<Json<stations::Decision>, JsonRejection>,
-) -> ApiResult<(StatusCode, Json<stations::Consent>)> {
+#[utoipa::path(post, path = "/api/campaigns/{name}/consent", security(("bearer" = [])), params(("name" = String, Path, description = "the campaign")), request_body = wire::Decision, responses((status = 201, body = wire::Consent), (status = 400, description = "a field is not valid, or a signature does not hold", body = ErrorBody), (status = 415, description = "not application/json", body = ErrorBody), (status = 422, description = "a field is missing or wrong", body = ErrorBody), (status = 401, description = "no valid token", body = ErrorBody), (status = 403, description = "not an expert of this campaign, or not their station", body = ErrorBody), (status = 404, description = "no such campaign, or it asks for no consent", body = ErrorBody), (status = 409, description = "the consent text changed", body = ErrorBody)))]
+async fn decide_consent(State(state): State<AppState>, caller: Caller, Path(name): Path<String>, body: Result<Json<wire::Decision>, JsonRejection>) -> ApiResult<(StatusCode, Json<wire::Consent>)> {
     caller.require(&[Role::Expert], "deciding on consent")?;
     let Json(body) = body.map_err(bad_json)?;
     let consent = stations::decide(&db(&state).await?, &caller, &name, body).await?;
@@ -270,30 +237,15 @@ async fn health(State(state): State<AppState>) -> Response {
     }
 }
 
-/// Who a token belongs to.
-#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct Me {
-    pub name: String,
-    pub role: Role,
-    pub pseudonym: String,
-}
-
 /// Who the token belongs to.
 #[utoipa::path(get, path = "/api/me", security(("bearer" = [])), responses((status = 200, body = Me), (status = 401, description = "no valid token", body = ErrorBody)))]
 async fn me(caller: Caller) -> Json<Me> {
     Json(Me { name: caller.name, role: caller.role, pseudonym: caller.pseudonym })
 }
 
-/// A user to add.
-#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct NewUser {
-    pub name: String,
-    pub role: Role,
-}
-
 /// Adds a user (admins only); the answer holds their first token, shown once.
-#[utoipa::path(post, path = "/api/users", security(("bearer" = [])), request_body = NewUser, responses((status = 201, body = crate::accounts::Created), (status = 400, description = "not a user name, or not JSON", body = ErrorBody), (status = 415, description = "not application/json", body = ErrorBody), (status = 422, description = "a field is missing or wrong, e.g. an unknown role", body = ErrorBody), (status = 401, description = "no valid token", body = ErrorBody), (status = 403, description = "the caller is not an admin", body = ErrorBody), (status = 409, description = "the name is taken", body = ErrorBody)))]
-async fn create_user(State(state): State<AppState>, caller: Caller, body: Result<Json<NewUser>, JsonRejection>) -> ApiResult<(StatusCode, Json<accounts::Created>)> {
+#[utoipa::path(post, path = "/api/users", security(("bearer" = [])), request_body = NewUser, responses((status = 201, body = wire::Created), (status = 400, description = "not a user name, or not JSON", body = ErrorBody), (status = 415, description = "not application/json", body = ErrorBody), (status = 422, description = "a field is missing or wrong, e.g. an unknown role", body = ErrorBody), (status = 401, description = "no valid token", body = ErrorBody), (status = 403, description = "the caller is not an admin", body = ErrorBody), (status = 409, description = "the name is taken", body = ErrorBody)))]
+async fn create_user(State(state): State<AppState>, caller: Caller, body: Result<Json<NewUser>, JsonRejection>) -> ApiResult<(StatusCode, Json<wire::Created>)> {
     caller.require(&[Role::Admin], "adding a user")?;
     let Json(body) = body.map_err(bad_json)?;
     let mut client = db(&state).await?;
@@ -303,8 +255,8 @@ async fn create_user(State(state): State<AppState>, caller: Caller, body: Result
 }
 
 /// Every user (admins only).
-#[utoipa::path(get, path = "/api/users", security(("bearer" = [])), responses((status = 200, body = Vec<crate::accounts::UserSummary>), (status = 401, description = "no valid token", body = ErrorBody), (status = 403, description = "the caller is not an admin", body = ErrorBody)))]
-async fn list_users(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<accounts::UserSummary>>> {
+#[utoipa::path(get, path = "/api/users", security(("bearer" = [])), responses((status = 200, body = Vec<wire::UserSummary>), (status = 401, description = "no valid token", body = ErrorBody), (status = 403, description = "the caller is not an admin", body = ErrorBody)))]
+async fn list_users(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<wire::UserSummary>>> {
     caller.require(&[Role::Admin], "listing users")?;
     let client = db(&state).await?;
     Ok(Json(accounts::list_users(&client).await?))

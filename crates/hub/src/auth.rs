@@ -15,27 +15,7 @@ use base64::Engine as _;
 use sha2::{Digest, Sha256};
 
 use crate::api::{ApiError, AppState};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    Admin,
-    Expert,
-    Reviewer,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Admin => "admin",
-            Role::Expert => "expert",
-            Role::Reviewer => "reviewer",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Role> {
-        [Role::Admin, Role::Expert, Role::Reviewer].into_iter().find(|r| r.as_str() == s)
-    }
-}
+pub use apprentice_hub_api::Role;
 
 /// A new token: what to give the user once, and what to store.
 pub struct NewToken {

@@ -3,73 +3,11 @@
 //! and progress per task. Not its job: parsing task files (tasks.rs) or who may call what
 //! (the API handlers).
 
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::api::ApiError;
 use crate::auth::{Caller, Role};
-use crate::tasks::{self, TaskSpec};
-
-/// A campaign to create.
-#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct NewCampaign {
-    pub name: String,
-    pub tasks: Vec<TaskSpec>,
-    /// The text experts accept before recording its tasks.
-    #[serde(default)]
-    pub consent: Option<String>,
-    /// Reviewers per recording (default 1).
-    #[serde(default)]
-    pub reviews: Option<u32>,
-}
-
-#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct CampaignSummary {
-    pub name: String,
-    pub tasks: i64,
-    pub reviews: i32,
-    pub consent_version: i32,
-    /// sha256 of the consent text, when there is one.
-    pub consent_sha256: Option<String>,
-    pub created_at: String,
-}
-
-/// Tasks assigned: how many new, how many were already.
-#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct Assigned {
-    pub campaign: String,
-    pub expert: String,
-    pub assigned: u64,
-    pub already: u64,
-}
-
-/// What to assign: to whom, and which tasks (none: every task of the campaign).
-#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct Assignment {
-    pub expert: String,
-    #[serde(default)]
-    pub tasks: Vec<String>,
-}
-
-/// A task as its assigned expert sees it.
-#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct AssignedTask {
-    pub campaign: String,
-    pub version: i32,
-    pub task: TaskSpec,
-}
-
-/// One task's progress.
-#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct TaskProgress {
-    pub id: String,
-    pub instruction: String,
-    pub version: i32,
-    /// Recordings wanted.
-    pub target: u32,
-    /// Experts assigned.
-    pub assigned: i64,
-}
+use apprentice_hub_api::{check_task, Assigned, AssignedTask, Assignment, CampaignSummary, NewCampaign, TaskProgress, TaskSpec};
 
 const CREATED_AT: &str = "to_char(c.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')";
 
@@ -84,7 +22,7 @@ pub async fn create(client: &mut deadpool_postgres::Client, by: &Caller, new: Ne
     }
     let mut seen = std::collections::HashSet::new();
     for t in &new.tasks {
-        tasks::check_one(t).map_err(ApiError::bad_request)?;
+        check_task(t).map_err(ApiError::bad_request)?;
         if !seen.insert(t.id.as_str()) {
             return Err(ApiError::bad_request(format!("the task id {} is used twice", t.id)));
         }

@@ -7,7 +7,6 @@ pub mod accounts;
 pub mod api;
 pub mod auth;
 pub mod campaigns;
-pub mod client;
 pub mod db;
 pub mod server;
 pub mod stations;

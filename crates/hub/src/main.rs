@@ -8,13 +8,9 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use serde_json::json;
 
-use apprentice_hub::accounts::{Created, UserSummary};
-use apprentice_hub::api::{Me, Revoked, TokenIssued};
-use apprentice_hub::auth::Role;
-use apprentice_hub::campaigns::{Assigned, CampaignSummary, TaskProgress};
-use apprentice_hub::client::HubClient;
 use apprentice_hub::server::{self, Store};
-use apprentice_hub::stations::Station;
+use apprentice_hub_api::client::HubClient;
+use apprentice_hub_api::{Assigned, CampaignSummary, Created, Me, Revoked, Role, Station, TaskProgress, TokenIssued, UserSummary};
 
 #[derive(Parser)]
 #[command(name = "apprentice-hub", version, about = "The Apprentice hub: accounts, campaigns, stations and recordings for a data vendor")]

@@ -35,7 +35,7 @@ impl Store {
 }
 
 /// Migrates the database and adds the first admin; returns their token (shown once).
-pub async fn init(db_url: &str, admin: &str) -> Result<accounts::Created> {
+pub async fn init(db_url: &str, admin: &str) -> Result<apprentice_hub_api::Created> {
     let pool = db::pool(db_url)?;
     db::migrate(&pool).await?;
     let mut client = pool.get().await.map_err(db::DbError::from)?;

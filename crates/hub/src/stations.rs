@@ -5,63 +5,12 @@
 //! (version and sha256); decisions are appended, the latest counts. Not its job: who may call
 //! what (the API handlers).
 
-use apprentice_core::provenance::hub::{consent_message, join_message, ConsentDecision};
+use apprentice_core::provenance::hub::{consent_message, join_message};
 use apprentice_core::provenance::keys;
-use serde::{Deserialize, Serialize};
 
 use crate::api::ApiError;
 use crate::auth::Caller;
-
-/// A station asking to join.
-#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct Join {
-    /// The machine's name (hostname).
-    pub name: String,
-    /// The recorder's version.
-    pub version: String,
-    /// Ed25519 public key, 64 hex digits.
-    pub public_key: String,
-    /// The station's signature over the join message (apprentice_core::provenance::hub).
-    pub signature: String,
-}
-
-#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct Station {
-    pub id: i64,
-    /// The owner: their name for admins, their own name for themselves.
-    pub user: String,
-    pub name: String,
-    pub version: String,
-    pub fingerprint: String,
-    pub public_key: String,
-    pub joined_at: String,
-    pub last_seen: String,
-}
-
-/// A campaign's consent text as an expert reads it, with their current decision.
-#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct Consent {
-    pub campaign: String,
-    pub version: i32,
-    pub sha256: String,
-    pub text: String,
-    /// The caller's latest decision on this text version: accept, withdraw, or none.
-    pub decision: Option<String>,
-}
-
-/// An expert's signed decision.
-#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct Decision {
-    pub version: i32,
-    pub sha256: String,
-    /// accept or withdraw
-    #[schema(value_type = String)]
-    pub decision: ConsentDecision,
-    /// When it was signed (RFC 3339).
-    pub at: String,
-    pub station_key: String,
-    pub signature: String,
-}
+use apprentice_hub_api::{Consent, Decision, Join, Station};
 
 const TS: &str = "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'";
 

@@ -5,34 +5,8 @@
 //! UTF-8, a line that is not a task, a missing instruction, an id twice — fails the whole file
 //! with the line that caused it. Not its job: storing tasks (campaigns.rs).
 
-use serde::{Deserialize, Serialize};
-
-/// One task of a campaign's catalog.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct TaskSpec {
-    pub id: String,
-    pub instruction: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub app: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub category: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub difficulty: Option<String>,
-    #[serde(default)]
-    pub tags: Vec<String>,
-    /// Recordings wanted of this task.
-    #[serde(default = "one")]
-    pub target: u32,
-    /// Seconds the expert should need at most.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub time_limit: Option<u32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub notes: Option<String>,
-}
-
-fn one() -> u32 {
-    1
-}
+use apprentice_hub_api::check_task;
+pub use apprentice_hub_api::TaskSpec;
 
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum TaskFileError {
@@ -110,28 +84,13 @@ fn parse_csv(text: &str) -> Result<Vec<(usize, TaskSpec)>, TaskFileError> {
     Ok(out)
 }
 
-/// What every task must be, whatever the format: checked here and by the server.
-pub fn check_one(task: &TaskSpec) -> Result<(), String> {
-    let id_ok = !task.id.is_empty() && task.id.len() <= 128 && task.id.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | ':' | '/'));
-    if !id_ok {
-        return Err(format!("{:?} is not a task id: 1 to 128 letters, digits, '.', '_', '-', ':' or '/'", task.id));
-    }
-    if task.instruction.trim().is_empty() {
-        return Err(format!("task {}: the instruction is empty", task.id));
-    }
-    if task.target == 0 || task.target > 10_000 {
-        return Err(format!("task {}: target must be 1 to 10000 recordings, not {}", task.id, task.target));
-    }
-    Ok(())
-}
-
 fn check(tasks: &[(usize, TaskSpec)]) -> Result<(), TaskFileError> {
     if tasks.is_empty() {
         return Err(TaskFileError::Empty);
     }
     let mut seen = std::collections::HashMap::new();
     for (line, t) in tasks {
-        check_one(t).map_err(|m| line_err(*line, m))?;
+        check_task(t).map_err(|m| line_err(*line, m))?;
         if let Some(first) = seen.insert(t.id.as_str(), *line) {
             return Err(line_err(*line, format!("the id {} is used twice (first on line {first})", t.id)));
         }

@@ -1,0 +1,252 @@
+//! What crosses the network between the hub and its clients — a station, an admin's command
+//! line — and the blocking client that sends it: the API's request and answer types (with their
+//! OpenAPI schemas) and [`client::HubClient`]. The hub's server and every client use these
+//! same types. Not its job: serving (the `apprentice-hub` crate) or what a station does with the
+//! answers (the CLI).
+
+pub mod client;
+
+use serde::{Deserialize, Serialize};
+
+// Accounts.
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Admin,
+    Expert,
+    Reviewer,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Expert => "expert",
+            Role::Reviewer => "reviewer",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Role> {
+        [Role::Admin, Role::Expert, Role::Reviewer].into_iter().find(|r| r.as_str() == s)
+    }
+}
+
+/// A user just added, with the token to hand over (shown once, stored only hashed).
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Created {
+    pub name: String,
+    pub role: Role,
+    pub pseudonym: String,
+    pub token: String,
+}
+
+/// A user as admins see them: name, role, pseudonym, how many tokens are live.
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct UserSummary {
+    pub name: String,
+    pub role: Role,
+    pub pseudonym: String,
+    pub active_tokens: i64,
+}
+
+/// Every error's body.
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    /// What went wrong, for a person to read.
+    pub error: String,
+}
+
+/// The hub's state: `ok`, or `unavailable` with the database's error.
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Health {
+    pub status: String,
+    pub database: String,
+    pub version: String,
+}
+
+/// Who a token belongs to.
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Me {
+    pub name: String,
+    pub role: Role,
+    pub pseudonym: String,
+}
+
+/// A user to add.
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct NewUser {
+    pub name: String,
+    pub role: Role,
+}
+
+/// A token just made (shown once).
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct TokenIssued {
+    pub name: String,
+    pub token: String,
+}
+
+/// How many live tokens were revoked.
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Revoked {
+    pub name: String,
+    pub revoked: u64,
+}
+
+// Campaigns and tasks.
+
+/// One task of a campaign's catalog.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct TaskSpec {
+    pub id: String,
+    pub instruction: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub difficulty: Option<String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// Recordings wanted of this task.
+    #[serde(default = "one")]
+    pub target: u32,
+    /// Seconds the expert should need at most.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_limit: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// What every task must be, whatever its file's format: checked by the client and by the server.
+pub fn check_task(task: &TaskSpec) -> Result<(), String> {
+    let id_ok = !task.id.is_empty() && task.id.len() <= 128 && task.id.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | ':' | '/'));
+    if !id_ok {
+        return Err(format!("{:?} is not a task id: 1 to 128 letters, digits, '.', '_', '-', ':' or '/'", task.id));
+    }
+    if task.instruction.trim().is_empty() {
+        return Err(format!("task {}: the instruction is empty", task.id));
+    }
+    if task.target == 0 || task.target > 10_000 {
+        return Err(format!("task {}: target must be 1 to 10000 recordings, not {}", task.id, task.target));
+    }
+    Ok(())
+}
+
+/// A campaign to create.
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct NewCampaign {
+    pub name: String,
+    pub tasks: Vec<TaskSpec>,
+    /// The text experts accept before recording its tasks.
+    #[serde(default)]
+    pub consent: Option<String>,
+    /// Reviewers per recording (default 1).
+    #[serde(default)]
+    pub reviews: Option<u32>,
+}
+
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct CampaignSummary {
+    pub name: String,
+    pub tasks: i64,
+    pub reviews: i32,
+    pub consent_version: i32,
+    /// sha256 of the consent text, when there is one.
+    pub consent_sha256: Option<String>,
+    pub created_at: String,
+}
+
+/// Tasks assigned: how many new, how many were already.
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Assigned {
+    pub campaign: String,
+    pub expert: String,
+    pub assigned: u64,
+    pub already: u64,
+}
+
+/// What to assign: to whom, and which tasks (none: every task of the campaign).
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Assignment {
+    pub expert: String,
+    #[serde(default)]
+    pub tasks: Vec<String>,
+}
+
+/// A task as its assigned expert sees it.
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct AssignedTask {
+    pub campaign: String,
+    pub version: i32,
+    pub task: TaskSpec,
+}
+
+/// One task's progress.
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct TaskProgress {
+    pub id: String,
+    pub instruction: String,
+    pub version: i32,
+    /// Recordings wanted.
+    pub target: u32,
+    /// Experts assigned.
+    pub assigned: i64,
+}
+
+// Stations and consent.
+
+/// A station asking to join.
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Join {
+    /// The machine's name (hostname).
+    pub name: String,
+    /// The recorder's version.
+    pub version: String,
+    /// Ed25519 public key, 64 hex digits.
+    pub public_key: String,
+    /// The station's signature over the join message (apprentice_core::provenance::hub).
+    pub signature: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Station {
+    pub id: i64,
+    /// The owner: their name for admins, their own name for themselves.
+    pub user: String,
+    pub name: String,
+    pub version: String,
+    pub fingerprint: String,
+    pub public_key: String,
+    pub joined_at: String,
+    pub last_seen: String,
+}
+
+/// A campaign's consent text as an expert reads it, with their current decision.
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Consent {
+    pub campaign: String,
+    pub version: i32,
+    pub sha256: String,
+    pub text: String,
+    /// The caller's latest decision on this text version: accept, withdraw, or none.
+    pub decision: Option<String>,
+}
+
+/// An expert's signed decision.
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Decision {
+    pub version: i32,
+    pub sha256: String,
+    /// accept or withdraw
+    #[schema(value_type = String)]
+    pub decision: apprentice_core::provenance::hub::ConsentDecision,
+    /// When it was signed (RFC 3339).
+    pub at: String,
+    pub station_key: String,
+    pub signature: String,
+}

@@ -18,7 +18,7 @@ pub fn check_name(name: &str) -> Result<(), ApiError> {
 
 pub async fn create_user(client: &mut deadpool_postgres::Client, name: &str, role: Role) -> Result<Created, ApiError> {
     check_name(name)?;
-    let token = auth::new_token()?;
+    let token = auth::issue_token().await?;
     let pseudonym = auth::new_pseudonym(role)?;
     let tx = client.transaction().await.map_err(ApiError::db)?;
     let inserted =
@@ -51,7 +51,7 @@ async fn user_id(client: &deadpool_postgres::Client, name: &str) -> Result<i64, 
 /// Another token for `name`; returns it (shown once).
 pub async fn add_token(client: &deadpool_postgres::Client, name: &str) -> Result<String, ApiError> {
     let id = user_id(client, name).await?;
-    let token = auth::new_token()?;
+    let token = auth::issue_token().await?;
     client.execute("INSERT INTO tokens (id, user_id, hash) VALUES ($1, $2, $3)", &[&token.id, &id, &token.hash]).await.map_err(ApiError::db)?;
     Ok(token.token)
 }

@@ -39,6 +39,11 @@ pub fn new_token() -> Result<NewToken, ApiError> {
     Ok(NewToken { token: format!("aph_{id}_{secret}"), id, hash })
 }
 
+/// [`new_token`] off the async threads (argon2 takes tens of milliseconds of CPU by design).
+pub async fn issue_token() -> Result<NewToken, ApiError> {
+    tokio::task::spawn_blocking(new_token).await.map_err(|e| ApiError::internal(format!("token: {e}")))?
+}
+
 /// A short random pseudonym for an expert (`expert-3f9a2c`).
 pub fn new_pseudonym(role: Role) -> Result<String, ApiError> {
     let tag: String = random::<3>()?.iter().map(|b| format!("{b:02x}")).collect();

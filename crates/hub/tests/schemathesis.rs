@@ -26,6 +26,9 @@ fn schemathesis(hub: &str, token: Option<&str>, exclude: &[&str], what: &str) {
     if let Some(t) = token {
         c.args(["--header", &format!("Authorization: Bearer {t}")]);
     }
+    // Its cache (crashes it would replay next time) goes to a scratch directory: each run stands alone.
+    let scratch = tempfile::tempdir().unwrap();
+    c.current_dir(scratch.path());
     let out = c.output().expect("schemathesis (scripts/setup installs it into .venv)");
     let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success(), "schemathesis found problems ({what}):\n{text}");

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 // Accounts.
 
+/// What an account may do: admins run the hub, experts record, reviewers review.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {

@@ -10,11 +10,7 @@ use support::*;
 
 #[test]
 fn a_catalog_is_imported_whole_or_not_at_all_and_experts_see_only_their_tasks() {
-    let pg = Postgres::start();
-    let db = pg.url("hub");
-    let init: Value = serde_json::from_str(&ok(hub_cli(&["init", "--db", &db, "--json"]))).unwrap();
-    let admin = init["token"].as_str().unwrap().to_string();
-    let hub = Hub::start(&db);
+    let (pg, hub, admin) = hub_with_admin();
     let dir = tempfile::tempdir().unwrap();
     let cli = |args: &[&str], token: &str| {
         let mut all: Vec<&str> = args.to_vec();

@@ -10,7 +10,6 @@ use std::net::TcpStream;
 use std::process::Command;
 use std::time::Duration;
 
-use serde_json::Value;
 use support::*;
 
 fn schemathesis(hub: &str, token: Option<&str>, exclude: &[&str], what: &str) {
@@ -37,11 +36,7 @@ fn schemathesis(hub: &str, token: Option<&str>, exclude: &[&str], what: &str) {
 
 #[test]
 fn schemathesis_finds_no_server_error_and_no_undocumented_answer() {
-    let pg = Postgres::start();
-    let db = pg.url("hub");
-    let init: Value = serde_json::from_str(&ok(hub_cli(&["init", "--db", &db, "--json"]))).unwrap();
-    let admin = init["token"].as_str().unwrap().to_string();
-    let hub = Hub::start(&db);
+    let (pg, hub, admin) = hub_with_admin();
     let (_, expert) = request("POST", &format!("{}/api/users", hub.url), Some(&admin), Some(serde_json::json!({ "name": "ann", "role": "expert" })));
     let expert = expert["token"].as_str().unwrap().to_string();
     let (_, revoked) = request("POST", &format!("{}/api/users", hub.url), Some(&admin), Some(serde_json::json!({ "name": "old", "role": "reviewer" })));

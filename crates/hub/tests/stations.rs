@@ -11,11 +11,7 @@ use support::*;
 
 #[test]
 fn a_station_joins_with_its_key_and_consent_is_kept_only_as_signed() {
-    let pg = Postgres::start();
-    let db = pg.url("hub");
-    let init: Value = serde_json::from_str(&ok(hub_cli(&["init", "--db", &db, "--json"]))).unwrap();
-    let admin = init["token"].as_str().unwrap().to_string();
-    let hub = Hub::start(&db);
+    let (pg, hub, admin) = hub_with_admin();
     let url = |p: &str| format!("{}{p}", hub.url);
     let add = |name: &str, role: &str| -> String {
         let (status, v) = request("POST", &url("/api/users"), Some(&admin), Some(json!({ "name": name, "role": role })));

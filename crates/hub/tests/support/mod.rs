@@ -188,6 +188,18 @@ impl Drop for Hub {
     }
 }
 
+/// A fresh cluster with database `hub`, initialised (`apprentice-hub init`) and served, and the
+/// first admin's token.
+pub fn hub_with_admin() -> (Postgres, Hub, String) {
+    let pg = Postgres::start();
+    let db = pg.url("hub");
+    let out = ok(hub_cli(&["init", "--db", &db, "--json"]));
+    let init: serde_json::Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("init's answer {out:?}: {e}"));
+    let admin = init["token"].as_str().expect("init prints a token").to_string();
+    let hub = Hub::start(&db);
+    (pg, hub, admin)
+}
+
 /// An HTTP request to the hub: (status, JSON body).
 pub fn request(method: &str, url: &str, token: Option<&str>, body: Option<serde_json::Value>) -> (u16, serde_json::Value) {
     let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).timeout_global(Some(Duration::from_secs(60))).build().into();

@@ -3,7 +3,8 @@
 //! [`privacy::PrivacyGate`], and reaches the store only through the writer thread.
 //!
 //! Threads of a running recorder: capture (grabs and diffs frames), encoder (WebP + media files),
-//! input router (rdev events → raw input events), window watcher, writer, and the control socket.
+//! input router (rdev events → raw input events, each with its origin from the input-origin
+//! watcher), window watcher, writer, and the control socket.
 //! Each talks to the next through a bounded queue; nothing slow runs on the capture or input path.
 
 pub mod audio;

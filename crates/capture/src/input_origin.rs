@@ -99,7 +99,8 @@ impl OriginWatch {
         s.push_back(Sighting { at, class, detail, origin, used: false });
     }
 
-    /// The origin of `ev` (stamped on `clock`): the earliest unused sighting of the same class and
+    /// The origin of `ev` (stamped on `clock`; events are asked about in time order): the earliest
+    /// unused sighting of the same class and
     /// detail within [`MATCH_WINDOW`], else of the same class, else (moves, wheel notches, which
     /// devices may send as motion) the nearest sighting of any class; unknown when none is near.
     pub fn origin_of(&self, ev: &InputEvent, clock: &RecordingClock) -> InputOrigin {
@@ -111,6 +112,11 @@ impl OriginWatch {
             InputKind::Move | InputKind::Wheel => (None, None),
         };
         let Ok(mut s) = self.sightings.lock() else { return InputOrigin::Unknown };
+        // Events are asked about in time order: a sighting too old for this one is too old for
+        // every later one, so the scans below cover only the last window, not 5 s of motion.
+        while s.front().is_some_and(|x| clock.at(x.at) + MATCH_WINDOW < ev.t) {
+            s.pop_front();
+        }
         let near = |x: &Sighting| clock.at(x.at).abs_diff(ev.t) <= MATCH_WINDOW;
         if let Some(class) = class {
             let pick = s.iter().position(|x| !x.used && x.class == class && detail.is_some_and(|d| d == x.detail) && near(x)).or_else(|| s.iter().position(|x| !x.used && x.class == class && near(x)));

@@ -154,27 +154,34 @@ fn main() {
     }
 }
 
+/// Prints `value` as JSON with `--json`, else as `text` words it.
+fn show<T: serde::Serialize>(out: &mut impl Write, json: bool, value: &T, text: impl FnOnce(&mut dyn Write, &T) -> std::io::Result<()>) -> Result<()> {
+    if json {
+        writeln!(out, "{}", serde_json::to_string_pretty(value)?)?;
+    } else {
+        text(out, value)?;
+    }
+    Ok(())
+}
+
 fn runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the async runtime")
 }
 
 fn print_created(c: &Created, json: bool, out: &mut impl Write) -> Result<()> {
-    if json {
-        writeln!(out, "{}", serde_json::to_string_pretty(c)?)?;
-    } else {
+    show(out, json, c, |out, c| {
         writeln!(out, "{} ({}, shown to others as {})", c.name, c.role.as_str(), c.pseudonym)?;
         writeln!(out, "token: {}", c.token)?;
-        writeln!(out, "# shown once: the hub keeps only its hash")?;
-    }
-    Ok(())
+        writeln!(out, "# shown once: the hub keeps only its hash")
+    })
 }
 
 fn run(cli: Cli) -> Result<()> {
-    let mut out = std::io::stdout().lock();
+    let out = &mut std::io::stdout().lock();
     match cli.command {
         Command::Init { db, admin, json } => {
             let created = runtime()?.block_on(server::init(&db, &admin))?;
-            print_created(&created, json, &mut out)?;
+            print_created(&created, json, out)?;
         }
         Command::Serve { db, store, listen } => {
             let store = Store::parse(&store)?;
@@ -188,9 +195,7 @@ fn run(cli: Cli) -> Result<()> {
                 let consent = consent.map(|c| std::fs::read_to_string(&c).with_context(|| format!("cannot read the consent text {}", c.display()))).transpose()?;
                 let body = json!({ "name": name, "tasks": specs, "consent": consent, "reviews": reviews });
                 let created: CampaignSummary = HubClient::new(&remote.hub, &remote.token).post("/api/campaigns", &body, "campaign create")?;
-                if remote.json {
-                    writeln!(out, "{}", serde_json::to_string_pretty(&created)?)?;
-                } else {
+                show(out, remote.json, &created, |out, created| {
                     writeln!(
                         out,
                         "campaign {}: {} tasks, {} review(s) per recording{}",
@@ -199,89 +204,82 @@ fn run(cli: Cli) -> Result<()> {
                         created.reviews,
                         if created.consent_version > 0 { ", consent text v1" } else { "" }
                     )?;
-                }
+                    Ok(())
+                })?;
             }
             CampaignCommand::List { remote } => {
                 let list: Vec<CampaignSummary> = HubClient::new(&remote.hub, &remote.token).get("/api/campaigns", "campaign list")?;
-                if remote.json {
-                    writeln!(out, "{}", serde_json::to_string_pretty(&list)?)?;
-                } else {
+                show(out, remote.json, &list, |out, list| {
                     for c in list {
                         writeln!(out, "{:<32} {:>5} tasks  {} review(s)  created {}", c.name, c.tasks, c.reviews, c.created_at)?;
                     }
-                }
+                    Ok(())
+                })?;
             }
         },
         Command::Assign { campaign, expert, tasks, remote } => {
             let done: Assigned = HubClient::new(&remote.hub, &remote.token).post(&format!("/api/campaigns/{campaign}/assign"), &json!({ "expert": expert, "tasks": tasks }), "assign")?;
-            if remote.json {
-                writeln!(out, "{}", serde_json::to_string_pretty(&done)?)?;
-            } else {
+            show(out, remote.json, &done, |out, done| {
                 writeln!(out, "assigned {} task(s) of {} to {} ({} already were)", done.assigned, done.campaign, done.expert, done.already)?;
-            }
+                Ok(())
+            })?;
         }
         Command::Progress { campaign, remote } => {
             let rows: Vec<TaskProgress> = HubClient::new(&remote.hub, &remote.token).get(&format!("/api/campaigns/{campaign}/progress"), "progress")?;
-            if remote.json {
-                writeln!(out, "{}", serde_json::to_string_pretty(&rows)?)?;
-            } else {
+            show(out, remote.json, &rows, |out, rows| {
                 for r in rows {
                     writeln!(out, "{:<24} v{:<3} target {:>3}  assigned {:>3}  {}", r.id, r.version, r.target, r.assigned, r.instruction)?;
                 }
-            }
+                Ok(())
+            })?;
         }
         Command::Stations { remote } => {
             let list: Vec<Station> = HubClient::new(&remote.hub, &remote.token).get("/api/stations", "stations")?;
-            if remote.json {
-                writeln!(out, "{}", serde_json::to_string_pretty(&list)?)?;
-            } else {
+            show(out, remote.json, &list, |out, list| {
                 for st in list {
                     writeln!(out, "{:<16} {:<20} {:<10} {}  joined {}  last seen {}", st.user, st.name, st.version, st.fingerprint, st.joined_at, st.last_seen)?;
                 }
-            }
+                Ok(())
+            })?;
         }
         Command::Openapi => {
             writeln!(out, "{}", <apprentice_hub::api::ApiDoc as utoipa::OpenApi>::openapi().to_pretty_json()?)?;
         }
         Command::Whoami { remote } => {
             let me: Me = HubClient::new(&remote.hub, &remote.token).get("/api/me", "whoami")?;
-            if remote.json {
-                writeln!(out, "{}", serde_json::to_string_pretty(&me)?)?;
-            } else {
+            show(out, remote.json, &me, |out, me| {
                 writeln!(out, "{} ({}, {})", me.name, me.role.as_str(), me.pseudonym)?;
-            }
+                Ok(())
+            })?;
         }
         Command::User { command } => match command {
             UserCommand::Add { name, role, remote } => {
                 let role = Role::parse(&role).context("role")?;
                 let created: Created = HubClient::new(&remote.hub, &remote.token).post("/api/users", &json!({ "name": name, "role": role }), "user add")?;
-                print_created(&created, remote.json, &mut out)?;
+                print_created(&created, remote.json, out)?;
             }
             UserCommand::List { remote } => {
                 let users: Vec<UserSummary> = HubClient::new(&remote.hub, &remote.token).get("/api/users", "user list")?;
-                if remote.json {
-                    writeln!(out, "{}", serde_json::to_string_pretty(&users)?)?;
-                } else {
+                show(out, remote.json, &users, |out, users| {
                     for u in users {
                         writeln!(out, "{:<24} {:<9} {:<16} {} active token(s)", u.name, u.role.as_str(), u.pseudonym, u.active_tokens)?;
                     }
-                }
+                    Ok(())
+                })?;
             }
             UserCommand::Token { name, remote } => {
                 let issued: TokenIssued = HubClient::new(&remote.hub, &remote.token).post(&format!("/api/users/{name}/tokens"), &json!({}), "user token")?;
-                if remote.json {
-                    writeln!(out, "{}", serde_json::to_string_pretty(&issued)?)?;
-                } else {
+                show(out, remote.json, &issued, |out, issued| {
                     writeln!(out, "token: {}", issued.token)?;
-                }
+                    Ok(())
+                })?;
             }
             UserCommand::Revoke { name, remote } => {
                 let revoked: Revoked = HubClient::new(&remote.hub, &remote.token).post(&format!("/api/users/{name}/revoke"), &json!({}), "user revoke")?;
-                if remote.json {
-                    writeln!(out, "{}", serde_json::to_string_pretty(&revoked)?)?;
-                } else {
+                show(out, remote.json, &revoked, |out, revoked| {
                     writeln!(out, "revoked {} token(s) of {name}", revoked.revoked)?;
-                }
+                    Ok(())
+                })?;
             }
         },
     }

@@ -8,7 +8,10 @@
 //!    next to `ffmpeg -f x11grab` recording the same screen at the same frame rate;
 //! 4. bytes on disk per hour of that activity.
 //!
-//! `BENCH_SECONDS` sets the session length (default 60). Prints a Markdown report.
+//! 5. the capture chain's cost on the recorder: active sessions with and without it, alternated.
+//!
+//! `BENCH_SECONDS` sets the session length (default 60); `BENCH_SECTIONS` picks sections
+//! (comma-separated: `frame,storage,ffmpeg,chain`; default all). Prints a Markdown report.
 
 #[path = "../tests/support/mod.rs"]
 mod support;
@@ -21,6 +24,11 @@ use apprentice_core::store::frame_codec::{self, PixelsRef};
 use support::*;
 
 const SCREEN: &str = "1920x1080x24";
+
+/// Whether `BENCH_SECTIONS` (default: all) asks for this section.
+fn section(name: &str) -> bool {
+    std::env::var("BENCH_SECTIONS").map(|s| s.split(',').any(|x| x.trim() == name)).unwrap_or(true)
+}
 
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(|a, b| a.total_cmp(b));
@@ -87,16 +95,20 @@ fn measure(mut child: Child, work: impl FnOnce()) -> (Child, f64, f64, f64) {
     (child, (cpu1 - cpu0) / secs * 100.0, rss, secs)
 }
 
-fn recorder_session(x: &XSession, lib: &std::path::Path, active_fps: &str, work: impl FnOnce()) -> Session {
-    let child = x
-        .command(apprentice_bin())
-        .arg("--library")
-        .arg(lib)
-        .args(["record", "--task", "benchmark", "--active-fps", active_fps])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("apprentice");
+/// How the recorder's writer runs: with the capture chain (as always in use) or without it, to
+/// measure the chain's cost on the recorder in the same run.
+#[derive(Clone, Copy, PartialEq)]
+enum Chain {
+    On,
+    Off,
+}
+
+fn recorder_session(x: &XSession, lib: &std::path::Path, active_fps: &str, chain: Chain, work: impl FnOnce()) -> Session {
+    let mut cmd = x.command(apprentice_bin());
+    if chain == Chain::Off {
+        cmd.env(apprentice_core::store::writer::BENCH_UNCHAINED_ENV, "1");
+    }
+    let child = cmd.arg("--library").arg(lib).args(["record", "--task", "benchmark", "--active-fps", active_fps]).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().expect("apprentice");
     let (child, cpu_pct, rss_mb, secs) = measure(child, work);
     let stop = cli(lib, &["stop"]);
     assert!(stop.status.success());
@@ -154,61 +166,88 @@ fn main() {
     std::thread::sleep(Duration::from_millis(500));
 
     println!("# Capture benchmark ({SCREEN}, {} cores)\n", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0));
-    println!("## Per-frame capture cost (median of 40)\n");
-    println!("| backend | ms / frame | vs xcap |");
-    println!("|---|---|---|");
-    let mut results = vec![];
-    for backend in [ScreenBackend::X11Shm, ScreenBackend::X11GetImage, ScreenBackend::Xcap] {
-        let mut src = open_screen(backend).expect("screen source");
-        let mut buf = Vec::new();
-        src.capture(0, &mut buf).expect("warm-up capture");
-        results.push((
-            src.backend(),
-            time_ms(40, || {
-                src.capture(0, &mut buf).expect("capture");
-            }),
-        ));
+    if section("frame") {
+        println!("## Per-frame capture cost (median of 40)\n");
+        println!("| backend | ms / frame | vs xcap |");
+        println!("|---|---|---|");
+        let mut results = vec![];
+        for backend in [ScreenBackend::X11Shm, ScreenBackend::X11GetImage, ScreenBackend::Xcap] {
+            let mut src = open_screen(backend).expect("screen source");
+            let mut buf = Vec::new();
+            src.capture(0, &mut buf).expect("warm-up capture");
+            results.push((
+                src.backend(),
+                time_ms(40, || {
+                    src.capture(0, &mut buf).expect("capture");
+                }),
+            ));
+        }
+        let xcap_ms = results.iter().find(|r| r.0 == "xcap").map(|r| r.1).unwrap_or(f64::NAN);
+        for (name, ms) in &results {
+            println!("| {name} | {ms:.2} | {:.1}× faster |", xcap_ms / ms);
+        }
     }
-    let xcap_ms = results.iter().find(|r| r.0 == "xcap").map(|r| r.1).unwrap_or(f64::NAN);
-    for (name, ms) in &results {
-        println!("| {name} | {ms:.2} | {:.1}× faster |", xcap_ms / ms);
+    if section("storage") {
+        println!("\n## Frame storage cost (median of 20)\n");
+        let mut src = open_screen(ScreenBackend::X11Shm).expect("shm");
+        let mut a = Vec::new();
+        let layout = src.capture(0, &mut a).expect("capture");
+        x.xdo(&["windowactivate", "--sync", &term]);
+        x.xdo(&["type", "--delay", "20", "one more line of typing"]);
+        std::thread::sleep(Duration::from_millis(300));
+        let mut b = Vec::new();
+        src.capture(0, &mut b).expect("capture");
+        let px = |d: &[u8]| PixelsRef { data: unsafe { std::slice::from_raw_parts(d.as_ptr(), d.len()) }, width: layout.width, height: layout.height, stride: layout.stride, format: layout.format };
+        let (pa, pb) = (px(&a), px(&b));
+        let diff_ms = time_ms(20, || drop(frame_codec::changed_rects(pa, pb)));
+        let rects = frame_codec::changed_rects(pa, pb);
+        let key = frame_codec::encode_image(&pb.to_rgb()).expect("key");
+        let key_ms = time_ms(10, || drop(frame_codec::encode_image(&pb.to_rgb()).expect("key")));
+        let delta = frame_codec::encode_delta(pb, &rects).expect("delta");
+        let delta_ms = time_ms(20, || drop(frame_codec::encode_delta(pb, &rects).expect("delta")));
+        println!("| step | ms | size |");
+        println!("|---|---|---|");
+        println!("| tile diff of two 1080p frames | {diff_ms:.2} | {} changed tiles rects |", rects.len());
+        println!("| key frame (lossless WebP, whole screen) | {key_ms:.1} | {} KB |", key.len() / 1024);
+        println!("| delta frame (changed tiles only) | {delta_ms:.2} | {} KB |", delta.len() / 1024);
+        drop(src);
     }
 
-    println!("\n## Frame storage cost (median of 20)\n");
-    let mut src = open_screen(ScreenBackend::X11Shm).expect("shm");
-    let mut a = Vec::new();
-    let layout = src.capture(0, &mut a).expect("capture");
-    x.xdo(&["windowactivate", "--sync", &term]);
-    x.xdo(&["type", "--delay", "20", "one more line of typing"]);
-    std::thread::sleep(Duration::from_millis(300));
-    let mut b = Vec::new();
-    src.capture(0, &mut b).expect("capture");
-    let px = |d: &[u8]| PixelsRef { data: unsafe { std::slice::from_raw_parts(d.as_ptr(), d.len()) }, width: layout.width, height: layout.height, stride: layout.stride, format: layout.format };
-    let (pa, pb) = (px(&a), px(&b));
-    let diff_ms = time_ms(20, || drop(frame_codec::changed_rects(pa, pb)));
-    let rects = frame_codec::changed_rects(pa, pb);
-    let key = frame_codec::encode_image(&pb.to_rgb()).expect("key");
-    let key_ms = time_ms(10, || drop(frame_codec::encode_image(&pb.to_rgb()).expect("key")));
-    let delta = frame_codec::encode_delta(pb, &rects).expect("delta");
-    let delta_ms = time_ms(20, || drop(frame_codec::encode_delta(pb, &rects).expect("delta")));
-    println!("| step | ms | size |");
-    println!("|---|---|---|");
-    println!("| tile diff of two 1080p frames | {diff_ms:.2} | {} changed tiles rects |", rects.len());
-    println!("| key frame (lossless WebP, whole screen) | {key_ms:.1} | {} KB |", key.len() / 1024);
-    println!("| delta frame (changed tiles only) | {delta_ms:.2} | {} KB |", delta.len() / 1024);
-    drop(src);
-
-    println!("\n## Recorder vs ffmpeg x11grab over {secs} s sessions\n");
-    let lib = tmp.path().join("library");
-    let idle = recorder_session(&x, &lib, "5", || std::thread::sleep(Duration::from_secs(secs)));
-    let ff_idle = ffmpeg_session(&x, &tmp.path().join("idle.mkv"), "1", || std::thread::sleep(Duration::from_secs(secs)));
-    let lib2 = tmp.path().join("library-active");
-    let active = recorder_session(&x, &lib2, "5", || activity(&x, &term, &app, secs));
-    let ff_active = ffmpeg_session(&x, &tmp.path().join("active.mkv"), "5", || activity(&x, &term, &app, secs));
-    println!("| session | recorder CPU (% of a core) | ffmpeg CPU | ratio | recorder peak RSS | ffmpeg peak RSS | recorder bytes/h | ffmpeg bytes/h |");
-    println!("|---|---|---|---|---|---|---|---|");
-    for (name, r, f) in [("idle (recorder 1 fps; ffmpeg 1 fps)", &idle, &ff_idle), ("active (recorder ≤5 fps + input frames; ffmpeg 5 fps)", &active, &ff_active)] {
-        let per_hour = |s: &Session| s.bytes as f64 / s.secs * 3600.0 / 1e6;
-        println!("| {name} | {:.2}% | {:.2}% | {:.2}× | {:.0} MB | {:.0} MB | {:.1} MB | {:.1} MB |", r.cpu_pct, f.cpu_pct, r.cpu_pct / f.cpu_pct, r.rss_mb, f.rss_mb, per_hour(r), per_hour(f));
+    if section("ffmpeg") {
+        println!("\n## Recorder vs ffmpeg x11grab over {secs} s sessions\n");
+        let lib = tmp.path().join("library");
+        let idle = recorder_session(&x, &lib, "5", Chain::On, || std::thread::sleep(Duration::from_secs(secs)));
+        let ff_idle = ffmpeg_session(&x, &tmp.path().join("idle.mkv"), "1", || std::thread::sleep(Duration::from_secs(secs)));
+        let lib2 = tmp.path().join("library-active");
+        let active = recorder_session(&x, &lib2, "5", Chain::On, || activity(&x, &term, &app, secs));
+        let ff_active = ffmpeg_session(&x, &tmp.path().join("active.mkv"), "5", || activity(&x, &term, &app, secs));
+        println!("| session | recorder CPU (% of a core) | ffmpeg CPU | ratio | recorder peak RSS | ffmpeg peak RSS | recorder bytes/h | ffmpeg bytes/h |");
+        println!("|---|---|---|---|---|---|---|---|");
+        for (name, r, f) in [("idle (recorder 1 fps; ffmpeg 1 fps)", &idle, &ff_idle), ("active (recorder ≤5 fps + input frames; ffmpeg 5 fps)", &active, &ff_active)] {
+            let per_hour = |s: &Session| s.bytes as f64 / s.secs * 3600.0 / 1e6;
+            println!("| {name} | {:.2}% | {:.2}% | {:.2}× | {:.0} MB | {:.0} MB | {:.1} MB | {:.1} MB |", r.cpu_pct, f.cpu_pct, r.cpu_pct / f.cpu_pct, r.rss_mb, f.rss_mb, per_hour(r), per_hour(f));
+        }
+    }
+    if section("chain") {
+        println!("\n## The capture chain's cost on the recorder (active sessions of {secs} s, alternated)\n");
+        println!("| session | chain | recorder CPU (% of a core) | CPU seconds per hour |");
+        println!("|---|---|---|---|");
+        let pairs: usize = std::env::var("BENCH_CHAIN_PAIRS").ok().and_then(|s| s.parse().ok()).unwrap_or(2);
+        let (mut on, mut off) = (vec![], vec![]);
+        for i in 0..pairs * 2 {
+            let chain = if i % 2 == 0 { Chain::On } else { Chain::Off };
+            let lib = tmp.path().join(format!("library-chain-{i}"));
+            let s = recorder_session(&x, &lib, "5", chain, || activity(&x, &term, &app, secs));
+            let label = if chain == Chain::On { "on" } else { "off" };
+            println!("| {} | {label} | {:.2}% | {:.0} |", i + 1, s.cpu_pct, s.cpu_pct * 36.0);
+            if chain == Chain::On {
+                on.push(s.cpu_pct)
+            } else {
+                off.push(s.cpu_pct)
+            }
+            let _ = std::fs::remove_dir_all(&lib);
+        }
+        let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+        println!("| mean | on / off | {:.2}% / {:.2}% | ratio {:.3} |", mean(&on), mean(&off), mean(&on) / mean(&off));
     }
 }

@@ -69,7 +69,7 @@ fn records_clicks_typing_scrolling_and_a_drag_with_exact_coordinates_text_and_fr
     let lib = Library::open(&lib_dir).unwrap();
     let recording = lib.recording(&id).unwrap();
     assert_eq!(recording.status, RecordingStatus::Finished);
-    assert_eq!(recording.task, Task { id: Some("E2E-1".into()), instruction: "end-to-end test task".into() });
+    assert_eq!(recording.task, Task { id: Some("E2E-1".into()), instruction: "end-to-end test task".into(), campaign: None });
     assert_eq!(recording.environment.displays[0].width, 1280);
     assert!(recording.environment.capture_backend.starts_with("x11"), "{}", recording.environment.capture_backend);
 

@@ -14,7 +14,7 @@ pub const H: u32 = 1080;
 pub fn recording(id: &str, duration: Micros) -> Recording {
     Recording {
         id: id.into(),
-        task: Task { id: Some("BENCH".into()), instruction: "synthetic benchmark".into() },
+        task: Task { id: Some("BENCH".into()), instruction: "synthetic benchmark".into(), campaign: None },
         expert_id: None,
         status: RecordingStatus::Finished,
         started_at: "2026-11-23T00:00:00Z".into(),

@@ -93,7 +93,12 @@ async fn start_recording(app: AppHandle, request: RecordingRequest) -> CmdResult
     rules.push(own_window_rule());
     let lib = Library::open(&state.library_dir)?;
     let task_id = task_id.filter(|t| !t.trim().is_empty());
-    let config = RecorderConfig { task: Some(Task { id: task_id, instruction: task }), exclusions: rules, audio: AudioSettings { enabled: audio, device: None, push_to_talk }, ..Default::default() };
+    let config = RecorderConfig {
+        task: Some(Task { id: task_id, instruction: task, campaign: None }),
+        exclusions: rules,
+        audio: AudioSettings { enabled: audio, device: None, push_to_talk },
+        ..Default::default()
+    };
     let started = RecordingSession::start(&lib, config)?;
     let status = started.control().status();
     let stop_rx = started.stop_requests().clone();

@@ -341,7 +341,7 @@ pub fn synthetic_recording(lib: &apprentice_core::store::Library, id: &str, stat
     use apprentice_core::store::writer::{WriteOp, Writer};
     let rec = Recording {
         id: id.into(),
-        task: Task { id: Some(format!("T-{id}")), instruction: format!("task {id}") },
+        task: Task { id: Some(format!("T-{id}")), instruction: format!("task {id}"), campaign: None },
         expert_id: None,
         status: RecordingStatus::Recording,
         started_at: "2026-11-23T10:00:00Z".into(),

@@ -1,7 +1,8 @@
 //! The command line: a thin shell over the library. `record` runs a recorder in the foreground;
 //! `note`, `mark`, `pause`, `resume`, `stop` and `status` drive a running one over its control
 //! socket; `list`, `info`, `events` and `frame` read the library; `review …` ([`review`]) labels,
-//! scores and edits trajectories; `export` packages them. Errors become one line on stderr and a
+//! scores and edits trajectories; `export` packages them; `station`, `tasks`, `consent`, `push`
+//! and `sync` link the station to a hub ([`station_cmd`]). Errors become one line on stderr and a
 //! non-zero exit code.
 
 pub mod doctor;
@@ -10,6 +11,7 @@ pub mod logging;
 pub mod provenance_cmd;
 pub mod review;
 mod speech_cmd;
+mod station_cmd;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -45,12 +47,16 @@ pub struct Cli {
 pub enum Command {
     /// Record $DISPLAY until Ctrl-C, SIGTERM or `apprentice stop`; prints the recording id.
     Record {
-        /// The task instruction the expert is performing.
-        #[arg(long)]
-        task: String,
-        /// The task's id in your catalog.
+        /// The task instruction the expert is performing (a hub task's comes from the hub).
+        #[arg(long, required_unless_present = "task_id")]
+        task: Option<String>,
+        /// The task's id: on a station that joined a hub, an assigned task (`apprentice tasks`),
+        /// whose recording is queued for `apprentice push`; else an id in your own catalog.
         #[arg(long)]
         task_id: Option<String>,
+        /// The hub campaign of --task-id, when the same id is in several.
+        #[arg(long, requires = "task_id")]
+        campaign: Option<String>,
         /// Pseudonymous id of the expert.
         #[arg(long)]
         expert: Option<String>,
@@ -81,6 +87,8 @@ pub enum Command {
     },
     #[command(flatten)]
     Speech(speech_cmd::SpeechCommand),
+    #[command(flatten)]
+    Hub(station_cmd::HubCommand),
     /// Push-to-talk for the running recording: on while talking, off after.
     Talk {
         #[arg(value_parser = ["on", "off"])]
@@ -290,13 +298,23 @@ pub fn run(cli: Cli) -> Result<()> {
     let Some(command) = cli.command else { bail!("no command given; see `apprentice --help`") };
     let mut out = std::io::stdout().lock();
     match command {
-        Command::Record { task, task_id, expert, exclude, backend, idle_fps, active_fps, audio, mic, push_to_talk, transcribe } => {
+        Command::Record { task, task_id, campaign, expert, exclude, backend, idle_fps, active_fps, audio, mic, push_to_talk, transcribe } => {
             if !(idle_fps > 0.0 && active_fps > 0.0) {
                 bail!("--idle-fps and --active-fps must be positive");
             }
             let lib = open_library(&dir)?;
+            // A hub's task (on a joined station) comes with its instruction and campaign.
+            let hub_task = match &task_id {
+                Some(t) => station_cmd::hub_task(t, campaign.as_deref())?,
+                None => None,
+            };
+            let (hub, task) = match (hub_task, task) {
+                (Some((cfg, t)), _) => (Some(cfg.hub), t),
+                (None, Some(instruction)) => (None, Task { id: task_id, instruction, campaign: None }),
+                (None, None) => bail!("--task is needed: --task-id names a hub's task only on a station that joined one (`apprentice station join`)"),
+            };
             let config = RecorderConfig {
-                task: Some(Task { id: task_id, instruction: task }),
+                task: Some(task),
                 expert_id: expert,
                 exclusions: exclude,
                 backend,
@@ -305,6 +323,10 @@ pub fn run(cli: Cli) -> Result<()> {
             };
             let id = record(&lib, config)?;
             writeln!(out, "{id}")?;
+            if let Some(hub) = hub {
+                lib.queue_upload(&id, &hub)?;
+                eprintln!("queued for {hub}: `apprentice push` sends it");
+            }
             if transcribe {
                 match speech_cmd::transcribe(&lib, &id, None, 0) {
                     Ok(s) => eprintln!("{} utterances transcribed", s.utterances),
@@ -313,6 +335,7 @@ pub fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::Speech(cmd) => speech_cmd::run(&open_library(&dir)?, cmd, &mut out)?,
+        Command::Hub(cmd) => station_cmd::run(&dir, cmd, &mut out)?,
         Command::Talk { state } => {
             control_request(&dir, ControlRequest::Talk { on: state == "on" })?;
         }

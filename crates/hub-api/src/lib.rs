@@ -251,3 +251,80 @@ pub struct Decision {
     pub station_key: String,
     pub signature: String,
 }
+
+// Uploads and recordings.
+
+/// A file an upload carries, named by its content: the recording's one-recording library
+/// database, or a media file its frames use.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct UploadFile {
+    /// 64 hex digits.
+    pub sha256: String,
+    pub bytes: u64,
+    /// A media file's extension (`webp`); none for the library.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ext: Option<String>,
+}
+
+/// A station announcing a recording it will send. Announcing the same recording with the same
+/// content again (after a crash, against another hub process) continues the same upload.
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct NewUpload {
+    pub recording_id: String,
+    /// The station's public key (hex): it must have joined, as the caller's.
+    pub station_key: String,
+    pub campaign: String,
+    pub task_id: String,
+    pub library: UploadFile,
+    #[serde(default)]
+    pub media: Vec<UploadFile>,
+    /// Recordings waiting in the station's queue, this one included (shown to admins).
+    #[serde(default)]
+    pub queue: u32,
+}
+
+/// Where an upload stands.
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct UploadStatus {
+    pub id: i64,
+    pub recording_id: String,
+    /// open (waiting for files), complete, or refused.
+    pub state: String,
+    /// Files (sha256) the hub still needs; media it already holds are never asked for.
+    pub missing: Vec<String>,
+    /// Files in the upload, and bytes of those still missing.
+    pub files: u64,
+    pub missing_bytes: u64,
+    /// Why it was refused.
+    #[serde(default)]
+    pub problems: Vec<String>,
+    /// The recording, once complete.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recording: Option<RecordingSummary>,
+}
+
+/// A recording the hub holds: verified on arrival and segmented by the core.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct RecordingSummary {
+    pub id: String,
+    pub campaign: String,
+    pub task_id: String,
+    pub instruction: String,
+    /// The expert: their name for admins and themselves, their pseudonym for reviewers.
+    pub expert: String,
+    /// The recording station's key fingerprint.
+    pub station: String,
+    /// finished or interrupted (as sealed).
+    pub sealed: String,
+    pub started_at: String,
+    pub duration_us: u64,
+    pub steps: u32,
+    pub input_events: u64,
+    pub frames: u64,
+    pub media_bytes: u64,
+    /// The expert's answer: success, failure, infeasible or unknown.
+    pub outcome: String,
+    /// Share of steps made of injected input (0–1).
+    pub synthetic_input_share: f64,
+    pub received_at: String,
+}

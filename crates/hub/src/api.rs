@@ -6,22 +6,24 @@
 use std::sync::Arc;
 
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, post};
+use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
 
 use crate::auth::{Caller, Role, VerifiedCache};
-use crate::{accounts, campaigns, stations};
+use crate::uploads::Uploads;
+use crate::{accounts, campaigns, recordings, stations, uploads};
 use apprentice_hub_api as wire;
 use apprentice_hub_api::{ErrorBody, Health, Me, NewUser, Revoked, TokenIssued};
 
-/// What every handler shares; all state lives in the database (and, later, object storage).
+/// What every handler shares; all state lives in the database and the object store.
 #[derive(Clone)]
 pub struct AppState {
     pub db: deadpool_postgres::Pool,
     pub verified: Arc<VerifiedCache>,
+    pub uploads: Uploads,
 }
 
 /// An error answered as `{"error": message}` with its status.
@@ -86,11 +88,15 @@ fn bad_json(rejection: JsonRejection) -> ApiError {
 #[derive(utoipa::OpenApi)]
 #[openapi(
     info(title = "Apprentice hub API", description = "Accounts, campaigns, stations and recordings of an Apprentice hub. Every /api/ endpoint needs `Authorization: Bearer <token>`."),
-    paths(health, me, revoke_own_token, list_users, create_user, new_token, revoke_user, list_campaigns, create_campaign, assign, progress, my_tasks, join_station, list_stations, read_consent, decide_consent),
+    paths(
+        health, me, revoke_own_token, list_users, create_user, new_token, revoke_user, list_campaigns, create_campaign, assign, progress, my_tasks, join_station, list_stations, read_consent, decide_consent,
+        announce_upload, upload_status, upload_file, complete_upload, list_recordings, get_recording
+    ),
     components(schemas(
         ErrorBody, Health, Me, NewUser, Role, wire::Created, wire::UserSummary, TokenIssued, Revoked,
         wire::TaskSpec, wire::NewCampaign, wire::CampaignSummary, wire::Assignment, wire::Assigned, wire::AssignedTask, wire::TaskProgress,
-        wire::Join, wire::Station, wire::Consent, wire::Decision
+        wire::Join, wire::Station, wire::Consent, wire::Decision,
+        wire::UploadFile, wire::NewUpload, wire::UploadStatus, wire::RecordingSummary
     )),
     modifiers(&BearerAuth)
 )]
@@ -120,6 +126,12 @@ pub fn router(state: AppState) -> Router {
         .route("/api/tasks", get(my_tasks))
         .route("/api/stations", get(list_stations).post(join_station))
         .route("/api/campaigns/{name}/consent", get(read_consent).post(decide_consent))
+        .route("/api/uploads", post(announce_upload))
+        .route("/api/uploads/{id}", get(upload_status))
+        .route("/api/uploads/{id}/files/{sha256}", put(upload_file))
+        .route("/api/uploads/{id}/complete", post(complete_upload))
+        .route("/api/recordings", get(list_recordings))
+        .route("/api/recordings/{id}", get(get_recording))
         .fallback(|| async { ApiError::not_found("no such endpoint (see docs/hub-openapi.json)") })
         .with_state(state)
 }
@@ -204,6 +216,67 @@ async fn decide_consent(State(state): State<AppState>, caller: Caller, Path(name
     let consent = stations::decide(&db(&state).await?, &caller, &name, body).await?;
     tracing::info!(user = %caller.name, campaign = %name, decision = ?consent.decision, "consent decided");
     Ok((StatusCode::CREATED, Json(consent)))
+}
+
+fn upload_id(id: &str) -> ApiResult<i64> {
+    id.parse().map_err(|_| ApiError::not_found(format!("no upload {id}")))
+}
+
+/// Announces a recording the caller's station will send (experts): which task of which campaign,
+/// and its files by sha256. Answers which files the hub still needs. Announcing the same
+/// recording and content again continues that upload.
+#[utoipa::path(post, path = "/api/uploads", security(("bearer" = [])), request_body = wire::NewUpload, responses((status = 201, description = "a new upload", body = wire::UploadStatus), (status = 200, description = "the upload announced before", body = wire::UploadStatus), (status = 400, description = "a field is not valid", body = ErrorBody), (status = 413, description = "a file is larger than this hub takes", body = ErrorBody), (status = 415, description = "not application/json", body = ErrorBody), (status = 422, description = "a field is missing or wrong", body = ErrorBody), (status = 401, description = "no valid token", body = ErrorBody), (status = 403, description = "not an expert, a station that has not joined, a task not assigned, or consent not given", body = ErrorBody), (status = 404, description = "no such campaign", body = ErrorBody), (status = 409, description = "the recording came from another station", body = ErrorBody)))]
+async fn announce_upload(State(state): State<AppState>, caller: Caller, body: Result<Json<wire::NewUpload>, JsonRejection>) -> ApiResult<(StatusCode, Json<wire::UploadStatus>)> {
+    caller.require(&[Role::Expert], "uploading a recording")?;
+    let Json(body) = body.map_err(bad_json)?;
+    let (new, status) = uploads::announce(&db(&state).await?, &state.uploads, &caller, body).await?;
+    Ok((if new { StatusCode::CREATED } else { StatusCode::OK }, Json(status)))
+}
+
+/// Where an upload stands: its state, the files still missing, why it was refused.
+#[utoipa::path(get, path = "/api/uploads/{id}", security(("bearer" = [])), params(("id" = String, Path, description = "the upload")), responses((status = 200, body = wire::UploadStatus), (status = 401, description = "no valid token", body = ErrorBody), (status = 404, description = "no such upload of the caller's", body = ErrorBody)))]
+async fn upload_status(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Json<wire::UploadStatus>> {
+    Ok(Json(uploads::status(&db(&state).await?, &caller, upload_id(&id)?).await?))
+}
+
+/// Sends one file of an upload (the raw bytes; exactly the announced size and sha256).
+#[utoipa::path(put, path = "/api/uploads/{id}/files/{sha256}", security(("bearer" = [])), params(("id" = String, Path, description = "the upload"), ("sha256" = String, Path, description = "the file's sha256")), request_body(content = Vec<u8>, content_type = "application/octet-stream"), responses((status = 200, body = wire::UploadStatus), (status = 400, description = "the body was cut off", body = ErrorBody), (status = 401, description = "no valid token", body = ErrorBody), (status = 403, description = "not an expert", body = ErrorBody), (status = 404, description = "no such upload, or not a file of it", body = ErrorBody), (status = 409, description = "the upload is complete or refused", body = ErrorBody), (status = 413, description = "longer than announced", body = ErrorBody), (status = 422, description = "the content does not match its sha256", body = ErrorBody)))]
+async fn upload_file(State(state): State<AppState>, caller: Caller, Path((id, sha256)): Path<(String, String)>, body: axum::body::Body) -> ApiResult<Json<wire::UploadStatus>> {
+    caller.require(&[Role::Expert], "uploading a recording")?;
+    Ok(Json(uploads::receive(&db(&state).await?, &state.uploads, &caller, upload_id(&id)?, &sha256, body).await?))
+}
+
+/// Completes an upload once every file is in: the hub verifies seal, chain and station key,
+/// and the task and consent, then keeps and indexes the recording; otherwise refuses it and
+/// keeps none of it.
+#[utoipa::path(post, path = "/api/uploads/{id}/complete", security(("bearer" = [])), params(("id" = String, Path, description = "the upload")), responses((status = 200, body = wire::UploadStatus), (status = 401, description = "no valid token", body = ErrorBody), (status = 403, description = "not an expert, or the task or consent no longer hold", body = ErrorBody), (status = 404, description = "no such upload of the caller's", body = ErrorBody), (status = 409, description = "files are still missing", body = ErrorBody), (status = 422, description = "refused: the recording does not verify", body = ErrorBody)))]
+async fn complete_upload(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Json<wire::UploadStatus>> {
+    caller.require(&[Role::Expert], "uploading a recording")?;
+    Ok(Json(uploads::complete(&mut db(&state).await?, &state.uploads, &caller, upload_id(&id)?).await?))
+}
+
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+struct RecordingsQuery {
+    /// Only this campaign's.
+    campaign: Option<String>,
+}
+
+/// Recordings the caller may see: all for admins (reviewers see experts' pseudonyms), an
+/// expert's own.
+#[utoipa::path(get, path = "/api/recordings", security(("bearer" = [])), params(RecordingsQuery), responses((status = 200, body = Vec<wire::RecordingSummary>), (status = 400, description = "a bad query", body = ErrorBody), (status = 401, description = "no valid token", body = ErrorBody), (status = 404, description = "no such campaign", body = ErrorBody)))]
+async fn list_recordings(
+    State(state): State<AppState>,
+    caller: Caller,
+    query: Result<Query<RecordingsQuery>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<Json<Vec<wire::RecordingSummary>>> {
+    let Query(q) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    Ok(Json(recordings::list(&db(&state).await?, &caller, q.campaign.as_deref()).await?))
+}
+
+/// One recording, if the caller may see it.
+#[utoipa::path(get, path = "/api/recordings/{id}", security(("bearer" = [])), params(("id" = String, Path, description = "the recording")), responses((status = 200, body = wire::RecordingSummary), (status = 401, description = "no valid token", body = ErrorBody), (status = 404, description = "no such recording the caller may see", body = ErrorBody)))]
+async fn get_recording(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Json<wire::RecordingSummary>> {
+    Ok(Json(recordings::get(&db(&state).await?, &caller, &id).await?))
 }
 
 #[cfg(test)]

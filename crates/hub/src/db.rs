@@ -7,8 +7,12 @@ use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use tokio_postgres::NoTls;
 
 /// Numbered migrations, applied in order; `schema_migrations` records which ran.
-const MIGRATIONS: &[(i32, &str)] =
-    &[(1, include_str!("../migrations/0001_accounts.sql")), (2, include_str!("../migrations/0002_campaigns.sql")), (3, include_str!("../migrations/0003_stations_consent.sql"))];
+const MIGRATIONS: &[(i32, &str)] = &[
+    (1, include_str!("../migrations/0001_accounts.sql")),
+    (2, include_str!("../migrations/0002_campaigns.sql")),
+    (3, include_str!("../migrations/0003_stations_consent.sql")),
+    (4, include_str!("../migrations/0004_uploads_recordings.sql")),
+];
 
 /// An arbitrary constant naming the hub's migration lock.
 const MIGRATION_LOCK: i64 = 0x61707072_656e7469;

@@ -8,9 +8,10 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use serde_json::json;
 
-use apprentice_hub::server::{self, Store};
+use apprentice_hub::server::{self, ServeOptions};
+use apprentice_hub::storage::{S3Options, Store};
 use apprentice_hub_api::client::HubClient;
-use apprentice_hub_api::{Assigned, CampaignSummary, Created, Me, Revoked, Role, Station, TaskProgress, TokenIssued, UserSummary};
+use apprentice_hub_api::{Assigned, CampaignSummary, Created, Me, RecordingSummary, Revoked, Role, Station, TaskProgress, TokenIssued, UserSummary};
 
 #[derive(Parser)]
 #[command(name = "apprentice-hub", version, about = "The Apprentice hub: accounts, campaigns, stations and recordings for a data vendor")]
@@ -49,12 +50,32 @@ enum Command {
     Serve {
         #[arg(long, env = "APPRENTICE_HUB_DB")]
         db: String,
-        /// Where recordings go: file:///path/to/dir
+        /// Where recordings and media go: file:///path/to/dir, or s3://bucket/prefix (credentials
+        /// from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY).
         #[arg(long, env = "APPRENTICE_HUB_STORE")]
         store: String,
+        /// An S3-compatible server's URL, e.g. http://127.0.0.1:9000 (default: AWS, or AWS_ENDPOINT_URL).
+        #[arg(long, env = "APPRENTICE_HUB_S3_ENDPOINT")]
+        s3_endpoint: Option<String>,
+        /// The S3 region (default: AWS_REGION, else us-east-1).
+        #[arg(long, env = "APPRENTICE_HUB_S3_REGION")]
+        s3_region: Option<String>,
         /// Address to listen on (port 0: any free port; the bound address is printed).
         #[arg(long, default_value = "127.0.0.1:8420")]
         listen: SocketAddr,
+        /// Local scratch space for files being received and checked (default: the system's temp dir).
+        #[arg(long, env = "APPRENTICE_HUB_SCRATCH")]
+        scratch: Option<std::path::PathBuf>,
+        /// The largest file an upload may carry, in MB.
+        #[arg(long, default_value_t = 4096)]
+        max_file_mb: u64,
+    },
+    /// Recordings the hub holds (all for admins; an expert's own), newest first.
+    Recordings {
+        #[arg(long)]
+        campaign: Option<String>,
+        #[command(flatten)]
+        remote: Remote,
     },
     /// Users: add (prints a token once), list, another token, revoke every token.
     User {
@@ -183,9 +204,35 @@ fn run(cli: Cli) -> Result<()> {
             let created = runtime()?.block_on(server::init(&db, &admin))?;
             print_created(&created, json, out)?;
         }
-        Command::Serve { db, store, listen } => {
-            let store = Store::parse(&store)?;
-            runtime()?.block_on(server::serve(&db, store, listen))?;
+        Command::Serve { db, store, s3_endpoint, s3_region, listen, scratch, max_file_mb } => {
+            let store = Store::parse(&store, &S3Options { endpoint: s3_endpoint, region: s3_region })?;
+            let options = ServeOptions { listen, scratch: scratch.unwrap_or_else(std::env::temp_dir), max_file_bytes: max_file_mb.saturating_mul(1_000_000) };
+            runtime()?.block_on(server::serve(&db, store, options))?;
+        }
+        Command::Recordings { campaign, remote } => {
+            let path = match &campaign {
+                Some(c) => format!("/api/recordings?campaign={}", apprentice_hub_api::client::encode(c)),
+                None => "/api/recordings".to_string(),
+            };
+            let list: Vec<RecordingSummary> = HubClient::new(&remote.hub, &remote.token).get(&path, "recordings")?;
+            show(out, remote.json, &list, |out, list| {
+                for r in list {
+                    writeln!(
+                        out,
+                        "{}  {:<16} {:<12} {:<16} {:>4} steps {:>7.1} s  {:<11} {:<8} {}",
+                        r.id,
+                        r.campaign,
+                        r.task_id,
+                        r.expert,
+                        r.steps,
+                        r.duration_us as f64 / 1e6,
+                        r.sealed,
+                        r.outcome,
+                        r.received_at
+                    )?;
+                }
+                Ok(())
+            })?;
         }
         Command::Campaign { command } => match command {
             CampaignCommand::Create { name, tasks, consent, reviews, remote } => {

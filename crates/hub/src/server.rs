@@ -1,4 +1,4 @@
-//! `apprentice-hub serve` and `init`: connect, migrate, then serve the API until SIGINT or
+//! `apprentice-hub serve` and `init`: connect, migrate, check the store, then serve the API until SIGINT or
 //! SIGTERM, finishing the requests in flight (graceful shutdown). Not its job: the routes
 //! (api.rs).
 
@@ -7,31 +7,20 @@ use std::sync::Arc;
 
 use anyhow::{bail, Context, Result};
 
+use crate::storage::Store;
+use crate::uploads::Uploads;
+
 use crate::api::{self, AppState};
 use crate::auth::{Role, VerifiedCache};
 use crate::{accounts, db};
 
-/// Where recordings' media and sealed bundles go: a local directory for now (`file:///srv/hub`).
+/// How `serve` runs, beside the database and the store.
 #[derive(Debug, Clone)]
-pub enum Store {
-    Dir(std::path::PathBuf),
-}
-
-impl Store {
-    pub fn parse(url: &str) -> Result<Store> {
-        if let Some(path) = url.strip_prefix("file://") {
-            let dir = std::path::PathBuf::from(path);
-            std::fs::create_dir_all(&dir).with_context(|| format!("cannot create the store directory {}", dir.display()))?;
-            let probe = dir.join(".apprentice-hub-probe");
-            std::fs::write(&probe, b"").with_context(|| format!("the store directory {} is not writable", dir.display()))?;
-            let _ = std::fs::remove_file(probe);
-            return Ok(Store::Dir(dir));
-        }
-        if url.starts_with("s3://") {
-            bail!("s3:// stores are not supported by this hub yet: use a file:// directory");
-        }
-        bail!("{url:?} is not a store URL: give file:///path/to/dir")
-    }
+pub struct ServeOptions {
+    pub listen: SocketAddr,
+    /// Local scratch space for files being received and checked.
+    pub scratch: std::path::PathBuf,
+    pub max_file_bytes: u64,
 }
 
 /// Migrates the database and adds the first admin; returns their token (shown once).
@@ -47,14 +36,18 @@ pub async fn init(db_url: &str, admin: &str) -> Result<apprentice_hub_api::Creat
 
 /// Serves until a signal. Prints `listening on ADDR` on stderr once bound (ADDR with the real
 /// port when `listen` asked for port 0).
-pub async fn serve(db_url: &str, store: Store, listen: SocketAddr) -> Result<()> {
+pub async fn serve(db_url: &str, store: Store, options: ServeOptions) -> Result<()> {
     let pool = db::pool(db_url)?;
     let version = db::migrate(&pool).await?;
+    store.check().await?;
+    std::fs::create_dir_all(&options.scratch).with_context(|| format!("cannot create the scratch directory {}", options.scratch.display()))?;
+    let listen = options.listen;
     let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
     let addr = listener.local_addr()?;
     tracing::info!(%addr, schema = version, ?store, "hub serving");
     eprintln!("listening on {addr}");
-    let state = AppState { db: pool, verified: Arc::new(VerifiedCache::default()) };
+    let uploads = Uploads { store, scratch: options.scratch, max_file_bytes: options.max_file_bytes };
+    let state = AppState { db: pool, verified: Arc::new(VerifiedCache::default()), uploads };
     axum::serve(listener, api::router(state)).with_graceful_shutdown(shutdown()).await.context("the server failed")?;
     tracing::info!("hub stopped");
     Ok(())

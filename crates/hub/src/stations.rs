@@ -76,7 +76,7 @@ async fn campaign_for(client: &deadpool_postgres::Client, caller: &Caller, campa
 }
 
 /// The caller's latest decision on `campaign_id`'s consent text `version`.
-pub async fn decision_of(client: &deadpool_postgres::Client, campaign_id: i64, user_id: i64, version: i32) -> Result<Option<String>, ApiError> {
+pub async fn decision_of(client: &impl deadpool_postgres::GenericClient, campaign_id: i64, user_id: i64, version: i32) -> Result<Option<String>, ApiError> {
     let row = client
         .query_opt("SELECT decision FROM consents WHERE campaign_id = $1 AND user_id = $2 AND version = $3 ORDER BY id DESC LIMIT 1", &[&campaign_id, &user_id, &version])
         .await

@@ -81,10 +81,14 @@ impl Outcome {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, specta::Type)]
 pub struct Task {
     pub id: Option<String>,
     pub instruction: String,
+    /// The hub campaign the task belongs to, when it was assigned by a hub (task ids are unique
+    /// within a campaign).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub campaign: Option<String>,
 }
 
 /// One monitor, in physical pixels of the X screen.

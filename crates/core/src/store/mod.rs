@@ -9,9 +9,11 @@ pub mod audio_codec;
 pub mod frame_codec;
 pub mod frame_renderer;
 pub mod media;
+pub mod portable;
 pub mod preflight;
 mod review;
 mod sealing;
+pub mod upload_queue;
 pub mod writer;
 
 use std::fs::{self, File};
@@ -36,6 +38,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0006_provenance.sql"),
     include_str!("migrations/0007_signed_review.sql"),
     include_str!("migrations/0008_input_origin.sql"),
+    include_str!("migrations/0009_hub.sql"),
 ];
 
 const DB_FILE: &str = "library.sqlite";
@@ -164,6 +167,21 @@ impl Library {
         Ok(lib)
     }
 
+    /// Opens a library that came from elsewhere (a recording a station sent, see [`portable`]):
+    /// migrated, but nothing recovered or sealed, and it never signs (it is not this machine's).
+    pub fn open_received(root: impl Into<PathBuf>) -> Result<Library, StoreError> {
+        let root = root.into();
+        for dir in [root.clone(), root.join("media")] {
+            fs::create_dir_all(&dir).map_err(|e| StoreError::io(&dir, e))?;
+        }
+        let conn = open_connection(&root.join(DB_FILE))?;
+        let signer = std::sync::OnceLock::new();
+        let _ = signer.set(None);
+        let lib = Library { media: MediaStore::new(root.join("media")), root, conn, signer };
+        lib.migrate()?;
+        Ok(lib)
+    }
+
     /// This user's station key (made on first use), or None, said once in the log, when it
     /// cannot be had: what seals recordings, signs review changes and export manifests.
     pub fn signer(&self) -> Option<&std::sync::Arc<crate::provenance::keys::StationKey>> {
@@ -271,9 +289,9 @@ impl Library {
         let env = serde_json::to_string(&rec.environment).map_err(|e| StoreError::Encode(e.to_string()))?;
         self.conn
             .execute(
-                "INSERT INTO recordings (id, task_id, instruction, expert_id, status, started_at, duration_us, environment, outcome)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, ?7, 'unknown')",
-                params![rec.id, rec.task.id, rec.task.instruction, rec.expert_id, rec.status.as_str(), rec.started_at, env],
+                "INSERT INTO recordings (id, task_id, instruction, expert_id, status, started_at, duration_us, environment, outcome, campaign)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, ?7, 'unknown', ?8)",
+                params![rec.id, rec.task.id, rec.task.instruction, rec.expert_id, rec.status.as_str(), rec.started_at, env, rec.task.campaign],
             )
             .map_err(|e| self.err(e))?;
         Ok(())
@@ -372,12 +390,12 @@ impl Library {
         let id = self.resolve_id(id)?;
         let (rec, env) = self
             .conn
-            .query_row("SELECT id, task_id, instruction, expert_id, status, started_at, duration_us, environment, outcome, outcome_note, error FROM recordings WHERE id = ?1", [&id], |r| {
+            .query_row("SELECT id, task_id, instruction, expert_id, status, started_at, duration_us, environment, outcome, outcome_note, error, campaign FROM recordings WHERE id = ?1", [&id], |r| {
                 let env: String = r.get(7)?;
                 Ok((
                     Recording {
                         id: r.get(0)?,
-                        task: Task { id: r.get(1)?, instruction: r.get(2)? },
+                        task: Task { id: r.get(1)?, instruction: r.get(2)?, campaign: r.get(11)? },
                         expert_id: r.get(3)?,
                         status: parse_column(r, 4, RecordingStatus::parse, || format!("the status of recording {id}"))?,
                         started_at: r.get(5)?,
@@ -692,7 +710,7 @@ pub(crate) mod tests {
     pub(crate) fn sample_recording(id: &str) -> Recording {
         Recording {
             id: id.into(),
-            task: Task { id: Some("T-1".into()), instruction: "Rename the file".into() },
+            task: Task { id: Some("T-1".into()), instruction: "Rename the file".into(), campaign: None },
             expert_id: Some("expert-7".into()),
             status: RecordingStatus::Recording,
             started_at: "2026-11-23T10:00:00Z".into(),

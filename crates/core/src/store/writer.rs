@@ -103,9 +103,18 @@ impl Writer {
     }
 }
 
+/// Set (to anything) in a benchmark's environment, the writer keeps no capture chain, so the
+/// recorder's CPU can be measured with and without it in one run. Such a recording fails
+/// `verify`: this exists for measurement, never for use.
+pub const BENCH_UNCHAINED_ENV: &str = "APPRENTICE_BENCH_UNCHAINED";
+
 fn run(conn: &Connection, db_path: &std::path::Path, id: &str, rx: Receiver<WriteOp>, key: Option<&StationKey>) -> Result<(), StoreError> {
     // The chain continues from what the library holds (a writer starts on a new recording).
     let mut chain = Chain::load(conn, id).map_err(|e| StoreError::db(db_path, e))?;
+    chain.enabled = std::env::var_os(BENCH_UNCHAINED_ENV).is_none();
+    if !chain.enabled {
+        tracing::warn!(recording = id, "{BENCH_UNCHAINED_ENV} is set: this recording keeps no capture chain and will not verify");
+    }
     let mut batch: Vec<WriteOp> = Vec::with_capacity(1024);
     loop {
         let deadline = Instant::now() + COMMIT_INTERVAL;
@@ -143,17 +152,22 @@ fn run(conn: &Connection, db_path: &std::path::Path, id: &str, rx: Receiver<Writ
 struct Chain {
     prev: [u8; 32],
     seq: u64,
+    /// False only under [`BENCH_UNCHAINED_ENV`].
+    enabled: bool,
 }
 
 impl Chain {
     fn load(conn: &Connection, id: &str) -> rusqlite::Result<Chain> {
         let (head, batches) = super::sealing::chain_head(conn, id)?;
         let prev = crate::provenance::unhex(&head).and_then(|b| <[u8; 32]>::try_from(b).ok()).unwrap_or_else(|| chain::genesis(id));
-        Ok(Chain { prev, seq: batches })
+        Ok(Chain { prev, seq: batches, enabled: true })
     }
 
     /// Extends the chain by the rows of `batch` (a batch with none adds no link).
     fn extend(&mut self, tx: &Connection, id: &str, batch: &[WriteOp]) -> rusqlite::Result<()> {
+        if !self.enabled {
+            return Ok(());
+        }
         let rows = chain::group(batch.iter().filter_map(|op| match op {
             WriteOp::Input(e) => Some(ChainRow::Input(e)),
             WriteOp::Window(w) => Some(ChainRow::Window(w)),
@@ -181,7 +195,7 @@ impl Chain {
 fn commit(conn: &Connection, id: &str, batch: &[WriteOp], chain: &mut Chain, key: Option<&StationKey>) -> rusqlite::Result<()> {
     let tx = conn.unchecked_transaction()?;
     // If the transaction fails the chain must not have moved: extend a copy.
-    let mut next = Chain { prev: chain.prev, seq: chain.seq };
+    let mut next = Chain { prev: chain.prev, seq: chain.seq, enabled: chain.enabled };
     next.extend(&tx, id, batch)?;
     let mut sealed_as = None;
     let mut latest: Micros = 0;

@@ -111,8 +111,25 @@ impl Drop for Postgres {
     }
 }
 
-pub fn hub_bin() -> &'static str {
-    env!("CARGO_BIN_EXE_apprentice-hub")
+/// The hub binary: cargo's for the hub's own tests; beside the test binary's target dir for
+/// tests of other packages (built by `cargo test --workspace`).
+pub fn hub_bin() -> PathBuf {
+    if let Some(p) = option_env!("CARGO_BIN_EXE_apprentice-hub") {
+        return PathBuf::from(p);
+    }
+    let exe = std::env::current_exe().expect("the test binary's path");
+    let bin = exe.parent().and_then(Path::parent).map(|d| d.join("apprentice-hub")).expect("a target directory");
+    assert!(bin.exists(), "{} is not built: run `cargo build -p apprentice-hub` (the test suite builds it)", bin.display());
+    bin
+}
+
+/// Waits for `cond`, up to [`SETUP_LIMIT`]; the message says what was awaited.
+pub fn wait_for(what: &str, mut cond: impl FnMut() -> bool) {
+    let deadline = Instant::now() + SETUP_LIMIT;
+    while !cond() {
+        assert!(Instant::now() < deadline, "timed out after {SETUP_LIMIT:?} waiting for {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }
 
 /// `apprentice-hub ARGS`, waited for.
@@ -134,15 +151,35 @@ pub fn fails(out: Output) -> String {
 pub struct Hub {
     child: Child,
     pub url: String,
-    store: tempfile::TempDir,
+    store: Option<tempfile::TempDir>,
+    store_dir: PathBuf,
 }
 
 impl Hub {
+    /// Serving `db_url`, with a store directory of its own.
     pub fn start(db_url: &str) -> Hub {
         let store = tempfile::tempdir().unwrap();
-        let mut child = Command::new(hub_bin())
-            .args(["serve", "--db", db_url, "--listen", "127.0.0.1:0", "--store"])
-            .arg(format!("file://{}", store.path().display()))
+        let mut hub = Self::start_at(db_url, store.path(), 0);
+        hub.store = Some(store);
+        hub
+    }
+
+    /// Serving `db_url` with the store directory `store` (shared: it outlives this hub), on
+    /// `port` (0: any free one).
+    pub fn start_at(db_url: &str, store: &Path, port: u16) -> Hub {
+        Self::spawn(Command::new(hub_bin()).args(["serve", "--db", db_url, "--listen", &format!("127.0.0.1:{port}"), "--store"]).arg(format!("file://{}", store.display())), store)
+    }
+
+    /// Serving `db_url` with an S3 store.
+    pub fn start_s3(db_url: &str, s3: &S3Server, bucket_url: &str) -> Hub {
+        let mut c = Command::new(hub_bin());
+        c.args(["serve", "--db", db_url, "--listen", "127.0.0.1:0", "--store", bucket_url, "--s3-endpoint", &s3.endpoint]);
+        c.env("AWS_ACCESS_KEY_ID", S3Server::ACCESS_KEY).env("AWS_SECRET_ACCESS_KEY", S3Server::SECRET_KEY).env("AWS_REGION", "us-east-1");
+        Self::spawn(&mut c, &s3.root.path().to_path_buf())
+    }
+
+    fn spawn(cmd: &mut Command, store: &Path) -> Hub {
+        let mut child = cmd
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
@@ -163,7 +200,24 @@ impl Hub {
             Ok(Err(e)) => panic!("the hub did not start: {e}"),
             Err(_) => panic!("timed out after {SETUP_LIMIT:?} waiting for the hub to listen"),
         };
-        Hub { child, url: format!("http://{addr}"), store }
+        Hub { child, url: format!("http://{addr}"), store: None, store_dir: store.to_path_buf() }
+    }
+
+    /// The directory the store keeps its objects in.
+    pub fn store_dir(&self) -> &Path {
+        &self.store_dir
+    }
+
+    pub fn port(&self) -> u16 {
+        self.url.rsplit(':').next().and_then(|p| p.parse().ok()).expect("a port in the hub's URL")
+    }
+
+    /// Kills the hub at once (SIGKILL), as a crash would; its store directory, if its own, is
+    /// handed over (it outlives the hub).
+    pub fn kill(mut self) -> Option<tempfile::TempDir> {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        self.store.take()
     }
 
     /// Stops with SIGTERM and waits (graceful shutdown); true when it exited cleanly.
@@ -231,4 +285,43 @@ pub fn request(method: &str, url: &str, token: Option<&str>, body: Option<serde_
     let status = response.status().as_u16();
     let text = response.body_mut().read_to_string().unwrap_or_default();
     (status, serde_json::from_str(&text).unwrap_or(serde_json::Value::Null))
+}
+
+/// A real S3-compatible server: `s3s-fs` (crates.io; scripts/setup installs it) over a directory,
+/// on a free port, with one access key.
+pub struct S3Server {
+    child: Child,
+    pub endpoint: String,
+    pub root: tempfile::TempDir,
+}
+
+impl S3Server {
+    pub const ACCESS_KEY: &'static str = "apprentice-test";
+    pub const SECRET_KEY: &'static str = "apprentice-test-secret";
+
+    /// Starts the server with `buckets` made.
+    pub fn start(buckets: &[&str]) -> S3Server {
+        let root = tempfile::tempdir().unwrap();
+        for b in buckets {
+            std::fs::create_dir_all(root.path().join(b)).unwrap();
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port");
+        let child = Command::new("s3s-fs")
+            .args(["--host", "127.0.0.1", "--port", &port.to_string(), "--access-key", Self::ACCESS_KEY, "--secret-key", Self::SECRET_KEY])
+            .arg(root.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("s3s-fs is installed (scripts/setup: cargo install s3s-fs)");
+        let endpoint = format!("http://127.0.0.1:{port}");
+        wait_for(&format!("s3s-fs to listen on {endpoint}"), || std::net::TcpStream::connect(("127.0.0.1", port)).is_ok());
+        S3Server { child, endpoint, root }
+    }
+}
+
+impl Drop for S3Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }

@@ -1,0 +1,161 @@
+//! One recording as a library of its own, to move it between machines: a station extracts a
+//! finished recording (every row of every table, its capture chain and seal, its review) into a
+//! fresh `library.sqlite`, and lists the media files its frames use; the receiver (the hub)
+//! lays those out as a library directory and opens it with [`Library::open_received`], so the
+//! same core code verifies, segments and renders it. Not its job: moving the bytes (the hub
+//! client and server), or deciding whether to trust them (`verify`).
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::params;
+
+use super::{Library, StoreError, DB_FILE};
+
+/// Tables that belong to this station, not to the recording: never extracted.
+const STATION_TABLES: &[&str] = &["upload_queue"];
+
+/// A media file a recording's frames use: where the receiver puts it is
+/// `media/<sha256[..2]>/<sha256>.<ext>` under the library root.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MediaFile {
+    pub sha256: String,
+    pub ext: String,
+    pub bytes: u64,
+    pub path: PathBuf,
+}
+
+impl MediaFile {
+    /// The file's path inside a library root (what a receiver recreates).
+    pub fn library_path(&self) -> String {
+        format!("media/{}/{}.{}", self.sha256.get(..2).unwrap_or("xx"), self.sha256, self.ext)
+    }
+}
+
+/// What [`extract`] made: the one-recording database, and the media it needs.
+#[derive(Debug)]
+pub struct Extract {
+    pub recording_id: String,
+    pub db: PathBuf,
+    pub media: Vec<MediaFile>,
+}
+
+/// Writes recording `id` of `lib` as a one-recording library database `dest/library.sqlite`
+/// (created; it must not exist). A recording still being recorded is refused.
+pub fn extract(lib: &Library, id: &str, dest: &Path) -> Result<Extract, StoreError> {
+    let rec = lib.recording(id)?;
+    if rec.status.is_live() {
+        return Err(StoreError::Busy(rec.id));
+    }
+    std::fs::create_dir_all(dest).map_err(|e| StoreError::io(dest, e))?;
+    let db = dest.join(DB_FILE);
+    if db.exists() {
+        return Err(StoreError::io(&db, std::io::Error::new(std::io::ErrorKind::AlreadyExists, "an extract is already there")));
+    }
+    // A fresh library gives the destination the same schema, migrations included.
+    drop(Library::open_received(dest)?);
+    let conn = &lib.conn;
+    let err = |e| StoreError::db(&db, e);
+    conn.execute("ATTACH DATABASE ?1 AS extract", [db.to_string_lossy()]).map_err(err)?;
+    let copied = (|| -> rusqlite::Result<()> {
+        let tables: Vec<String> = {
+            let mut stmt = conn.prepare("SELECT name FROM main.sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")?;
+            let names = stmt.query_map([], |r| r.get::<_, String>(0))?.collect::<Result<Vec<_>, _>>()?;
+            names
+        };
+        conn.execute_batch("BEGIN")?;
+        conn.execute("INSERT INTO extract.recordings SELECT * FROM main.recordings WHERE id = ?1", [&rec.id])?;
+        for t in tables.iter().filter(|t| t.as_str() != "recordings" && !STATION_TABLES.contains(&t.as_str())) {
+            let has_recording: bool = conn.query_row(&format!("SELECT EXISTS (SELECT 1 FROM pragma_table_info('{t}') WHERE name = 'recording_id')"), [], |r| r.get(0))?;
+            if has_recording {
+                conn.execute(&format!("INSERT INTO extract.\"{t}\" SELECT * FROM main.\"{t}\" WHERE recording_id = ?1"), params![rec.id])?;
+            }
+        }
+        conn.execute_batch("COMMIT")
+    })();
+    if copied.is_err() {
+        let _ = conn.execute_batch("ROLLBACK");
+    }
+    let detached = conn.execute_batch("DETACH DATABASE extract");
+    copied.map_err(err)?;
+    detached.map_err(err)?;
+    // One compact file: nothing left in a WAL beside it.
+    let out = super::open_connection(&db)?;
+    out.execute_batch("PRAGMA wal_checkpoint(TRUNCATE); PRAGMA journal_mode = DELETE;").map_err(err)?;
+    drop(out);
+    for side in ["-wal", "-shm"] {
+        let _ = std::fs::remove_file(dest.join(format!("{DB_FILE}{side}")));
+    }
+    let media = media_of(lib, &rec.id)?;
+    Ok(Extract { recording_id: rec.id, db, media })
+}
+
+/// The distinct media files recording `id`'s frames use, as they are in `lib`.
+pub fn media_of(lib: &Library, id: &str) -> Result<Vec<MediaFile>, StoreError> {
+    let shas: Vec<String> = {
+        let mut stmt = lib.conn.prepare("SELECT DISTINCT sha256 FROM frames WHERE recording_id = ?1 ORDER BY sha256").map_err(|e| lib.err(e))?;
+        let rows = stmt.query_map([id], |r| r.get(0)).map_err(|e| lib.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| lib.err(e))?
+    };
+    shas.into_iter()
+        .map(|sha256| {
+            let ext = "webp".to_string();
+            let path = lib.media().path_of(&sha256, &ext);
+            let bytes = std::fs::metadata(&path).map_err(|e| StoreError::io(&path, e))?.len();
+            Ok(MediaFile { sha256, ext, bytes, path })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::*;
+    use crate::store::writer::{WriteOp, Writer};
+
+    fn recording(lib: &Library, id: &str) {
+        let rec = crate::store::tests::sample_recording(id);
+        lib.create_recording(&rec).expect("create");
+        let (w, join) = Writer::spawn(lib.db_path(), id.into()).expect("writer");
+        let sha = lib.media().put(format!("frame of {id}").as_bytes(), "webp").expect("media");
+        w.send(WriteOp::Frame(Frame { seq: 0, t: 10, display: 0, width: 4, height: 4, reason: FrameReason::Start, encoding: FrameEncoding::Key, sha256: sha, bytes: 12 }));
+        w.send(WriteOp::Note(Note { t: 20, text: format!("note of {id}"), source: NoteSource::Typed }));
+        w.send(WriteOp::Finish { status: RecordingStatus::Finished, duration: 30, health: Health::default(), error: None });
+        drop(w);
+        join.join().expect("writer thread");
+    }
+
+    #[test]
+    fn an_extract_holds_one_recording_whole_and_opens_as_a_library() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let lib = Library::open(dir.path().join("lib")).expect("lib");
+        recording(&lib, "rec-a");
+        recording(&lib, "rec-b");
+        lib.queue_upload("rec-b", "http://hub").expect("queue");
+        let out = dir.path().join("out");
+        let x = extract(&lib, "rec-b", &out).expect("extract");
+        assert_eq!(x.recording_id, "rec-b");
+        assert_eq!(x.media.len(), 1, "one frame file");
+        assert!(x.media[0].path.exists());
+        assert!(!out.join("library.sqlite-wal").exists(), "one compact file");
+        // Laid out as a library with its media, it is the recording, and only it.
+        let dst = dir.path().join("received");
+        std::fs::create_dir_all(&dst).expect("dir");
+        std::fs::copy(&x.db, dst.join(DB_FILE)).expect("copy db");
+        let media_path = dst.join(x.media[0].library_path());
+        std::fs::create_dir_all(media_path.parent().expect("parent")).expect("dir");
+        std::fs::copy(&x.media[0].path, &media_path).expect("copy media");
+        let got = Library::open_received(&dst).expect("open");
+        let ids: Vec<String> = got.list().expect("list").into_iter().map(|r| r.id).collect();
+        assert_eq!(ids, vec!["rec-b".to_string()]);
+        assert_eq!(got.notes("rec-b").expect("notes")[0].text, "note of rec-b");
+        assert_eq!(got.recording("rec-b").expect("rec").task.id.as_deref(), Some("T-1"));
+        assert_eq!(got.frames("rec-b").expect("frames").len(), 1);
+        assert!(got.upload_queue().expect("queue").is_empty(), "the station's queue stays on the station");
+        assert_eq!(got.media().get(&x.media[0].sha256, "webp").expect("media"), b"frame of rec-b");
+        // The same recording extracts to the same bytes (an upload is named by them).
+        let again = extract(&lib, "rec-b", &dir.path().join("again")).expect("extract again");
+        assert_eq!(std::fs::read(&again.db).expect("read"), std::fs::read(&x.db).expect("read"));
+        // A second extract into the same place is refused, not merged.
+        assert!(extract(&lib, "rec-b", &out).is_err());
+    }
+}

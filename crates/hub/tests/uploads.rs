@@ -395,13 +395,14 @@ fn over_an_s3_server_the_recording_and_its_media_land_in_the_bucket() {
     assert_eq!(objects.iter().filter(|p| p.starts_with("hub-a/media/")).count(), 3, "{objects:?}");
     assert_eq!(objects.iter().filter(|p| p.starts_with("hub-a/recordings/rec-s3/library-")).count(), 1, "{objects:?}");
     assert!(!objects.iter().any(|p| p.contains("/uploads/")), "nothing left staged: {objects:?}");
-    // A hub pointed at a bucket that does not exist says so at start.
+    // A hub given credentials the server refuses says so at start, and does not serve.
     let out = Command::new(hub_bin())
-        .args(["serve", "--db", &db, "--listen", "127.0.0.1:0", "--store", "s3://no-such-bucket", "--s3-endpoint", &s3.endpoint])
+        .args(["serve", "--db", &db, "--listen", "127.0.0.1:0", "--store", "s3://recordings/hub-a", "--s3-endpoint", &s3.endpoint])
         .env("AWS_ACCESS_KEY_ID", S3Server::ACCESS_KEY)
-        .env("AWS_SECRET_ACCESS_KEY", S3Server::SECRET_KEY)
+        .env("AWS_SECRET_ACCESS_KEY", "not-the-secret")
         .output()
         .expect("hub");
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot write to the store s3://no-such-bucket"), "{}", String::from_utf8_lossy(&out.stderr));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("cannot write to the store s3://recordings/hub-a") && err.contains("403"), "{err}");
 }

@@ -219,11 +219,16 @@ impl RecorderProcess {
 
     /// As [`Self::start`], with extra environment (e.g. a private PulseAudio server).
     pub fn start_with_env(x: &XSession, library: &Path, extra: &[&str], env: &[(String, String)]) -> RecorderProcess {
+        Self::start_recording(x, library, &[&["--task", "end-to-end test task", "--task-id", "E2E-1"][..], extra].concat(), env)
+    }
+
+    /// `apprentice record ARGS` (the task given in `args`), with extra environment.
+    pub fn start_recording(x: &XSession, library: &Path, args: &[&str], env: &[(String, String)]) -> RecorderProcess {
         let child = x
             .command(apprentice_bin())
             .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-            .args(["--library", library.to_str().unwrap_or_default(), "record", "--task", "end-to-end test task", "--task-id", "E2E-1"])
-            .args(extra)
+            .args(["--library", library.to_str().unwrap_or_default(), "record"])
+            .args(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()

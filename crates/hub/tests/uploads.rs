@@ -391,7 +391,7 @@ fn over_an_s3_server_the_recording_and_its_media_land_in_the_bucket() {
     let r = &push::push(&lib, &cfg, &key, &["rec-s3".into()], &fast(), &mut |_| {}).expect("push")[0];
     assert_eq!(r.state, QueueState::Sent, "{r:?}");
     // The objects are in the bucket, under the prefix, as the S3 server keeps them.
-    let objects = walk(&s3.root.path().join("recordings"));
+    let objects = s3.objects("recordings");
     assert_eq!(objects.iter().filter(|p| p.starts_with("hub-a/media/")).count(), 3, "{objects:?}");
     assert_eq!(objects.iter().filter(|p| p.starts_with("hub-a/recordings/rec-s3/library-")).count(), 1, "{objects:?}");
     assert!(!objects.iter().any(|p| p.contains("/uploads/")), "nothing left staged: {objects:?}");

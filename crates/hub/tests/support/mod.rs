@@ -317,6 +317,25 @@ impl S3Server {
         wait_for(&format!("s3s-fs to listen on {endpoint}"), || std::net::TcpStream::connect(("127.0.0.1", port)).is_ok());
         S3Server { child, endpoint, root }
     }
+
+    /// Every object key in `bucket`, as the server keeps them on disk.
+    pub fn objects(&self, bucket: &str) -> Vec<String> {
+        let base = self.root.path().join(bucket);
+        let mut out = vec![];
+        let mut stack = vec![base.clone()];
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else if let Ok(rel) = p.strip_prefix(&base) {
+                    out.push(rel.display().to_string());
+                }
+            }
+        }
+        out.sort();
+        out
+    }
 }
 
 impl Drop for S3Server {

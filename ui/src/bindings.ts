@@ -763,11 +763,21 @@ export type Task = Task_Serialize | Task_Deserialize;
 export type Task_Deserialize = {
 	id?: string | null,
 	instruction: string,
+	/**
+	 *  The hub campaign the task belongs to, when it was assigned by a hub (task ids are unique
+	 *  within a campaign).
+	 */
+	campaign?: string | null,
 };
 
 export type Task_Serialize = {
 	id: string | null,
 	instruction: string,
+	/**
+	 *  The hub campaign the task belongs to, when it was assigned by a hub (task ids are unique
+	 *  within a campaign).
+	 */
+	campaign?: string,
 };
 
 /**  The reviewer's judgement of the whole trajectory. */

@@ -179,11 +179,7 @@ impl Hub {
     }
 
     fn spawn(cmd: &mut Command, store: &Path) -> Hub {
-        let mut child = cmd
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("apprentice-hub serve");
+        let mut child = cmd.stdout(Stdio::null()).stderr(Stdio::piped()).spawn().expect("apprentice-hub serve");
         let stderr = child.stderr.take().unwrap();
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {

@@ -109,7 +109,7 @@ impl Recorder {
         let id = uuid::Uuid::now_v7().to_string();
         let lock_path = library.lock_path(&id);
         let lock = RecorderLock::try_acquire(&lock_path)?.ok_or_else(|| RecordError::AlreadyRecording(id.clone()))?;
-        let task = config.task.clone().unwrap_or(Task::default());
+        let task = config.task.clone().unwrap_or_default();
         let clock = RecordingClock::start();
         let recording = Recording {
             id: id.clone(),

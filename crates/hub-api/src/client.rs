@@ -118,7 +118,7 @@ impl<R: Read> Read for Throttled<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let Some(rate) = self.rate else { return self.inner.read(buf) };
         // Small reads, so the rate holds within a fraction of a second.
-        let chunk = (rate / 20).clamp(512, buf.len() as u64) as usize;
+        let chunk = ((rate / 20) as usize).max(1).min(buf.len());
         let n = self.inner.read(&mut buf[..chunk])?;
         self.sent += n as u64;
         let due = Duration::from_secs_f64(self.sent as f64 / rate as f64);

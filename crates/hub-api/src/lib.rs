@@ -197,6 +197,8 @@ pub struct TaskProgress {
     pub target: u32,
     /// Experts assigned.
     pub assigned: i64,
+    /// Recordings the hub holds, verified (reviewed and approved come with review, hub part 2).
+    pub recorded: i64,
 }
 
 // Stations and consent.
@@ -225,6 +227,8 @@ pub struct Station {
     pub public_key: String,
     pub joined_at: String,
     pub last_seen: String,
+    /// Recordings waiting in its upload queue when it last announced one.
+    pub queue_depth: i32,
 }
 
 /// A campaign's consent text as an expert reads it, with their current decision.

@@ -127,13 +127,18 @@ pub async fn assigned_to(client: &deadpool_postgres::Client, expert_id: i64) -> 
 pub async fn progress(client: &deadpool_postgres::Client, campaign: &str) -> Result<Vec<TaskProgress>, ApiError> {
     let cid = campaign_id(client, campaign).await?;
     let rows = client
-        .query("SELECT t.version, t.spec, (SELECT count(*) FROM assignments a WHERE a.campaign_id = t.campaign_id AND a.task_id = t.id) FROM tasks t WHERE t.campaign_id = $1 ORDER BY t.id", &[&cid])
+        .query(
+            "SELECT t.version, t.spec, (SELECT count(*) FROM assignments a WHERE a.campaign_id = t.campaign_id AND a.task_id = t.id),
+                    (SELECT count(*) FROM recordings r WHERE r.campaign_id = t.campaign_id AND r.task_id = t.id)
+             FROM tasks t WHERE t.campaign_id = $1 ORDER BY t.id",
+            &[&cid],
+        )
         .await
         .map_err(ApiError::db)?;
     rows.iter()
         .map(|r| {
             let spec: TaskSpec = serde_json::from_value(r.get(1)).map_err(|e| ApiError::internal(format!("a stored task: {e}")))?;
-            Ok(TaskProgress { id: spec.id, instruction: spec.instruction, version: r.get(0), target: spec.target, assigned: r.get(2) })
+            Ok(TaskProgress { id: spec.id, instruction: spec.instruction, version: r.get(0), target: spec.target, assigned: r.get(2), recorded: r.get(3) })
         })
         .collect()
 }

@@ -97,13 +97,13 @@ enum Command {
         #[command(flatten)]
         remote: Remote,
     },
-    /// Each task of a campaign: target and experts assigned.
+    /// Each task of a campaign: target, experts assigned, recordings received.
     Progress {
         campaign: String,
         #[command(flatten)]
         remote: Remote,
     },
-    /// Stations: every one for admins (owner, machine, version, key fingerprint, last seen).
+    /// Stations: every one for admins (owner, machine, version, key fingerprint, last seen, queue).
     Stations {
         #[command(flatten)]
         remote: Remote,
@@ -275,7 +275,7 @@ fn run(cli: Cli) -> Result<()> {
             let rows: Vec<TaskProgress> = HubClient::new(&remote.hub, &remote.token).get(&format!("/api/campaigns/{campaign}/progress"), "progress")?;
             show(out, remote.json, &rows, |out, rows| {
                 for r in rows {
-                    writeln!(out, "{:<24} v{:<3} target {:>3}  assigned {:>3}  {}", r.id, r.version, r.target, r.assigned, r.instruction)?;
+                    writeln!(out, "{:<24} v{:<3} target {:>3}  assigned {:>3}  recorded {:>3}  {}", r.id, r.version, r.target, r.assigned, r.recorded, r.instruction)?;
                 }
                 Ok(())
             })?;
@@ -284,7 +284,7 @@ fn run(cli: Cli) -> Result<()> {
             let list: Vec<Station> = HubClient::new(&remote.hub, &remote.token).get("/api/stations", "stations")?;
             show(out, remote.json, &list, |out, list| {
                 for st in list {
-                    writeln!(out, "{:<16} {:<20} {:<10} {}  joined {}  last seen {}", st.user, st.name, st.version, st.fingerprint, st.joined_at, st.last_seen)?;
+                    writeln!(out, "{:<16} {:<20} {:<10} {}  joined {}  last seen {}  queue {}", st.user, st.name, st.version, st.fingerprint, st.joined_at, st.last_seen, st.queue_depth)?;
                 }
                 Ok(())
             })?;

@@ -46,14 +46,24 @@ pub async fn join(client: &deadpool_postgres::Client, caller: &Caller, j: Join) 
 /// Stations, all or one user's.
 pub async fn list(client: &deadpool_postgres::Client, user: Option<i64>) -> Result<Vec<Station>, ApiError> {
     let sql = format!(
-        "SELECT s.id, u.name, s.name, s.version, s.public_key, to_char(s.joined_at AT TIME ZONE 'UTC', {TS}), to_char(s.last_seen AT TIME ZONE 'UTC', {TS}) FROM stations s JOIN users u ON u.id = s.user_id WHERE $1::BIGINT IS NULL OR s.user_id = $1 ORDER BY s.id"
+        "SELECT s.id, u.name, s.name, s.version, s.public_key, to_char(s.joined_at AT TIME ZONE 'UTC', {TS}), to_char(s.last_seen AT TIME ZONE 'UTC', {TS}), s.queue_depth FROM stations s JOIN users u ON u.id = s.user_id WHERE $1::BIGINT IS NULL OR s.user_id = $1 ORDER BY s.id"
     );
     let rows = client.query(&sql, &[&user]).await.map_err(ApiError::db)?;
     Ok(rows
         .iter()
         .map(|r| {
             let key: String = r.get(4);
-            Station { id: r.get(0), user: r.get(1), name: r.get(2), version: r.get(3), fingerprint: keys::fingerprint(&key), public_key: key, joined_at: r.get(5), last_seen: r.get(6) }
+            Station {
+                id: r.get(0),
+                user: r.get(1),
+                name: r.get(2),
+                version: r.get(3),
+                fingerprint: keys::fingerprint(&key),
+                public_key: key,
+                joined_at: r.get(5),
+                last_seen: r.get(6),
+                queue_depth: r.get(7),
+            }
         })
         .collect())
 }

@@ -7,14 +7,11 @@
 mod support;
 
 use std::process::Command;
-use std::sync::Arc;
 use std::time::Duration;
 
-use apprentice_core::model::*;
 use apprentice_core::provenance::hub::join_message;
 use apprentice_core::provenance::keys::StationKey;
 use apprentice_core::store::upload_queue::QueueState;
-use apprentice_core::store::writer::{WriteOp, Writer};
 use apprentice_core::store::Library;
 use apprentice_station::push::{self, PushOptions};
 use apprentice_station::StationConfig;
@@ -72,48 +69,6 @@ fn station(w: &World, hub_url: &str, token: &str, user: &str, seed: [u8; 32], co
     cfg
 }
 
-/// A finished recording of `task` sealed by the station key `seed`, with `frames` distinct
-/// media files of `frame_bytes` each.
-fn recording(lib: &Library, id: &str, task: &str, seed: [u8; 32], frames: u64, frame_bytes: usize) {
-    let rec = Recording {
-        id: id.into(),
-        task: Task { id: Some(task.into()), instruction: format!("instruction of {task}"), campaign: Some("c1".into()) },
-        expert_id: None,
-        status: RecordingStatus::Recording,
-        started_at: "2026-12-02T10:00:00Z".into(),
-        duration_us: 0,
-        environment: Environment {
-            os: "linux".into(),
-            os_version: "test".into(),
-            display_server: "x11".into(),
-            displays: vec![],
-            keyboard_layout: "us".into(),
-            recorder_version: "0.1.0".into(),
-            capture_backend: "test".into(),
-        },
-        pauses: vec![],
-        outcome: Outcome::Unknown,
-        outcome_note: None,
-        error: None,
-    };
-    lib.create_recording(&rec).expect("create");
-    let (w, join) = Writer::spawn_sealed(lib.db_path(), id.into(), Some(Arc::new(StationKey::ephemeral(seed)))).expect("writer");
-    for i in 0..frames {
-        // Distinct content per file (a counter spread through it), the size of a busy delta.
-        let bytes: Vec<u8> = (0..frame_bytes).map(|j| ((j as u64 * 31 + i * 7919 + seed[0] as u64) % 251) as u8).chain(id.bytes()).collect();
-        let sha = lib.media().put(&bytes, "webp").expect("media");
-        let t = 100_000 * (i + 1);
-        w.send(WriteOp::Frame(Frame { seq: i, t, display: 0, width: 64, height: 64, reason: FrameReason::Input, encoding: FrameEncoding::Key, sha256: sha, bytes: bytes.len() as u64 }));
-        let ev = |kind, t| InputEvent { t, kind, x: 10, y: 10, button: Some("left".into()), key: None, code: None, text: None, dx: 0, dy: 0, modifiers: Modifiers(0), origin: InputOrigin::Device };
-        w.send(WriteOp::Input(ev(InputKind::ButtonPress, t + 10_000)));
-        w.send(WriteOp::Input(ev(InputKind::ButtonRelease, t + 20_000)));
-    }
-    w.send(WriteOp::Note(Note { t: 50_000, text: "first I open the folder".into(), source: NoteSource::Typed }));
-    w.send(WriteOp::Finish { status: RecordingStatus::Finished, duration: 100_000 * (frames + 2), health: Health::default(), error: None });
-    drop(w);
-    join.join().expect("writer thread");
-}
-
 fn fast() -> PushOptions {
     PushOptions { bytes_per_second: None, retry_for: Duration::from_secs(120) }
 }
@@ -128,7 +83,7 @@ fn a_pushed_recording_arrives_verified_and_only_its_owner_and_staff_see_it() {
     let ann = station(&w, &w.hub.url, &w.ann, "ann", SEED_ANN, true);
     let dir = tempfile::tempdir().expect("tmp");
     let lib = Library::open(dir.path()).expect("lib");
-    recording(&lib, "rec-ann-1", "t1", SEED_ANN, 6, 2_000);
+    sealed_recording(&lib, "rec-ann-1", "t1", SEED_ANN, 6, 2_000);
     let reports = push::push(&lib, &ann, &StationKey::ephemeral(SEED_ANN), &["rec-ann-1".into()], &fast(), &mut |_| {}).expect("push");
     assert_eq!(reports.len(), 1);
     let r = &reports[0];
@@ -165,9 +120,13 @@ fn a_pushed_recording_arrives_verified_and_only_its_owner_and_staff_see_it() {
     let out = ok(hub_cli(&["recordings", "--campaign", "c1", "--hub", &w.hub.url, "--token", &w.admin]));
     assert!(out.contains("rec-ann-1") && out.contains("t1") && out.contains("ann"), "{out}");
 
-    // The station's last sight and queue depth are kept.
+    // The station's last sight and queue depth are kept; the task's progress counts it.
     let (_, stations) = request("GET", &url("/api/stations"), Some(&w.admin), None);
-    assert!(stations.as_array().expect("list").iter().any(|s| s["user"] == "ann"), "{stations}");
+    let st = stations.as_array().and_then(|a| a.iter().find(|s| s["user"] == "ann")).cloned().expect("ann's station");
+    assert_eq!(st["queue_depth"], 1, "one recording was queued when it announced: {st}");
+    let (_, progress) = request("GET", &url("/api/campaigns/c1/progress"), Some(&w.admin), None);
+    let t1 = progress.as_array().and_then(|a| a.iter().find(|t| t["id"] == "t1")).cloned().expect("t1");
+    assert_eq!((t1["recorded"].as_i64(), t1["assigned"].as_i64()), (Some(1), Some(2)), "{t1}");
 }
 
 #[test]
@@ -179,7 +138,7 @@ fn what_is_tampered_unsigned_unassigned_or_without_consent_is_refused_and_stored
 
     // Without consent: refused before any file is sent.
     let ann = station(&w, &w.hub.url, &w.ann, "ann", SEED_ANN, false);
-    recording(&lib, "rec-consent", "t1", SEED_ANN, 2, 500);
+    sealed_recording(&lib, "rec-consent", "t1", SEED_ANN, 2, 500);
     let r = &push::push(&lib, &ann, &ann_key, &["rec-consent".into()], &fast(), &mut |_| {}).expect("push")[0];
     assert_eq!(r.state, QueueState::Refused, "{r:?}");
     assert!(r.error.as_deref().is_some_and(|e| e.contains("403") && e.contains("consent")), "{r:?}");
@@ -187,7 +146,7 @@ fn what_is_tampered_unsigned_unassigned_or_without_consent_is_refused_and_stored
     apprentice_station::consent(&ann, &ann_key, &text, apprentice_core::provenance::hub::ConsentDecision::Accept).expect("accept");
 
     // Tampered after sealing: a stored row changed with SQL.
-    recording(&lib, "rec-tampered", "t1", SEED_ANN, 3, 500);
+    sealed_recording(&lib, "rec-tampered", "t1", SEED_ANN, 3, 500);
     let conn = rusqlite::Connection::open(lib.db_path()).expect("sqlite");
     conn.execute("UPDATE notes SET text = 'I never opened it' WHERE recording_id = 'rec-tampered'", []).expect("tamper");
     drop(conn);
@@ -200,26 +159,26 @@ fn what_is_tampered_unsigned_unassigned_or_without_consent_is_refused_and_stored
     assert!(status["problems"].as_array().is_some_and(|p| !p.is_empty()), "{status}");
 
     // Sealed by a key that is not this station's (another machine's seal, sent as ann's).
-    recording(&lib, "rec-foreign", "t1", [99; 32], 2, 500);
+    sealed_recording(&lib, "rec-foreign", "t1", [99; 32], 2, 500);
     let r = &push::push(&lib, &ann, &ann_key, &["rec-foreign".into()], &fast(), &mut |_| {}).expect("push")[0];
     assert_eq!(r.state, QueueState::Refused, "{r:?}");
     assert!(r.error.as_deref().is_some_and(|e| e.contains("station key") && e.contains("not trusted")), "{r:?}");
 
     // A task not assigned to the expert (t9 is nobody's).
-    recording(&lib, "rec-unassigned", "t9", SEED_ANN, 1, 500);
+    sealed_recording(&lib, "rec-unassigned", "t9", SEED_ANN, 1, 500);
     let r = &push::push(&lib, &ann, &ann_key, &["rec-unassigned".into()], &fast(), &mut |_| {}).expect("push")[0];
     assert!(r.error.as_deref().is_some_and(|e| e.contains("403") && e.contains("not assigned")), "{r:?}");
 
     // A station that never joined (bob's token, a key never registered).
     let bob = StationConfig { hub: w.hub.url.clone(), token: w.bob.clone(), user: "bob".into(), station_id: 0, fingerprint: String::new() };
-    recording(&lib, "rec-stranger", "t1", SEED_BOB, 1, 500);
+    sealed_recording(&lib, "rec-stranger", "t1", SEED_BOB, 1, 500);
     let r = &push::push(&lib, &bob, &StationKey::ephemeral(SEED_BOB), &["rec-stranger".into()], &fast(), &mut |_| {}).expect("push")[0];
     assert!(r.error.as_deref().is_some_and(|e| e.contains("403") && e.contains("has not joined")), "{r:?}");
 
     // A revoked token: 401, and the recording stays queued (it is not the recording's fault).
     let (status, _) = request("POST", &format!("{}/api/users/ann/revoke", w.hub.url), Some(&w.admin), None);
     assert_eq!(status, 200);
-    recording(&lib, "rec-revoked", "t2", SEED_ANN, 1, 500);
+    sealed_recording(&lib, "rec-revoked", "t2", SEED_ANN, 1, 500);
     let r = &push::push(&lib, &ann, &ann_key, &["rec-revoked".into()], &fast(), &mut |_| {}).expect("push")[0];
     assert_eq!(r.state, QueueState::Queued, "{r:?}");
     assert!(r.error.as_deref().is_some_and(|e| e.contains("401")), "{r:?}");
@@ -257,7 +216,7 @@ fn a_hub_killed_mid_upload_is_resumed_and_an_upload_begun_on_one_process_ends_on
     let dir = tempfile::tempdir().expect("tmp");
     let lib = Library::open(dir.path()).expect("lib");
     // 12 files of 40 kB at 60 kB/s: about 8 s of sending.
-    recording(&lib, "rec-slow", "t1", SEED_ANN, 12, 40_000);
+    sealed_recording(&lib, "rec-slow", "t1", SEED_ANN, 12, 40_000);
     let port = w.hub.port();
 
     // Push in the background; kill the hub once it has some of the files, start it again.
@@ -285,7 +244,7 @@ fn a_hub_killed_mid_upload_is_resumed_and_an_upload_begun_on_one_process_ends_on
 
     // Two processes over one database and one store: begin on the first, finish on the second.
     let second = Hub::start_at(&db, &store, 0);
-    recording(&lib, "rec-two-hubs", "t2", SEED_ANN, 4, 1_000);
+    sealed_recording(&lib, "rec-two-hubs", "t2", SEED_ANN, 4, 1_000);
     let x = apprentice_core::store::portable::extract(&lib, "rec-two-hubs", &dir.path().join("x")).expect("extract");
     let sha = |p: &std::path::Path| -> (String, u64) {
         use sha2::Digest;
@@ -387,7 +346,7 @@ fn over_an_s3_server_the_recording_and_its_media_land_in_the_bucket() {
     let cfg = StationConfig { hub: hub.url.clone(), token, user: "ann".into(), station_id: st["id"].as_i64().expect("id"), fingerprint: key.fingerprint() };
     let dir = tempfile::tempdir().expect("tmp");
     let lib = Library::open(dir.path()).expect("lib");
-    recording(&lib, "rec-s3", "t1", SEED_ANN, 3, 5_000);
+    sealed_recording(&lib, "rec-s3", "t1", SEED_ANN, 3, 5_000);
     let r = &push::push(&lib, &cfg, &key, &["rec-s3".into()], &fast(), &mut |_| {}).expect("push")[0];
     assert_eq!(r.state, QueueState::Sent, "{r:?}");
     // The objects are in the bucket, under the prefix, as the S3 server keeps them.

@@ -9,6 +9,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use apprentice_core::model::*;
+use apprentice_core::store::writer::WriteOp;
+
 /// How long a step of setting up may take on a loaded machine.
 const SETUP_LIMIT: Duration = Duration::from_secs(180);
 
@@ -175,7 +178,7 @@ impl Hub {
         let mut c = Command::new(hub_bin());
         c.args(["serve", "--db", db_url, "--listen", "127.0.0.1:0", "--store", bucket_url, "--s3-endpoint", &s3.endpoint]);
         c.env("AWS_ACCESS_KEY_ID", S3Server::ACCESS_KEY).env("AWS_SECRET_ACCESS_KEY", S3Server::SECRET_KEY).env("AWS_REGION", "us-east-1");
-        Self::spawn(&mut c, &s3.root.path().to_path_buf())
+        Self::spawn(&mut c, s3.root.path())
     }
 
     fn spawn(cmd: &mut Command, store: &Path) -> Hub {
@@ -202,6 +205,10 @@ impl Hub {
     /// The directory the store keeps its objects in.
     pub fn store_dir(&self) -> &Path {
         &self.store_dir
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     pub fn port(&self) -> u16 {
@@ -339,4 +346,47 @@ impl Drop for S3Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// A finished recording of `task` (campaign c1) sealed by the station key `seed`, with `frames` distinct
+/// media files of `frame_bytes` each.
+pub fn sealed_recording(lib: &apprentice_core::store::Library, id: &str, task: &str, seed: [u8; 32], frames: u64, frame_bytes: usize) {
+    let rec = Recording {
+        id: id.into(),
+        task: Task { id: Some(task.into()), instruction: format!("instruction of {task}"), campaign: Some("c1".into()) },
+        expert_id: None,
+        status: RecordingStatus::Recording,
+        started_at: "2026-12-02T10:00:00Z".into(),
+        duration_us: 0,
+        environment: Environment {
+            os: "linux".into(),
+            os_version: "test".into(),
+            display_server: "x11".into(),
+            displays: vec![],
+            keyboard_layout: "us".into(),
+            recorder_version: "0.1.0".into(),
+            capture_backend: "test".into(),
+        },
+        pauses: vec![],
+        outcome: Outcome::Unknown,
+        outcome_note: None,
+        error: None,
+    };
+    lib.create_recording(&rec).expect("create");
+    let (w, join) =
+        apprentice_core::store::writer::Writer::spawn_sealed(lib.db_path(), id.into(), Some(std::sync::Arc::new(apprentice_core::provenance::keys::StationKey::ephemeral(seed)))).expect("writer");
+    for i in 0..frames {
+        // Distinct content per file (a counter spread through it), the size of a busy delta.
+        let bytes: Vec<u8> = (0..frame_bytes).map(|j| ((j as u64 * 31 + i * 7919 + seed[0] as u64) % 251) as u8).chain(id.bytes()).collect();
+        let sha = lib.media().put(&bytes, "webp").expect("media");
+        let t = 100_000 * (i + 1);
+        w.send(WriteOp::Frame(Frame { seq: i, t, display: 0, width: 64, height: 64, reason: FrameReason::Input, encoding: FrameEncoding::Key, sha256: sha, bytes: bytes.len() as u64 }));
+        let ev = |kind, t| InputEvent { t, kind, x: 10, y: 10, button: Some("left".into()), key: None, code: None, text: None, dx: 0, dy: 0, modifiers: Modifiers(0), origin: InputOrigin::Device };
+        w.send(WriteOp::Input(ev(InputKind::ButtonPress, t + 10_000)));
+        w.send(WriteOp::Input(ev(InputKind::ButtonRelease, t + 20_000)));
+    }
+    w.send(WriteOp::Note(Note { t: 50_000, text: "first I open the folder".into(), source: NoteSource::Typed }));
+    w.send(WriteOp::Finish { status: RecordingStatus::Finished, duration: 100_000 * (frames + 2), health: Health::default(), error: None });
+    drop(w);
+    join.join().expect("writer thread");
 }

@@ -5,7 +5,7 @@
 
 use tauri_specta::{collect_commands, collect_events, Builder, ErrorHandlingMode};
 
-use super::{review, speech};
+use super::{hub, review, speech};
 
 pub fn builder() -> Builder<tauri::Wry> {
     Builder::<tauri::Wry>::new()
@@ -32,6 +32,8 @@ pub fn builder() -> Builder<tauri::Wry> {
             review::resegment,
             speech::transcribe,
             speech::set_transcript,
+            hub::hub_tasks,
+            hub::sync_status,
         ])
         .events(collect_events![super::RecordingStopped, super::Talking, super::Hotkey, speech::Transcription])
         // A failed command rejects its promise with a `CommandError` ({kind, message}).

@@ -51,6 +51,9 @@ impl CommandError {
     }
 
     /// A failure with no better kind (a poisoned lock, the webview).
+    pub fn unavailable(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Unavailable, message)
+    }
     pub fn internal(e: impl std::fmt::Display) -> Self {
         Self::new(ErrorKind::Internal, e.to_string())
     }

@@ -3,11 +3,13 @@
 //! [`error::CommandError`]). It owns at most one running recorder, which it also serves
 //! on the library's control socket, so `apprentice note|mark|pause|resume|stop` work against
 //! the GUI's recording too. Review commands and the `frame://` protocol are in [`review`];
-//! transcription, transcript corrections and the `audio://` protocol in [`speech`]. No
+//! transcription, transcript corrections and the `audio://` protocol in [`speech`]; assigned
+//! tasks and background upload to a hub in [`hub`]. No
 //! business logic lives here.
 
 pub mod bindings;
 mod error;
+mod hub;
 mod review;
 mod speech;
 
@@ -24,13 +26,14 @@ use apprentice_capture::exclusion::{ExclusionField, ExclusionRule};
 use apprentice_capture::input::RECORDER_HOTKEYS;
 use apprentice_capture::recorder::{RecorderConfig, RecorderStatus};
 use apprentice_capture::session::RecordingSession;
-use apprentice_core::model::{MarkerKind, Micros, NoteSource, Outcome, Task};
+use apprentice_core::model::{MarkerKind, Micros, NoteSource, Outcome};
 use apprentice_core::store::{Library, RecordingSummary};
 
 struct AppState {
     library_dir: PathBuf,
     session: Mutex<Option<RecordingSession>>,
     frames: Mutex<review::FrameCache>,
+    sync: hub::Uploader,
 }
 
 type CmdResult<T> = Result<T, CommandError>;
@@ -44,7 +47,8 @@ fn no_recording() -> CommandError {
 pub struct RecordingRequest {
     /// The task as the expert was given it.
     pub task: String,
-    /// The task's id in the vendor's catalogue, if it has one.
+    /// The task's id in the vendor's catalogue, if it has one: on a station that joined a hub,
+    /// an assigned task's (its instruction and campaign then come from the hub).
     pub task_id: Option<String>,
     /// Exclusion rules (`app:…`, `title:…`, `class:…` globs); blank ones are ignored.
     pub exclusions: Vec<String>,
@@ -93,12 +97,7 @@ async fn start_recording(app: AppHandle, request: RecordingRequest) -> CmdResult
     rules.push(own_window_rule());
     let lib = Library::open(&state.library_dir)?;
     let task_id = task_id.filter(|t| !t.trim().is_empty());
-    let config = RecorderConfig {
-        task: Some(Task { id: task_id, instruction: task, campaign: None }),
-        exclusions: rules,
-        audio: AudioSettings { enabled: audio, device: None, push_to_talk },
-        ..Default::default()
-    };
+    let config = RecorderConfig { task: Some(hub::bind_task(task, task_id)?), exclusions: rules, audio: AudioSettings { enabled: audio, device: None, push_to_talk }, ..Default::default() };
     let started = RecordingSession::start(&lib, config)?;
     let status = started.control().status();
     let stop_rx = started.stop_requests().clone();
@@ -124,6 +123,10 @@ fn finish(app: &AppHandle) -> CmdResult<String> {
     let stopped = session.stop()?;
     let id = stopped.id;
     stopped.segmentation?;
+    // A hub task's recording goes to the hub in the background.
+    if let Err(e) = hub::queue(&state, &id) {
+        tracing::warn!(recording = %id, error = %e, "not queued for the hub");
+    }
     // Think-aloud audio is transcribed on a worker; the recording is usable at once.
     speech::transcribe_in_background(app.clone(), state.library_dir.clone(), id.clone());
     Ok(id)
@@ -266,7 +269,7 @@ pub fn run(library_dir: PathBuf) -> anyhow::Result<()> {
     let commands = bindings::builder();
     tauri::Builder::default()
         .plugin(hotkey_plugin())
-        .manage(AppState { frames: review::FrameCache::new(library_dir.clone()), library_dir, session: Mutex::new(None) })
+        .manage(AppState { frames: review::FrameCache::new(library_dir.clone()), sync: hub::Uploader::start(library_dir.clone()), library_dir, session: Mutex::new(None) })
         .register_asynchronous_uri_scheme_protocol("frame", |ctx, request, responder| {
             let app = ctx.app_handle().clone();
             let path = request.uri().path().to_string();

@@ -7,7 +7,7 @@
 import type * as B from "./bindings";
 
 // Types without a serde difference between the two directions, as generated.
-export type { ActionKind, CheckStatus, CommandError, Correctness, DisplayInfo, EnvResponse, ErrorKind, MarkerKind, Outcome, RecordingStatus, TranscriptionState, Verdict } from "./bindings";
+export type { ActionKind, CheckStatus, CommandError, Correctness, DisplayInfo, EnvResponse, ErrorKind, HubTask, MarkerKind, Outcome, RecordingStatus, TranscriptionState, Verdict } from "./bindings";
 
 // What the backend sends (every field it always writes is required here)…
 export type Action = B.Action_Serialize;
@@ -18,6 +18,7 @@ export type RecorderStatus = B.RecorderStatus_Serialize;
 export type RecordingSummary = B.RecordingSummary_Serialize;
 export type Scores = B.Scores_Serialize;
 export type Step = B.Step_Serialize;
+export type SyncSummary = B.SyncSummary_Serialize;
 export type StepLabel = B.StepLabel_Serialize;
 export type TrajectoryReview = B.TrajectoryReview_Serialize;
 export type TrajectoryView = B.TrajectoryView_Serialize;
@@ -52,6 +53,10 @@ export interface Api {
   listRecordings(): Promise<RecordingSummary[]>;
   /** What a recording needs from this machine, checked now (`apprentice doctor`'s checks). */
   preflight(): Promise<Check[]>;
+  /** The tasks a hub assigned this station's expert (none when it joined no hub). */
+  hubTasks(): Promise<B.HubTask[]>;
+  /** The upload queue to the hub: waiting, sent, refused, the last error. */
+  syncStatus(): Promise<SyncSummary>;
   defaultReviewer(): Promise<string>;
   openTrajectory(id: string): Promise<TrajectoryView>;
   /** The review view wants the whole screen; the recorder panel is small. */

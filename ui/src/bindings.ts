@@ -39,6 +39,10 @@ export const commands = {
 	transcribe: (id: string) => __TAURI_INVOKE<null>("transcribe", { id }),
 	/**  Corrects (or with `text` None restores) the transcript of the utterance starting at `t0`. */
 	setTranscript: (id: string, t0: number, text: string | null, reviewer: string) => __TAURI_INVOKE<TrajectoryView_Serialize>("set_transcript", { id, t0, text, reviewer }),
+	/**  The tasks assigned to this station's expert (none when it joined no hub). */
+	hubTasks: () => __TAURI_INVOKE<HubTask[]>("hub_tasks"),
+	/**  The upload queue: how many recordings wait, were sent, were refused, and the last error. */
+	syncStatus: () => __TAURI_INVOKE<SyncSummary_Serialize>("sync_status"),
 };
 
 /** Events */
@@ -333,6 +337,13 @@ export type Health_Serialize = {
 /**  A recorder hotkey (the key after Ctrl+Alt) was pressed anywhere on the desktop. */
 export type Hotkey = string;
 
+/**  A task the hub assigned the expert, as the panel lists it. */
+export type HubTask = {
+	campaign: string,
+	id: string,
+	instruction: string,
+};
+
 /**
  *  Where input came from: a physical device a person used, or software that injected it (X11's
  *  XTEST, which xdotool, pyautogui and agents drive; later macOS's event source state or
@@ -485,7 +496,10 @@ export type RecordingRequest = RecordingRequest_Serialize | RecordingRequest_Des
 export type RecordingRequest_Deserialize = {
 	/**  The task as the expert was given it. */
 	task: string,
-	/**  The task's id in the vendor's catalogue, if it has one. */
+	/**
+	 *  The task's id in the vendor's catalogue, if it has one: on a station that joined a hub,
+	 *  an assigned task's (its instruction and campaign then come from the hub).
+	 */
 	task_id?: string | null,
 	/**  Exclusion rules (`app:…`, `title:…`, `class:…` globs); blank ones are ignored. */
 	exclusions: string[],
@@ -499,7 +513,10 @@ export type RecordingRequest_Deserialize = {
 export type RecordingRequest_Serialize = {
 	/**  The task as the expert was given it. */
 	task: string,
-	/**  The task's id in the vendor's catalogue, if it has one. */
+	/**
+	 *  The task's id in the vendor's catalogue, if it has one: on a station that joined a hub,
+	 *  an assigned task's (its instruction and campaign then come from the hub).
+	 */
 	task_id: string | null,
 	/**  Exclusion rules (`app:…`, `title:…`, `class:…` globs); blank ones are ignored. */
 	exclusions: string[],
@@ -753,6 +770,31 @@ export type Subtask_Deserialize = {
 export type Subtask_Serialize = {
 	index: number,
 	label?: string,
+};
+
+/**  The queue as the panel shows it. */
+export type SyncSummary = SyncSummary_Serialize | SyncSummary_Deserialize;
+
+/**  The queue as the panel shows it. */
+export type SyncSummary_Deserialize = {
+	/**  The hub this station joined, if any. */
+	hub?: string | null,
+	queued: number,
+	sent: number,
+	refused: number,
+	/**  The latest error of a recording still queued or refused. */
+	last_error?: string | null,
+};
+
+/**  The queue as the panel shows it. */
+export type SyncSummary_Serialize = {
+	/**  The hub this station joined, if any. */
+	hub: string | null,
+	queued: number,
+	sent: number,
+	refused: number,
+	/**  The latest error of a recording still queued or refused. */
+	last_error: string | null,
 };
 
 /**  The push-to-talk chord went down (true) or up. */

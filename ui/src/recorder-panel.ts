@@ -4,8 +4,10 @@
 // it was stopped (button, hotkey, `apprentice stop`), the panel asks the outcome. Think aloud records the microphone (continuously, or while push-to-talk is
 // held) with a level meter; after stop the audio is transcribed on this machine, with progress
 // shown here. The panel's own window is excluded from capture by the backend, so working here is
-// never part of the demonstration.
-import type { Api, MarkerKind, RecorderStatus } from "./api";
+// never part of the demonstration. On a station that joined a hub, the expert picks one of
+// their assigned tasks (its instruction and id fill the task), and a line says how the uploads
+// of finished recordings stand (they are sent in the background).
+import type { Api, HubTask, MarkerKind, RecorderStatus } from "./api";
 import { bytes, duration, el, messageLine } from "./format";
 import { mountOutcomePrompt, type OutcomePrompt } from "./outcome-prompt";
 import { mountPreflightList } from "./preflight-list";
@@ -24,7 +26,8 @@ export function mountRecorderPanel(root: HTMLElement, api: Api, onChange: () => 
     el("label", { title: "Keep audio only while Ctrl+Alt+K is held" }, pttBox, " push-to-talk"),
   );
   const preflight = mountPreflightList(api);
-  const setup = el("form", { id: "setup" }, el("label", { for: "task" }, "Task"), taskInput, taskId, exclusions, audioOpts, preflight.element, startBtn);
+  const hubTask = el("select", { id: "hub-task", hidden: "" });
+  const setup = el("form", { id: "setup" }, el("label", { for: "task" }, "Task"), hubTask, taskInput, taskId, exclusions, audioOpts, preflight.element, startBtn);
 
   const state = el("span", { id: "state", class: "badge" }, "idle");
   const elapsed = el("span", { id: "elapsed", class: "elapsed" }, "00:00");
@@ -49,7 +52,8 @@ export function mountRecorderPanel(root: HTMLElement, api: Api, onChange: () => 
   const hint = el("p", { class: "hint" }, "Anywhere: Ctrl+Alt+R stop · P pause · N note · M mistake · V recovery · S/E sub-task · hold K to talk");
   const live = el("section", { id: "live", hidden: "" }, el("header", {}, state, elapsed), task, el("div", { class: "row" }, pauseBtn, stopBtn), meter, audioNote, health, noteForm, markers, hint);
   const message = el("p", { id: "message", class: "message" });
-  root.append(setup, live, message);
+  const uploads = el("p", { id: "uploads", class: "hint", hidden: "" });
+  root.append(setup, live, message, uploads);
   const outcome = mountOutcomePrompt(root, api, (id, o) => {
     flash(`Outcome of ${id.slice(0, 8)}: ${o}`);
     onChange();
@@ -140,10 +144,47 @@ export function mountRecorderPanel(root: HTMLElement, api: Api, onChange: () => 
     const paused = state.textContent === "paused";
     void (paused ? api.resumeRecording() : api.pauseRecording()).then(poll).catch(showError);
   });
+  // Assigned tasks (a hub's): choosing one fills the task and its id.
+  let assigned: HubTask[] = [];
+  const loadTasks = async () => {
+    try {
+      assigned = await api.hubTasks();
+    } catch (e) {
+      showError(e);
+      return;
+    }
+    hubTask.hidden = assigned.length === 0;
+    hubTask.replaceChildren(
+      el("option", { value: "" }, `Assigned tasks (${assigned.length})…`),
+      ...assigned.map((t, i) => el("option", { value: String(i) }, `${t.campaign} · ${t.id} — ${t.instruction}`)),
+    );
+  };
+  hubTask.addEventListener("change", () => {
+    const t = assigned[Number(hubTask.value)];
+    if (!hubTask.value || !t) return;
+    taskInput.value = t.instruction;
+    taskId.value = t.id;
+    taskInput.focus();
+  });
+  const showUploads = async () => {
+    try {
+      const s = await api.syncStatus();
+      uploads.hidden = !s.hub;
+      uploads.className = s.last_error && s.queued + s.refused > 0 ? "hint error" : "hint";
+      uploads.textContent = s.hub
+        ? `Uploads to ${s.hub}: ${s.queued} waiting · ${s.sent} sent${s.refused ? ` · ${s.refused} refused` : ""}${s.last_error && s.queued + s.refused > 0 ? ` — ${s.last_error}` : ""}`
+        : "";
+    } catch (e) {
+      showError(e);
+    }
+  };
+  window.setInterval(() => void showUploads(), 5000);
+
   const stopped = (id: string) => {
     window.clearInterval(timer);
     render(null);
     void preflight.refresh();
+    void showUploads();
     flash(`Saved recording ${id}`);
     outcome.ask(id, task.textContent ?? "");
     onChange();
@@ -200,6 +241,8 @@ export function mountRecorderPanel(root: HTMLElement, api: Api, onChange: () => 
   void api.onRecordingStopped(stopped);
 
   void preflight.refresh();
+  void loadTasks();
+  void showUploads();
   void poll().then(() => {
     if (!live.hidden) startPolling();
     taskInput.focus();

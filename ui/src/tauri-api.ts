@@ -20,6 +20,8 @@ export const tauriApi: Api = {
   addMarker: (kind, label = null) => commands.addMarker(kind, label),
   listRecordings: () => commands.listRecordings(),
   preflight: () => commands.preflight(),
+  hubTasks: () => commands.hubTasks(),
+  syncStatus: () => commands.syncStatus(),
   defaultReviewer: () => commands.defaultReviewer(),
   openTrajectory: (id) => commands.openTrajectory(id),
   setReviewLayout: (reviewing) => done(commands.setReviewLayout(reviewing)),

@@ -82,6 +82,10 @@ pub enum SyncCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Send queued recordings in the foreground, as the desktop app does in the background: at
+    /// once, then every 30 s, until stopped (a headless station's uploader; an upload cut off
+    /// by Ctrl-C continues next time).
+    Run,
 }
 
 fn hostname() -> String {
@@ -163,6 +167,12 @@ pub fn run(library: &Path, cmd: HubCommand, out: &mut impl Write) -> Result<()> 
             if let Some(failed) = reports.iter().find(|r| r.error.is_some()) {
                 bail!("{} of {} recording(s) not sent (first: {})", reports.iter().filter(|r| r.error.is_some()).count(), reports.len(), failed.recording_id);
             }
+        }
+        HubCommand::Sync { command: SyncCommand::Run } => {
+            config::required()?;
+            let (_wake, rx) = std::sync::mpsc::channel();
+            eprintln!("sending queued recordings every {} s; Ctrl-C stops", apprentice_station::sync::INTERVAL.as_secs());
+            apprentice_station::sync::run(library.to_path_buf(), rx, Default::default());
         }
         HubCommand::Sync { command: SyncCommand::Status { json } } => {
             let lib = crate::open_library(library)?;

@@ -2,11 +2,12 @@
 //! account and keeps the hub's address and token in the XDG config dir ([`config`]); [`tasks`]
 //! lists the expert's assigned tasks (kept for when the hub is away); [`consent`] signs the
 //! expert's decision on a campaign's consent text; [`push`] sends finished recordings through the
-//! library's upload queue. Not its job: HTTP ([`apprentice_hub_api::client`]), what the hub
+//! library's upload queue, and [`sync`] does so in the background. Not its job: HTTP ([`apprentice_hub_api::client`]), what the hub
 //! checks (the hub), or printing (the shells).
 
 pub mod config;
 pub mod push;
+pub mod sync;
 
 use apprentice_core::model::Task;
 use apprentice_core::provenance::hub::{consent_message, join_message, ConsentDecision};

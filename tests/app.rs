@@ -3,6 +3,8 @@
 
 #![cfg(feature = "gui")]
 
+#[path = "../crates/hub/tests/support/mod.rs"]
+mod hub_support;
 mod support;
 
 use std::process::Stdio;
@@ -92,8 +94,14 @@ fn free_port() -> u16 {
 /// the script printed on stdout (its JSON answer). Stderr (xdotool's warnings, WebDriver logs) is only shown
 /// when the script fails, so a warning can never be mistaken for the answer.
 fn drive_app(x: &XSession, mode: &str, args: &[&str]) -> String {
+    drive_app_with_env(x, mode, args, &[])
+}
+
+/// As [`drive_app`], the app (started by tauri-driver) with extra environment.
+fn drive_app_with_env(x: &XSession, mode: &str, args: &[&str], env: &[(&str, &std::path::Path)]) -> String {
     let (port, native) = (free_port(), free_port());
-    let mut driver = x.command(tauri_driver()).args(["--port", &port.to_string(), "--native-port", &native.to_string()]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+    let mut driver =
+        x.command(tauri_driver()).envs(env.iter().copied()).args(["--port", &port.to_string(), "--native-port", &native.to_string()]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
     x.wait_until("tauri-driver to listen", || std::net::TcpStream::connect(("127.0.0.1", port)).is_ok());
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let shots = std::env::var("APPRENTICE_SCREENSHOTS").unwrap_or_default();
@@ -219,4 +227,34 @@ fn a_reviewer_plays_and_corrects_spoken_reasoning_in_the_app() {
     assert_eq!(utterances[0].corrected.as_deref(), Some(correction));
     let log = lib.review_state(&id).unwrap().log;
     assert!(log.iter().any(|e| matches!(e.change, ReviewChange::Transcript { .. })), "{log:?}");
+}
+
+/// The desktop on a station that joined a hub: the expert picks an assigned task in the panel,
+/// records it, and the recording is sent to the hub in the background, as the panel then says.
+#[test]
+fn on_a_joined_station_the_panel_offers_assigned_tasks_and_sends_the_recording_in_the_background() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (lib_dir, config) = (tmp.path().join("library"), tmp.path().join("config"));
+    let (_pg, hub, admin) = hub_support::hub_with_admin();
+    let url = |p: &str| format!("{}{p}", hub.url);
+    let (_, ann) = hub_support::request("POST", &url("/api/users"), Some(&admin), Some(serde_json::json!({ "name": "ann", "role": "expert" })));
+    let token = ann["token"].as_str().unwrap().to_string();
+    let (status, v) = hub_support::request("POST", &url("/api/campaigns"), Some(&admin), Some(serde_json::json!({ "name": "c1", "tasks": [{ "id": "t1", "instruction": "Click the target once" }] })));
+    assert_eq!(status, 201, "{v}");
+    hub_support::request("POST", &url("/api/campaigns/c1/assign"), Some(&admin), Some(serde_json::json!({ "expert": "ann" })));
+    let join = std::process::Command::new(apprentice_bin()).env("XDG_CONFIG_HOME", &config).args(["station", "join", &hub.url, "--token", &token]).output_within("apprentice station join");
+    assert!(join.status.success(), "{}", String::from_utf8_lossy(&join.stderr));
+
+    let mut x = XSession::start();
+    x.testapp("Hub Target", "hub-target", "400x300+820+100", &tmp.path().join("app.jsonl"));
+    let out = drive_app_with_env(&x, "hub-task", &[lib_dir.to_str().unwrap()], &[("XDG_CONFIG_HOME", &config)]);
+    let seen: serde_json::Value = serde_json::from_str(out.lines().last().unwrap_or_default()).unwrap_or_else(|e| panic!("{e}: {out}"));
+    assert_eq!((seen["task"].as_str(), seen["task_id"].as_str()), (Some("Click the target once"), Some("t1")), "{seen}");
+    assert!(seen["options"].as_array().is_some_and(|o| o.iter().any(|t| t.as_str().is_some_and(|t| t.contains("c1") && t.contains("t1")))), "{seen}");
+    let id = seen["recording"].as_str().unwrap();
+    // Sent at stop, and again with the expert's answer.
+    let held = || hub_support::request("GET", &url(&format!("/api/recordings/{id}")), Some(&admin), None).1;
+    hub_support::wait_for("the hub to hold the recording with the expert's answer", || held()["outcome"] == "success");
+    let held = held();
+    assert_eq!((held["task_id"].as_str(), held["expert"].as_str()), (Some("t1"), Some("ann")), "{held}");
 }

@@ -143,7 +143,9 @@ async fn stop_recording(app: AppHandle) -> CmdResult<String> {
 #[specta::specta]
 fn set_outcome(state: State<'_, AppState>, id: String, outcome: Outcome, comment: Option<String>) -> CmdResult<()> {
     let comment = comment.filter(|c| !c.trim().is_empty());
-    Ok(Library::open(&state.library_dir)?.set_outcome(&id, outcome, comment.as_deref())?)
+    Library::open(&state.library_dir)?.set_outcome(&id, outcome, comment.as_deref())?;
+    // The hub's copy (sent at stop) gets the answer too.
+    hub::queue(&state, &id)
 }
 
 fn with_control<T>(state: &State<'_, AppState>, f: impl FnOnce(&apprentice_capture::recorder::RecorderControl) -> CmdResult<T>) -> CmdResult<T> {

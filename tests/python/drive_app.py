@@ -16,6 +16,11 @@ Usage:
       asks the outcome, and (through the app's own CLI) that the recording's outcome is unknown
       and an AgentNet export says so; checks the library says "outcome needed"; then answers
       "failure" with a comment in the panel. Prints one JSON line with what was seen before.
+  drive_app.py hub-task DRIVER_URL APP LIBRARY [SCREENSHOT_DIR]
+      On a station that joined a hub: picks the first assigned task in the panel, checks it
+      fills the task and its id, starts, clicks once in the window titled "Hub Target", stops,
+      answers success, and waits for the panel to say the recording was sent. Prints one JSON
+      line with the task seen and the uploads line.
   drive_app.py bench DRIVER_URL APP LIBRARY RECORDING STEPS
       Opens the recording and steps through every step with `j`, waiting for each frame to show.
       Prints the view's timings as JSON.
@@ -277,6 +282,46 @@ def outcome(url, app, library, shots=None):
         d.quit()
 
 
+def hub_task(url, app, library, shots=None):
+    from selenium.webdriver.support.ui import Select
+
+    d = session(url, app, library)
+    try:
+        picker = wait(d, "the assigned tasks", lambda: [e for e in d.find_elements(By.ID, "hub-task") if e.is_displayed()])[0]
+        options = [o.text for o in picker.find_elements(By.TAG_NAME, "option")]
+        Select(picker).select_by_index(1)
+        task, task_id = d.find_element(By.ID, "task"), d.find_element(By.ID, "task-id")
+        wait(d, "the task to be filled from the hub", lambda: task.get_attribute("value") != "")
+        seen = {"options": options, "task": task.get_attribute("value"), "task_id": task_id.get_attribute("value")}
+        if shots:
+            d.save_screenshot(f"{shots}/recorder-panel-hub-task.png")
+        d.find_element(By.ID, "start").click()
+        wait(d, "the recording to start", lambda: d.find_element(By.ID, "live").is_displayed())
+        subprocess.run(["xdotool", "search", "--name", "^Hub Target$", "windowactivate", "--sync"], check=True)
+        live = json.loads(run_cli(app, library, "status", "--json"))["id"]
+        focused = lambda: [json.loads(l) for l in run_cli(app, library, "events", live, "--stream", "window").splitlines()][-1:]
+        wait(d, "the recorder to see the target app focused", lambda: any(w.get("title") == "Hub Target" for w in focused()))
+        subprocess.run(["xdotool", "mousemove", "--sync", "960", "240", "click", "1"], check=True)
+        wait(d, "the click to be recorded", lambda: json.loads(run_cli(app, library, "status", "--json"))["health"]["input_events"] >= 2)
+        d.find_element(By.ID, "stop").click()
+        prompt = d.find_element(By.CSS_SELECTOR, ".outcome-prompt")
+        wait(d, "the panel to ask the outcome", lambda: prompt.is_displayed())
+        # Sent in the background at stop; then again once the expert answers.
+        entry = lambda: next((q for q in json.loads(run_cli(app, library, "sync", "status", "--json")) if q["recording_id"] == live), None)
+        first = wait(d, "the recording to be sent at stop", lambda: (lambda q: q if q and q["state"] == "sent" else None)(entry()))
+        prompt.find_element(By.CSS_SELECTOR, 'button[data-outcome="success"]').click()
+        wait(d, "the recording to be sent again with the answer", lambda: (lambda q: q and q["state"] == "sent" and q["sent_at"] != first["sent_at"])(entry()))
+        uploads = d.find_element(By.ID, "uploads")
+        wait(d, "the panel to say the recording was sent", lambda: "1 sent" in uploads.get_attribute("textContent"))
+        seen["uploads"] = uploads.get_attribute("textContent")
+        seen["recording"] = live
+        if shots:
+            d.save_screenshot(f"{shots}/recorder-panel-uploaded.png")
+        print(json.dumps(seen))
+    finally:
+        d.quit()
+
+
 def bench(url, app, library, recording, n):
     d = session(url, app, library)
     try:
@@ -291,4 +336,4 @@ def bench(url, app, library, recording, n):
 
 if __name__ == "__main__":
     mode, *args = sys.argv[1:]
-    {"review": review, "think-aloud": think_aloud, "outcome": outcome, "bench": bench}[mode](*args)
+    {"review": review, "think-aloud": think_aloud, "outcome": outcome, "hub-task": hub_task, "bench": bench}[mode](*args)

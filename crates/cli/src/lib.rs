@@ -472,7 +472,13 @@ pub fn run(cli: Cli) -> Result<()> {
             export_cmd::run(&lib, export_cmd::ExportRequest { selection, format, out: path, options }, &mut out)?;
         }
         Command::Outcome { id, outcome, comment } => {
-            open_library(&dir)?.set_outcome(&id, outcome, comment.as_deref())?;
+            let lib = open_library(&dir)?;
+            lib.set_outcome(&id, outcome, comment.as_deref())?;
+            // A recording bound for a hub goes again, with the answer.
+            if let Some(q) = lib.queued_upload(&id)? {
+                lib.queue_upload(&id, &q.hub)?;
+                eprintln!("queued again for {}: `apprentice push` sends the answer", q.hub);
+            }
         }
         Command::Note { text } => {
             let text = text.join(" ");

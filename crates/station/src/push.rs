@@ -79,6 +79,8 @@ pub fn push(lib: &Library, cfg: &StationConfig, key: &StationKey, ids: &[String]
 
 fn push_one(lib: &Library, hub: &HubClient, key: &StationKey, id: &str, options: &PushOptions, progress: &mut dyn FnMut(Progress)) -> Result<PushReport> {
     let started = Instant::now();
+    // Queued again while this push runs (the outcome answered, say): it stays queued for the next.
+    let queued_at = lib.queued_upload(id)?.map(|q| q.queued_at).unwrap_or_default();
     let mut wait = Duration::from_millis(500);
     let mut report = PushReport { recording_id: id.to_string(), state: QueueState::Queued, upload_id: None, files: 0, files_sent: 0, bytes_sent: 0, attempts: 0, error: None, recording: None };
     loop {
@@ -86,15 +88,15 @@ fn push_one(lib: &Library, hub: &HubClient, key: &StationKey, id: &str, options:
         match attempt(lib, hub, key, id, options, &mut report, progress) {
             Ok(status) => {
                 lib.note_upload_attempt(id, Some(status.id), None)?;
-                lib.finish_upload(id, QueueState::Sent, None)?;
-                report.state = QueueState::Sent;
+                report.state = if lib.finish_upload(id, QueueState::Sent, None, &queued_at)? { QueueState::Sent } else { QueueState::Queued };
                 report.recording = status.recording;
                 return Ok(report);
             }
             Err(Failure::Refused(message)) => {
                 lib.note_upload_attempt(id, report.upload_id, Some(&message))?;
-                lib.finish_upload(id, QueueState::Refused, Some(&message))?;
-                report.state = QueueState::Refused;
+                if lib.finish_upload(id, QueueState::Refused, Some(&message), &queued_at)? {
+                    report.state = QueueState::Refused;
+                }
                 report.error = Some(message);
                 return Ok(report);
             }
@@ -110,8 +112,9 @@ fn push_one(lib: &Library, hub: &HubClient, key: &StationKey, id: &str, options:
                 // The hub's no about this recording is final; a token it no longer takes is not
                 // the recording's fault: it stays queued.
                 if !e.is_transient() && !matches!(e.status(), Some(401) | Some(409)) {
-                    lib.finish_upload(id, QueueState::Refused, Some(&message))?;
-                    report.state = QueueState::Refused;
+                    if lib.finish_upload(id, QueueState::Refused, Some(&message), &queued_at)? {
+                        report.state = QueueState::Refused;
+                    }
                 }
                 report.error = Some(message);
                 return Ok(report);

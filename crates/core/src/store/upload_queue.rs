@@ -101,17 +101,22 @@ impl Library {
         Ok(())
     }
 
-    /// Marks a queued recording sent or refused.
-    pub fn finish_upload(&self, id: &str, state: QueueState, error: Option<&str>) -> Result<(), StoreError> {
+    /// Marks a queued recording sent or refused, unless it was queued again after `queued_at`
+    /// (changed while being sent: what was sent is not what it now is, so it stays queued).
+    /// False when it was queued again.
+    pub fn finish_upload(&self, id: &str, state: QueueState, error: Option<&str>, queued_at: &str) -> Result<bool, StoreError> {
         let sent_at = (state == QueueState::Sent).then(now);
         let changed = self
             .conn
-            .execute("UPDATE upload_queue SET state = ?2, last_error = ?3, sent_at = COALESCE(?4, sent_at) WHERE recording_id = ?1", params![id, state.as_str(), error, sent_at])
+            .execute(
+                "UPDATE upload_queue SET state = ?2, last_error = ?3, sent_at = COALESCE(?4, sent_at) WHERE recording_id = ?1 AND queued_at = ?5",
+                params![id, state.as_str(), error, sent_at, queued_at],
+            )
             .map_err(|e| self.err(e))?;
-        if changed == 0 {
+        if changed == 0 && self.queued_upload(id)?.is_none() {
             return Err(StoreError::NotFound(id.to_string()));
         }
-        Ok(())
+        Ok(changed == 1)
     }
 
     /// How many recordings wait to be sent.
@@ -134,7 +139,8 @@ mod tests {
             lib.queue_upload("rec-1", "http://hub").expect("queue");
             lib.queue_upload("rec-2", "http://hub").expect("queue");
             lib.note_upload_attempt("rec-1", Some(7), Some("hub unreachable")).expect("attempt");
-            lib.finish_upload("rec-2", QueueState::Sent, None).expect("sent");
+            let queued_at = lib.queued_upload("rec-2").expect("queue").expect("queued").queued_at;
+            assert!(lib.finish_upload("rec-2", QueueState::Sent, None, &queued_at).expect("sent"));
         }
         let lib = Library::open(dir.path()).expect("reopen");
         let q = lib.upload_queue().expect("queue");
@@ -148,6 +154,12 @@ mod tests {
         // Queued again (it changed after review): back to queued, its upload id kept for the hub to match.
         lib.queue_upload("rec-2", "http://hub").expect("requeue");
         assert_eq!(lib.upload_queue_depth().expect("depth"), 2);
-        assert!(lib.finish_upload("nope", QueueState::Sent, None).is_err());
+        assert!(lib.finish_upload("nope", QueueState::Sent, None, "").is_err());
+        // Queued again while a push was sending it: that push's end does not mark it sent.
+        let before = lib.queued_upload("rec-1").expect("queue").expect("queued").queued_at;
+        std::thread::sleep(std::time::Duration::from_millis(2));
+        lib.queue_upload("rec-1", "http://hub").expect("requeue");
+        assert!(!lib.finish_upload("rec-1", QueueState::Sent, None, &before).expect("finish"));
+        assert_eq!(lib.queued_upload("rec-1").expect("queue").expect("queued").state, QueueState::Queued);
     }
 }

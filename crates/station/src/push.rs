@@ -128,7 +128,7 @@ enum Failure {
     /// The hub answered that it will not take this recording.
     Refused(String),
     Hub(HubError),
-    /// Worth another attempt at once.
+    /// Worth another attempt: the hub lost or lacks files, so announce again.
     Again(HubError),
     Station(StationError),
 }

@@ -132,6 +132,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/uploads/{id}/complete", post(complete_upload))
         .route("/api/recordings", get(list_recordings))
         .route("/api/recordings/{id}", get(get_recording))
+        .merge(crate::admin::routes())
         .fallback(|| async { ApiError::not_found("no such endpoint (see docs/hub-openapi.json)") })
         .with_state(state)
 }

@@ -4,6 +4,7 @@
 //! It links the core crate and nothing of the desktop (no X11, audio, Whisper or WebKit).
 
 pub mod accounts;
+pub mod admin;
 pub mod api;
 pub mod auth;
 pub mod campaigns;

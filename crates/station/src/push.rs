@@ -111,10 +111,8 @@ fn push_one(lib: &Library, hub: &HubClient, key: &StationKey, id: &str, options:
                 lib.note_upload_attempt(id, report.upload_id, Some(&message))?;
                 // The hub's no about this recording is final; a token it no longer takes is not
                 // the recording's fault: it stays queued.
-                if !e.is_transient() && !matches!(e.status(), Some(401) | Some(409)) {
-                    if lib.finish_upload(id, QueueState::Refused, Some(&message), &queued_at)? {
-                        report.state = QueueState::Refused;
-                    }
+                if !e.is_transient() && !matches!(e.status(), Some(401) | Some(409)) && lib.finish_upload(id, QueueState::Refused, Some(&message), &queued_at)? {
+                    report.state = QueueState::Refused;
                 }
                 report.error = Some(message);
                 return Ok(report);

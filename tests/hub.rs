@@ -49,12 +49,36 @@ impl Station {
 
     /// Records the hub task `task` in the test app: a click and some typing.
     fn record(&self, x: &XSession, win: &str, task: &str, text: &str) -> (String, String) {
+        self.record_with_detour(x, win, "", task, text, "")
+    }
+
+    /// As [`Self::record`], typing `secret` in window `detour` (when given) half-way.
+    fn record_with_detour(&self, x: &XSession, win: &str, detour: &str, task: &str, text: &str, secret: &str) -> (String, String) {
         let (wx, wy, _, _) = x.geometry(win);
         x.xdo(&["windowactivate", "--sync", win]);
         let rec = RecorderProcess::start_recording(x, &self.library, &["--task-id", task], &self.env());
         x.xdo(&["mousemove", "--sync", &s(wx + 60), &s(wy + 60), "click", "1"]);
         pause(300);
         x.xdo(&["type", "--delay", "40", text]);
+        if !detour.is_empty() {
+            // Keys typed just before focus moves to an excluded window are held back (they may
+            // belong to it): let the recorder store the text first.
+            let id = rec.id();
+            x.wait_until("the recorder to store the typed text", || {
+                let out = rec.cli(&["events", &id, "--stream", "input"]);
+                let typed: String = String::from_utf8_lossy(&out.stdout).lines().filter_map(|l| serde_json::from_str::<Value>(l).ok()).filter_map(|e| e["text"].as_str().map(str::to_string)).collect();
+                typed.contains(text)
+            });
+            x.xdo(&["windowactivate", "--sync", detour]);
+            x.wait_until("the recorder to see the excluded window focused", || {
+                rec.status()["health"]["frames_excluded"].as_u64().unwrap_or(0) > 0
+                    || rec.status()["health"]["input_excluded"].as_u64().unwrap_or(0) > 0
+                    || rec.cli(&["events", &rec.id(), "--stream", "window"]).stdout.windows(15).any(|w| w == b"\"excluded\":true")
+            });
+            x.xdo(&["type", "--delay", "40", secret]);
+            x.xdo(&["windowactivate", "--sync", win]);
+            pause(300);
+        }
         x.xdo(&["mousemove", "--sync", &s(wx + 220), &s(wy + 160), "click", "1"]);
         pause(500);
         let mut rec = rec;
@@ -87,7 +111,7 @@ fn two_stations_record_assigned_tasks_and_push_them_to_the_hub_verified() {
     std::fs::write(&tasks, "{\"id\": \"t1\", \"instruction\": \"Type the report's title\"}\n{\"id\": \"t2\", \"instruction\": \"Type the invoice number\"}\n").expect("tasks");
     let consent = tmp.path().join("consent.txt");
     std::fs::write(&consent, "I agree that my screen, input and voice are recorded for training data.\n").expect("consent");
-    hub_json(&["campaign", "create", "c1", "--tasks", tasks.to_str().expect("path"), "--consent", consent.to_str().expect("path")]);
+    hub_json(&["campaign", "create", "c1", "--tasks", tasks.to_str().expect("path"), "--consent", consent.to_str().expect("path"), "--exclude", "title:Hub Secret*"]);
     hub_json(&["assign", "c1", "--expert", "ann", "--task", "t1"]);
     hub_json(&["assign", "c1", "--expert", "bob", "--task", "t2"]);
 
@@ -100,6 +124,7 @@ fn two_stations_record_assigned_tasks_and_push_them_to_the_hub_verified() {
         assert_eq!(mode & 0o777, 0o600, "the saved token is the user's alone");
     }
     let ann_tasks = ann.json(&["tasks", "--json"]);
+    assert_eq!(ann_tasks[0]["exclusions"], serde_json::json!(["title:Hub Secret*"]), "the campaign's exclusions come with its tasks: {ann_tasks}");
     assert_eq!(ann_tasks.as_array().map(|a| a.iter().map(|t| t["task"]["id"].as_str().unwrap_or_default().to_string()).collect::<Vec<_>>()), Some(vec!["t1".to_string()]), "{ann_tasks}");
     let text = ann.ok(&["consent", "c1"]);
     assert!(text.contains("I agree that my screen") && text.contains("none yet"), "{text}");
@@ -119,8 +144,15 @@ fn two_stations_record_assigned_tasks_and_push_them_to_the_hub_verified() {
     // Sent again once consent is given.
     let sent = ann.json(&["push", &ann_id, "--json"]);
     assert_eq!(sent[0]["state"], "sent", "{sent}");
-    let (bob_id, _) = bob.record(&x, &win, "t2", "INV-2041");
+    // Bob's recording passes through a window the campaign excludes: it is never recorded.
+    let secret = x.testapp("Hub Secret Vault", "hub-secret", "300x200+700+60", &tmp.path().join("secret.jsonl"));
+    let (bob_id, _) = bob.record_with_detour(&x, &win, &secret, "t2", "INV-2041", "hunter2");
     assert_eq!(bob.json(&["sync", "status", "--json"])[0]["state"], "queued");
+    let windows = bob.ok(&["events", &bob_id, "--stream", "window"]);
+    assert!(windows.lines().any(|l| l.contains("\"excluded\":true")), "the campaign's rule excluded the vault: {windows}");
+    let typed: String =
+        bob.ok(&["events", &bob_id, "--stream", "input"]).lines().filter_map(|l| serde_json::from_str::<Value>(l).ok()).filter_map(|e| e["text"].as_str().map(str::to_string)).collect();
+    assert!(typed.contains("INV-2041") && !typed.contains("hunter2"), "typed in the excluded window never stored: {typed}");
     let sent = bob.json(&["push", "--all", "--json"]);
     assert_eq!(sent[0]["state"], "sent", "{sent}");
     assert_eq!(bob.json(&["sync", "status", "--json"])[0]["state"], "sent");

@@ -58,12 +58,15 @@ impl Uploader {
     }
 }
 
-/// The task a recording is made for: the hub's assigned task `task_id` on a joined station,
-/// else the task as typed.
-pub fn bind_task(instruction: String, task_id: Option<String>) -> CmdResult<Task> {
+/// The task a recording is made for, with the exclusion rules it adds: the hub's assigned task
+/// `task_id` (and its campaign's exclusions) on a joined station, else the task as typed.
+pub fn bind_task(instruction: String, task_id: Option<String>) -> CmdResult<(Task, Vec<String>)> {
     match (&task_id, config::load()?) {
-        (Some(id), Some(_)) => Ok(apprentice_station::find_task(&config::required()?, id, None)?),
-        _ => Ok(Task { id: task_id, instruction, campaign: None }),
+        (Some(id), Some(_)) => {
+            let t = apprentice_station::find_task(&config::required()?, id, None)?;
+            Ok((t.task, t.exclusions))
+        }
+        _ => Ok((Task { id: task_id, instruction, campaign: None }, vec![])),
     }
 }
 

@@ -308,8 +308,15 @@ pub fn run(cli: Cli) -> Result<()> {
                 Some(t) => station_cmd::hub_task(t, campaign.as_deref())?,
                 None => None,
             };
+            let mut exclude = exclude;
             let (hub, task) = match (hub_task, task) {
-                (Some((cfg, t)), _) => (Some(cfg.hub), t),
+                (Some((cfg, t)), _) => {
+                    // The campaign's exclusions join the expert's own.
+                    for rule in &t.exclusions {
+                        exclude.push(rule.parse().with_context(|| format!("the campaign's exclusion rule {rule:?}"))?);
+                    }
+                    (Some(cfg.hub), t.task)
+                }
                 (None, Some(instruction)) => (None, Task { id: task_id, instruction, campaign: None }),
                 (None, None) => bail!("--task is needed: --task-id names a hub's task only on a station that joined one (`apprentice station join`)"),
             };

@@ -202,7 +202,7 @@ fn report_progress(p: &Progress) {
 
 /// The recording's task from the hub, for `record --task-id` on a joined station; None when
 /// this station has joined no hub.
-pub fn hub_task(task_id: &str, campaign: Option<&str>) -> Result<Option<(StationConfig, apprentice_core::model::Task)>> {
+pub fn hub_task(task_id: &str, campaign: Option<&str>) -> Result<Option<(StationConfig, apprentice_station::HubTask)>> {
     if config::load()?.is_none() {
         return Ok(None);
     }

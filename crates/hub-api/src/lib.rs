@@ -149,6 +149,10 @@ pub struct NewCampaign {
     /// Reviewers per recording (default 1).
     #[serde(default)]
     pub reviews: Option<u32>,
+    /// Windows no station records while doing the campaign's tasks (`class:GLOB`,
+    /// `title:GLOB` or `GLOB`), on top of each station's own.
+    #[serde(default)]
+    pub exclusions: Vec<String>,
 }
 
 #[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
@@ -185,6 +189,9 @@ pub struct AssignedTask {
     pub campaign: String,
     pub version: i32,
     pub task: TaskSpec,
+    /// The campaign's exclusion rules, which the station adds to its own when recording it.
+    #[serde(default)]
+    pub exclusions: Vec<String>,
 }
 
 /// One task's progress.

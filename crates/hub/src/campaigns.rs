@@ -31,13 +31,17 @@ pub async fn create(client: &mut deadpool_postgres::Client, by: &Caller, new: Ne
     if !(1..=20).contains(&reviews) {
         return Err(ApiError::bad_request(format!("reviews per recording must be 1 to 20, not {reviews}")));
     }
+    if new.exclusions.len() > 200 || new.exclusions.iter().any(|r| r.trim().is_empty() || r.len() > 256) {
+        return Err(ApiError::bad_request("exclusions: at most 200 rules, each 1 to 256 characters (class:GLOB, title:GLOB or GLOB)"));
+    }
+    let exclusions = serde_json::to_value(&new.exclusions).map_err(|e| ApiError::internal(e.to_string()))?;
     let consent = new.consent.filter(|c| !c.trim().is_empty());
     let consent_sha = consent.as_ref().map(|c| hex(&Sha256::digest(c.as_bytes())));
     let tx = client.transaction().await.map_err(ApiError::db)?;
     let row = tx
         .query_opt(
-            "INSERT INTO campaigns (name, reviews, consent_text, consent_version, consent_sha256, created_by) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (name) DO NOTHING RETURNING id",
-            &[&new.name, &(reviews as i32), &consent, &(consent.is_some() as i32), &consent_sha, &by.user_id],
+            "INSERT INTO campaigns (name, reviews, consent_text, consent_version, consent_sha256, created_by, exclusions) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (name) DO NOTHING RETURNING id",
+            &[&new.name, &(reviews as i32), &consent, &(consent.is_some() as i32), &consent_sha, &by.user_id, &exclusions],
         )
         .await
         .map_err(ApiError::db)?;
@@ -110,7 +114,7 @@ pub async fn assign(client: &mut deadpool_postgres::Client, campaign: &str, a: A
 pub async fn assigned_to(client: &deadpool_postgres::Client, expert_id: i64) -> Result<Vec<AssignedTask>, ApiError> {
     let rows = client
         .query(
-            "SELECT c.name, t.version, t.spec FROM assignments a JOIN tasks t ON t.campaign_id = a.campaign_id AND t.id = a.task_id JOIN campaigns c ON c.id = a.campaign_id WHERE a.expert_id = $1 ORDER BY c.name, t.id",
+            "SELECT c.name, t.version, t.spec, c.exclusions FROM assignments a JOIN tasks t ON t.campaign_id = a.campaign_id AND t.id = a.task_id JOIN campaigns c ON c.id = a.campaign_id WHERE a.expert_id = $1 ORDER BY c.name, t.id",
             &[&expert_id],
         )
         .await
@@ -118,7 +122,13 @@ pub async fn assigned_to(client: &deadpool_postgres::Client, expert_id: i64) -> 
     rows.iter()
         .map(|r| {
             let spec: serde_json::Value = r.get(2);
-            Ok(AssignedTask { campaign: r.get(0), version: r.get(1), task: serde_json::from_value(spec).map_err(|e| ApiError::internal(format!("a stored task: {e}")))? })
+            let exclusions: serde_json::Value = r.get(3);
+            Ok(AssignedTask {
+                campaign: r.get(0),
+                version: r.get(1),
+                task: serde_json::from_value(spec).map_err(|e| ApiError::internal(format!("a stored task: {e}")))?,
+                exclusions: serde_json::from_value(exclusions).unwrap_or_default(),
+            })
         })
         .collect()
 }

@@ -12,6 +12,7 @@ const MIGRATIONS: &[(i32, &str)] = &[
     (2, include_str!("../migrations/0002_campaigns.sql")),
     (3, include_str!("../migrations/0003_stations_consent.sql")),
     (4, include_str!("../migrations/0004_uploads_recordings.sql")),
+    (5, include_str!("../migrations/0005_campaign_exclusions.sql")),
 ];
 
 /// An arbitrary constant naming the hub's migration lock.

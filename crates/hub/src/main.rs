@@ -131,6 +131,10 @@ enum CampaignCommand {
         /// Reviewers per recording.
         #[arg(long)]
         reviews: Option<u32>,
+        /// A window no station records while doing this campaign's tasks: class:GLOB,
+        /// title:GLOB or GLOB (repeatable).
+        #[arg(long = "exclude", value_name = "RULE")]
+        exclusions: Vec<String>,
         #[command(flatten)]
         remote: Remote,
     },
@@ -235,12 +239,12 @@ fn run(cli: Cli) -> Result<()> {
             })?;
         }
         Command::Campaign { command } => match command {
-            CampaignCommand::Create { name, tasks, consent, reviews, remote } => {
+            CampaignCommand::Create { name, tasks, consent, reviews, exclusions, remote } => {
                 let bytes = std::fs::read(&tasks).with_context(|| format!("cannot read the task file {}", tasks.display()))?;
                 let file_name = tasks.file_name().and_then(|n| n.to_str()).unwrap_or_default();
                 let specs = apprentice_hub::tasks::parse(file_name, &bytes).with_context(|| format!("{}", tasks.display()))?;
                 let consent = consent.map(|c| std::fs::read_to_string(&c).with_context(|| format!("cannot read the consent text {}", c.display()))).transpose()?;
-                let body = json!({ "name": name, "tasks": specs, "consent": consent, "reviews": reviews });
+                let body = json!({ "name": name, "tasks": specs, "consent": consent, "reviews": reviews, "exclusions": exclusions });
                 let created: CampaignSummary = HubClient::new(&remote.hub, &remote.token).post("/api/campaigns", &body, "campaign create")?;
                 show(out, remote.json, &created, |out, created| {
                     writeln!(

@@ -69,9 +69,17 @@ pub fn tasks(cfg: &StationConfig) -> Result<Vec<AssignedTask>> {
     Ok(tasks)
 }
 
+/// A hub task as a recording is made for it: the task, and the campaign's exclusion rules to add
+/// to the station's own.
+#[derive(Debug, Clone)]
+pub struct HubTask {
+    pub task: Task,
+    pub exclusions: Vec<String>,
+}
+
 /// The assigned task `id` (of `campaign`, when ids repeat across campaigns) as a recording's
 /// task: from the hub, or the list last fetched when the hub cannot be reached.
-pub fn find_task(cfg: &StationConfig, id: &str, campaign: Option<&str>) -> Result<Task> {
+pub fn find_task(cfg: &StationConfig, id: &str, campaign: Option<&str>) -> Result<HubTask> {
     let list = match tasks(cfg) {
         Ok(t) => t,
         Err(StationError::Hub(e)) if e.is_transient() => {
@@ -82,7 +90,7 @@ pub fn find_task(cfg: &StationConfig, id: &str, campaign: Option<&str>) -> Resul
     };
     let found: Vec<&AssignedTask> = list.iter().filter(|t| t.task.id == id && campaign.is_none_or(|c| t.campaign == c)).collect();
     match found.as_slice() {
-        [t] => Ok(Task { id: Some(t.task.id.clone()), instruction: t.task.instruction.clone(), campaign: Some(t.campaign.clone()) }),
+        [t] => Ok(HubTask { task: Task { id: Some(t.task.id.clone()), instruction: t.task.instruction.clone(), campaign: Some(t.campaign.clone()) }, exclusions: t.exclusions.clone() }),
         [] => Err(StationError::Task(format!("no task {id} is assigned to {}{} (see `apprentice tasks`)", cfg.user, campaign.map(|c| format!(" in campaign {c}")).unwrap_or_default()))),
         _ => Err(StationError::Task(format!("task {id} is in several campaigns ({}): name one with --campaign", found.iter().map(|t| t.campaign.as_str()).collect::<Vec<_>>().join(", ")))),
     }

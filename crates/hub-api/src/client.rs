@@ -96,6 +96,10 @@ impl HubClient {
         self.answer(what, self.agent.post(&self.url(path)).header("Authorization", &self.bearer()).send_json(body))
     }
 
+    pub fn put<T: DeserializeOwned>(&self, path: &str, body: &serde_json::Value, what: &str) -> HubResult<T> {
+        self.answer(what, self.agent.put(&self.url(path)).header("Authorization", &self.bearer()).send_json(body))
+    }
+
     /// PUTs a file's bytes, at most `bytes_per_second` when given.
     pub fn put_file<T: DeserializeOwned>(&self, path: &str, file: &std::path::Path, bytes_per_second: Option<u64>, what: &str) -> HubResult<T> {
         let f = std::fs::File::open(file).map_err(|e| HubError::File { what: what.to_string(), path: file.display().to_string(), source: e })?;

@@ -166,6 +166,23 @@ pub struct CampaignSummary {
     pub created_at: String,
 }
 
+/// A campaign's task catalog re-imported: tasks not there before are added, changed ones get a
+/// new version (every version is kept), tasks left out stay as they are.
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct TaskEdits {
+    pub tasks: Vec<TaskSpec>,
+}
+
+/// What a re-import changed.
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct TasksEdited {
+    pub campaign: String,
+    pub added: u64,
+    /// Tasks with a new version.
+    pub changed: u64,
+    pub unchanged: u64,
+}
+
 /// Tasks assigned: how many new, how many were already.
 #[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Assigned {

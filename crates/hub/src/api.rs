@@ -90,13 +90,13 @@ fn bad_json(rejection: JsonRejection) -> ApiError {
     info(title = "Apprentice hub API", description = "Accounts, campaigns, stations and recordings of an Apprentice hub. Every /api/ endpoint needs `Authorization: Bearer <token>`."),
     paths(
         health, me, revoke_own_token, list_users, create_user, new_token, revoke_user, list_campaigns, create_campaign, assign, progress, my_tasks, join_station, list_stations, read_consent, decide_consent,
-        announce_upload, upload_status, upload_file, complete_upload, list_recordings, get_recording
+        edit_tasks, announce_upload, upload_status, upload_file, complete_upload, list_recordings, get_recording
     ),
     components(schemas(
         ErrorBody, Health, Me, NewUser, Role, wire::Created, wire::UserSummary, TokenIssued, Revoked,
         wire::TaskSpec, wire::NewCampaign, wire::CampaignSummary, wire::Assignment, wire::Assigned, wire::AssignedTask, wire::TaskProgress,
         wire::Join, wire::Station, wire::Consent, wire::Decision,
-        wire::UploadFile, wire::NewUpload, wire::UploadStatus, wire::RecordingSummary
+        wire::TaskEdits, wire::TasksEdited, wire::UploadFile, wire::NewUpload, wire::UploadStatus, wire::RecordingSummary
     )),
     modifiers(&BearerAuth)
 )]
@@ -122,6 +122,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/users/{name}/revoke", post(revoke_user))
         .route("/api/campaigns", get(list_campaigns).post(create_campaign))
         .route("/api/campaigns/{name}/assign", post(assign))
+        .route("/api/campaigns/{name}/tasks", put(edit_tasks))
         .route("/api/campaigns/{name}/progress", get(progress))
         .route("/api/tasks", get(my_tasks))
         .route("/api/stations", get(list_stations).post(join_station))
@@ -164,6 +165,17 @@ async fn assign(State(state): State<AppState>, caller: Caller, Path(name): Path<
     caller.require(&[Role::Admin], "assigning tasks")?;
     let Json(body) = body.map_err(bad_json)?;
     Ok(Json(campaigns::assign(&mut db(&state).await?, &name, body).await?))
+}
+
+/// Re-imports a campaign's task catalog (admins only): new tasks added, changed ones versioned,
+/// all or nothing.
+#[utoipa::path(put, path = "/api/campaigns/{name}/tasks", security(("bearer" = [])), params(("name" = String, Path, description = "the campaign")), request_body = wire::TaskEdits, responses((status = 200, body = wire::TasksEdited), (status = 400, description = "a task is not valid", body = ErrorBody), (status = 415, description = "not application/json", body = ErrorBody), (status = 422, description = "a field is missing or wrong", body = ErrorBody), (status = 401, description = "no valid token", body = ErrorBody), (status = 403, description = "the caller is not an admin", body = ErrorBody), (status = 404, description = "no such campaign", body = ErrorBody)))]
+async fn edit_tasks(State(state): State<AppState>, caller: Caller, Path(name): Path<String>, body: Result<Json<wire::TaskEdits>, JsonRejection>) -> ApiResult<Json<wire::TasksEdited>> {
+    caller.require(&[Role::Admin], "editing a campaign's tasks")?;
+    let Json(body) = body.map_err(bad_json)?;
+    let edited = campaigns::edit_tasks(&mut db(&state).await?, &caller, &name, body).await?;
+    tracing::info!(by = %caller.name, campaign = %name, added = edited.added, changed = edited.changed, "tasks edited");
+    Ok(Json(edited))
 }
 
 /// Each task's target and assignments (admins only).

@@ -7,7 +7,7 @@ use sha2::{Digest, Sha256};
 
 use crate::api::ApiError;
 use crate::auth::{Caller, Role};
-use apprentice_hub_api::{check_task, Assigned, AssignedTask, Assignment, CampaignSummary, NewCampaign, TaskProgress, TaskSpec};
+use apprentice_hub_api::{check_task, Assigned, AssignedTask, Assignment, CampaignSummary, NewCampaign, TaskEdits, TaskProgress, TaskSpec, TasksEdited};
 
 const CREATED_AT: &str = "to_char(c.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')";
 
@@ -81,6 +81,49 @@ pub async fn list(client: &deadpool_postgres::Client, caller: &Caller) -> Result
 async fn campaign_id(client: &impl deadpool_postgres::GenericClient, name: &str) -> Result<i64, ApiError> {
     let row = client.query_opt("SELECT id FROM campaigns WHERE name = $1", &[&name]).await.map_err(ApiError::db)?;
     row.map(|r| r.get(0)).ok_or_else(|| ApiError::not_found(format!("no campaign named {name}")))
+}
+
+/// Re-imports `campaign`'s catalog, all or nothing: new tasks are added at version 1, a task
+/// whose spec changed gets the next version (the old one stays in `task_versions`), others are
+/// left as they are.
+pub async fn edit_tasks(client: &mut deadpool_postgres::Client, by: &Caller, campaign: &str, edits: TaskEdits) -> Result<TasksEdited, ApiError> {
+    if edits.tasks.is_empty() {
+        return Err(ApiError::bad_request("no tasks given"));
+    }
+    let mut seen = std::collections::HashSet::new();
+    for t in &edits.tasks {
+        check_task(t).map_err(ApiError::bad_request)?;
+        if !seen.insert(t.id.as_str()) {
+            return Err(ApiError::bad_request(format!("the task id {} is used twice", t.id)));
+        }
+    }
+    let tx = client.transaction().await.map_err(ApiError::db)?;
+    let cid = campaign_id(&tx, campaign).await?;
+    let (mut added, mut changed, mut unchanged) = (0u64, 0u64, 0u64);
+    for t in &edits.tasks {
+        let spec = serde_json::to_value(t).map_err(|e| ApiError::internal(e.to_string()))?;
+        let current = tx.query_opt("SELECT version, spec FROM tasks WHERE campaign_id = $1 AND id = $2 FOR UPDATE", &[&cid, &t.id]).await.map_err(ApiError::db)?;
+        let version = match current {
+            None => {
+                tx.execute("INSERT INTO tasks (campaign_id, id, version, spec) VALUES ($1, $2, 1, $3)", &[&cid, &t.id, &spec]).await.map_err(ApiError::db)?;
+                added += 1;
+                1
+            }
+            Some(row) if row.get::<_, serde_json::Value>(1) == spec => {
+                unchanged += 1;
+                continue;
+            }
+            Some(row) => {
+                let next = row.get::<_, i32>(0) + 1;
+                tx.execute("UPDATE tasks SET version = $3, spec = $4 WHERE campaign_id = $1 AND id = $2", &[&cid, &t.id, &next, &spec]).await.map_err(ApiError::db)?;
+                changed += 1;
+                next
+            }
+        };
+        tx.execute("INSERT INTO task_versions (campaign_id, id, version, spec, edited_by) VALUES ($1, $2, $3, $4, $5)", &[&cid, &t.id, &version, &spec, &by.user_id]).await.map_err(ApiError::db)?;
+    }
+    tx.commit().await.map_err(ApiError::db)?;
+    Ok(TasksEdited { campaign: campaign.to_string(), added, changed, unchanged })
 }
 
 /// Assigns tasks of `campaign` to an expert, all or nothing.

@@ -11,7 +11,7 @@ use serde_json::json;
 use apprentice_hub::server::{self, ServeOptions};
 use apprentice_hub::storage::{S3Options, Store};
 use apprentice_hub_api::client::HubClient;
-use apprentice_hub_api::{Assigned, CampaignSummary, Created, Me, RecordingSummary, Revoked, Role, Station, TaskProgress, TokenIssued, UserSummary};
+use apprentice_hub_api::{Assigned, CampaignSummary, Created, Me, RecordingSummary, Revoked, Role, Station, TaskProgress, TasksEdited, TokenIssued, UserSummary};
 
 #[derive(Parser)]
 #[command(name = "apprentice-hub", version, about = "The Apprentice hub: accounts, campaigns, stations and recordings for a data vendor")]
@@ -82,7 +82,7 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
-    /// Campaigns: create one from a task file (JSONL or CSV), list them.
+    /// Campaigns: create one from a task file (JSONL or CSV), list them, re-import its tasks.
     Campaign {
         #[command(subcommand)]
         command: CampaignCommand,
@@ -139,6 +139,15 @@ enum CampaignCommand {
         remote: Remote,
     },
     List {
+        #[command(flatten)]
+        remote: Remote,
+    },
+    /// Re-import a campaign's task file: new tasks are added, changed ones get a new version
+    /// (every version is kept), tasks left out stay as they are. All or nothing.
+    Edit {
+        name: String,
+        #[arg(long)]
+        tasks: std::path::PathBuf,
         #[command(flatten)]
         remote: Remote,
     },
@@ -269,6 +278,14 @@ fn run(cli: Cli) -> Result<()> {
                     )?;
                     Ok(())
                 })?;
+            }
+            CampaignCommand::Edit { name, tasks, remote } => {
+                let bytes = std::fs::read(&tasks).with_context(|| format!("cannot read the task file {}", tasks.display()))?;
+                let file_name = tasks.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+                let specs = apprentice_hub::tasks::parse(file_name, &bytes).with_context(|| format!("{}", tasks.display()))?;
+                let path = format!("/api/campaigns/{}/tasks", apprentice_hub_api::client::encode(&name));
+                let edited: TasksEdited = HubClient::new(&remote.hub, &remote.token).put(&path, &json!({ "tasks": specs }), "campaign edit")?;
+                show(out, remote.json, &edited, |out, e| writeln!(out, "campaign {}: {} added, {} changed (new version), {} unchanged", e.campaign, e.added, e.changed, e.unchanged))?;
             }
             CampaignCommand::List { remote } => {
                 let list: Vec<CampaignSummary> = HubClient::new(&remote.hub, &remote.token).get("/api/campaigns", "campaign list")?;

@@ -98,4 +98,24 @@ fn a_catalog_is_imported_whole_or_not_at_all_and_experts_see_only_their_tasks() 
     let progress: Value = serde_json::from_str(&ok(cli(&["progress", "spreadsheets", "--json"], &admin))).unwrap();
     let rows: Vec<(&str, u64, i64)> = progress.as_array().unwrap().iter().map(|r| (r["id"].as_str().unwrap(), r["target"].as_u64().unwrap(), r["assigned"].as_i64().unwrap())).collect();
     assert_eq!(rows, [("t1", 2, 1), ("t2", 1, 1), ("t3", 1, 0)]);
+
+    // Versioned edits: re-importing the file adds new tasks, versions changed ones, keeps the rest;
+    // a bad file changes nothing.
+    let edit = dir.path().join("edit.jsonl");
+    std::fs::write(&edit, "{\"id\": \"t1\", \"instruction\": \"Sum the column B\", \"target\": 2}\n{\"id\": \"t4\", \"instruction\": \"Sort by date\"}\n").unwrap();
+    let before: String = pg.psql("hub", "SELECT spec->>'instruction' FROM tasks WHERE id = 't1' AND campaign_id = (SELECT id FROM campaigns WHERE name = 'spreadsheets')");
+    let edited: Value = serde_json::from_str(&ok(cli(&["campaign", "edit", "spreadsheets", "--tasks", edit.to_str().unwrap(), "--json"], &admin))).unwrap();
+    assert_eq!((edited["added"].as_u64(), edited["changed"].as_u64(), edited["unchanged"].as_u64()), (Some(1), Some(1), Some(0)), "{edited}");
+    let again: Value = serde_json::from_str(&ok(cli(&["campaign", "edit", "spreadsheets", "--tasks", edit.to_str().unwrap(), "--json"], &admin))).unwrap();
+    assert_eq!((again["added"].as_u64(), again["changed"].as_u64(), again["unchanged"].as_u64()), (Some(0), Some(0), Some(2)), "the same file again changes nothing: {again}");
+    let versions = pg.psql("hub", "SELECT string_agg(version || ':' || (spec->>'instruction'), ' | ' ORDER BY version) FROM task_versions WHERE id = 't1' AND campaign_id = (SELECT id FROM campaigns WHERE name = 'spreadsheets')");
+    assert_eq!(versions, format!("1:{before} | 2:Sum the column B"), "every version is kept");
+    let (_, mine) = request("GET", &format!("{}/api/tasks", hub.url), Some(&ann), None);
+    let t1 = mine.as_array().unwrap().iter().find(|t| t["task"]["id"] == "t1").cloned().unwrap();
+    assert_eq!((t1["version"].as_i64(), t1["task"]["instruction"].as_str()), (Some(2), Some("Sum the column B")), "the expert sees the new version");
+    let broken = dir.path().join("broken.jsonl");
+    std::fs::write(&broken, "{\"id\": \"t2\", \"instruction\": \"Changed\"}\n{\"id\": \"t5\"}\n").unwrap();
+    assert!(fails(cli(&["campaign", "edit", "spreadsheets", "--tasks", broken.to_str().unwrap()], &admin)).contains("line 2"));
+    assert_eq!(pg.psql("hub", "SELECT count(*) FROM tasks WHERE campaign_id = (SELECT id FROM campaigns WHERE name = 'spreadsheets')"), "4", "nothing of a bad file is imported");
+    assert_eq!(request("PUT", &format!("{}/api/campaigns/spreadsheets/tasks", hub.url), Some(&ann), Some(json!({ "tasks": [{ "id": "t1", "instruction": "mine" }] }))).0, 403, "experts edit nothing");
 }

@@ -276,6 +276,13 @@ pub fn request(method: &str, url: &str, token: Option<&str>, body: Option<serde_
             }
             r.call()
         }
+        ("PUT", body) => {
+            let mut r = agent.put(url);
+            if let Some(a) = &auth {
+                r = r.header("Authorization", a);
+            }
+            r.send_json(body.unwrap_or(serde_json::json!({})))
+        }
         (_, body) => {
             let mut r = agent.post(url);
             if let Some(a) = &auth {

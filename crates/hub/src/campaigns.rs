@@ -20,13 +20,7 @@ pub async fn create(client: &mut deadpool_postgres::Client, by: &Caller, new: Ne
     if new.tasks.is_empty() {
         return Err(ApiError::bad_request("a campaign needs at least one task"));
     }
-    let mut seen = std::collections::HashSet::new();
-    for t in &new.tasks {
-        check_task(t).map_err(ApiError::bad_request)?;
-        if !seen.insert(t.id.as_str()) {
-            return Err(ApiError::bad_request(format!("the task id {} is used twice", t.id)));
-        }
-    }
+    check_tasks(&new.tasks)?;
     let reviews = new.reviews.unwrap_or(1);
     if !(1..=20).contains(&reviews) {
         return Err(ApiError::bad_request(format!("reviews per recording must be 1 to 20, not {reviews}")));
@@ -83,6 +77,18 @@ async fn campaign_id(client: &impl deadpool_postgres::GenericClient, name: &str)
     row.map(|r| r.get(0)).ok_or_else(|| ApiError::not_found(format!("no campaign named {name}")))
 }
 
+/// Every task valid, and no id twice.
+fn check_tasks(tasks: &[TaskSpec]) -> Result<(), ApiError> {
+    let mut seen = std::collections::HashSet::new();
+    for t in tasks {
+        check_task(t).map_err(ApiError::bad_request)?;
+        if !seen.insert(t.id.as_str()) {
+            return Err(ApiError::bad_request(format!("the task id {} is used twice", t.id)));
+        }
+    }
+    Ok(())
+}
+
 /// Re-imports `campaign`'s catalog, all or nothing: new tasks are added at version 1, a task
 /// whose spec changed gets the next version (the old one stays in `task_versions`), others are
 /// left as they are.
@@ -90,13 +96,7 @@ pub async fn edit_tasks(client: &mut deadpool_postgres::Client, by: &Caller, cam
     if edits.tasks.is_empty() {
         return Err(ApiError::bad_request("no tasks given"));
     }
-    let mut seen = std::collections::HashSet::new();
-    for t in &edits.tasks {
-        check_task(t).map_err(ApiError::bad_request)?;
-        if !seen.insert(t.id.as_str()) {
-            return Err(ApiError::bad_request(format!("the task id {} is used twice", t.id)));
-        }
-    }
+    check_tasks(&edits.tasks)?;
     let tx = client.transaction().await.map_err(ApiError::db)?;
     let cid = campaign_id(&tx, campaign).await?;
     let (mut added, mut changed, mut unchanged) = (0u64, 0u64, 0u64);

@@ -186,25 +186,8 @@ fn what_is_tampered_unsigned_unassigned_or_without_consent_is_refused_and_stored
     // Nothing of any of them is stored: no recording, no media, no staged file.
     assert_eq!(count(&w, "SELECT count(*) FROM recordings"), 0);
     assert_eq!(count(&w, "SELECT count(*) FROM media"), 0);
-    let stored: Vec<String> = walk(w.hub.store_dir()).into_iter().filter(|p| !p.ends_with(".apprentice-hub-probe")).collect();
+    let stored: Vec<String> = files_under(w.hub.store_dir()).into_iter().filter(|p| !p.ends_with(".apprentice-hub-probe")).collect();
     assert!(stored.is_empty(), "the store holds nothing of refused uploads: {stored:?}");
-}
-
-/// Every file under `dir`, relative.
-fn walk(dir: &std::path::Path) -> Vec<String> {
-    let mut out = vec![];
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                out.push(p.strip_prefix(dir).map(|r| r.display().to_string()).unwrap_or_default());
-            }
-        }
-    }
-    out
 }
 
 #[test]
@@ -239,8 +222,8 @@ fn a_hub_killed_mid_upload_is_resumed_and_an_upload_begun_on_one_process_ends_on
     assert_eq!(one("SELECT count(*) FROM recordings"), 1);
     assert_eq!(one("SELECT count(*) FROM uploads"), 1, "one upload, resumed, not a second");
     assert_eq!(one("SELECT count(*) FROM media"), 12);
-    assert_eq!(walk(&store).iter().filter(|p| p.starts_with("media/")).count(), 12, "each media file stored once");
-    assert!(walk(&store).iter().all(|p| !p.starts_with("uploads/")), "nothing left staged");
+    assert_eq!(files_under(&store).iter().filter(|p| p.starts_with("media/")).count(), 12, "each media file stored once");
+    assert!(files_under(&store).iter().all(|p| !p.starts_with("uploads/")), "nothing left staged");
 
     // Two processes over one database and one store: begin on the first, finish on the second.
     let second = Hub::start_at(&db, &store, 0);
@@ -310,7 +293,7 @@ fn bodies_longer_or_shorter_than_announced_or_with_other_content_are_refused() {
     // Another expert cannot see or feed ann's upload.
     let (status, _) = request("GET", &format!("{}/api/uploads/{id}", w.hub.url), Some(&w.bob), None);
     assert_eq!(status, 404);
-    let walked: Vec<String> = walk(w.hub.store_dir()).into_iter().filter(|p| !p.ends_with(".apprentice-hub-probe")).collect();
+    let walked: Vec<String> = files_under(w.hub.store_dir()).into_iter().filter(|p| !p.ends_with(".apprentice-hub-probe")).collect();
     assert!(walked.is_empty(), "{walked:?}");
 }
 

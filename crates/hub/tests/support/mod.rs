@@ -126,6 +126,24 @@ pub fn hub_bin() -> PathBuf {
     bin
 }
 
+/// Every file under `dir`, as paths relative to it, sorted.
+pub fn files_under(dir: &Path) -> Vec<String> {
+    let mut out = vec![];
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if let Ok(rel) = p.strip_prefix(dir) {
+                out.push(rel.display().to_string());
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
 /// Waits for `cond`, up to [`SETUP_LIMIT`]; the message says what was awaited.
 pub fn wait_for(what: &str, mut cond: impl FnMut() -> bool) {
     let deadline = Instant::now() + SETUP_LIMIT;
@@ -330,21 +348,7 @@ impl S3Server {
 
     /// Every object key in `bucket`, as the server keeps them on disk.
     pub fn objects(&self, bucket: &str) -> Vec<String> {
-        let base = self.root.path().join(bucket);
-        let mut out = vec![];
-        let mut stack = vec![base.clone()];
-        while let Some(d) = stack.pop() {
-            for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
-                let p = e.path();
-                if p.is_dir() {
-                    stack.push(p);
-                } else if let Ok(rel) = p.strip_prefix(&base) {
-                    out.push(rel.display().to_string());
-                }
-            }
-        }
-        out.sort();
-        out
+        files_under(&self.root.path().join(bucket))
     }
 }
 

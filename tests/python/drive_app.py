@@ -234,6 +234,19 @@ def run_cli(app, library, *args):
     return done.stdout
 
 
+def click_once_in(d, app, library, title):
+    """Focuses the window titled `title`, waits for the live recorder to see it focused (until
+    then input counts as typed into the panel), clicks at (960, 240) and waits for the click to
+    be recorded. Returns the live recording's id."""
+    subprocess.run(["xdotool", "search", "--name", f"^{title}$", "windowactivate", "--sync"], check=True)
+    live = json.loads(run_cli(app, library, "status", "--json"))["id"]
+    focused = lambda: [json.loads(l) for l in run_cli(app, library, "events", live, "--stream", "window").splitlines()][-1:]
+    wait(d, f"the recorder to see {title} focused", lambda: any(w.get("title") == title for w in focused()))
+    subprocess.run(["xdotool", "mousemove", "--sync", "960", "240", "click", "1"], check=True)
+    wait(d, "the click to be recorded", lambda: json.loads(run_cli(app, library, "status", "--json"))["health"]["input_events"] >= 2)
+    return live
+
+
 def outcome(url, app, library, shots=None):
     d = session(url, app, library)
     try:
@@ -245,13 +258,7 @@ def outcome(url, app, library, shots=None):
         wait(d, "the hotkey to start a recording", lambda: d.find_element(By.ID, "live").is_displayed())
 
         # One click in the target app (the panel's own window is never recorded), so there is a step.
-        subprocess.run(["xdotool", "search", "--name", "^Outcome Target$", "windowactivate", "--sync"], check=True)
-        live = json.loads(run_cli(app, library, "status", "--json"))["id"]
-        # Until the recorder has seen the panel lose focus, input counts as typed into the panel.
-        focused = lambda: [json.loads(l) for l in run_cli(app, library, "events", live, "--stream", "window").splitlines()][-1:]
-        wait(d, "the recorder to see the target app focused", lambda: any(w.get("title") == "Outcome Target" for w in focused()))
-        subprocess.run(["xdotool", "mousemove", "--sync", "960", "240", "click", "1"], check=True)
-        wait(d, "the click to be recorded", lambda: json.loads(run_cli(app, library, "status", "--json"))["health"]["input_events"] >= 2)
+        live = click_once_in(d, app, library, "Outcome Target")
         if shots:
             # The panel's own window is never recorded: frames are stored once the target has focus.
             wait(d, "the panel to show stored frames", lambda: re.search(r"frames[1-9][0-9]* stored", d.find_element(By.ID, "health").get_attribute("textContent")))
@@ -297,12 +304,7 @@ def hub_task(url, app, library, shots=None):
             d.save_screenshot(f"{shots}/recorder-panel-hub-task.png")
         d.find_element(By.ID, "start").click()
         wait(d, "the recording to start", lambda: d.find_element(By.ID, "live").is_displayed())
-        subprocess.run(["xdotool", "search", "--name", "^Hub Target$", "windowactivate", "--sync"], check=True)
-        live = json.loads(run_cli(app, library, "status", "--json"))["id"]
-        focused = lambda: [json.loads(l) for l in run_cli(app, library, "events", live, "--stream", "window").splitlines()][-1:]
-        wait(d, "the recorder to see the target app focused", lambda: any(w.get("title") == "Hub Target" for w in focused()))
-        subprocess.run(["xdotool", "mousemove", "--sync", "960", "240", "click", "1"], check=True)
-        wait(d, "the click to be recorded", lambda: json.loads(run_cli(app, library, "status", "--json"))["health"]["input_events"] >= 2)
+        live = click_once_in(d, app, library, "Hub Target")
         d.find_element(By.ID, "stop").click()
         prompt = d.find_element(By.CSS_SELECTOR, ".outcome-prompt")
         wait(d, "the panel to ask the outcome", lambda: prompt.is_displayed())

@@ -11,7 +11,6 @@ mod support;
 use std::sync::{Arc, Barrier, Mutex};
 use std::time::{Duration, Instant};
 
-use apprentice_core::provenance::hub::join_message;
 use apprentice_core::provenance::keys::StationKey;
 use apprentice_core::store::Library;
 use apprentice_station::push::{self, Progress, PushOptions};
@@ -57,12 +56,7 @@ fn main() {
         request("POST", &url("/api/campaigns/c1/assign"), Some(&admin), Some(json!({ "expert": name })));
         let seed = [(i + 1) as u8; 32];
         let key = StationKey::ephemeral(seed);
-        let (status, st) = request(
-            "POST",
-            &url("/api/stations"),
-            Some(&token),
-            Some(json!({ "name": format!("desk-{i}"), "version": "0.1.0", "public_key": key.public_hex(), "signature": key.sign(&join_message(&name, &key.public_hex())) })),
-        );
+        let (status, st) = join_station(&hub.url, &token, &name, &format!("desk-{i}"), &key);
         assert_eq!(status, 201, "{st}");
         let dir = tmp.path().join(&name);
         let lib = Library::open(&dir).expect("lib");

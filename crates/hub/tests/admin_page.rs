@@ -7,7 +7,6 @@ mod support;
 use std::process::Command;
 use std::time::Duration;
 
-use apprentice_core::provenance::hub::join_message;
 use apprentice_core::provenance::keys::StationKey;
 use apprentice_core::store::Library;
 use apprentice_station::push::{self, PushOptions};
@@ -42,12 +41,7 @@ fn the_admin_pages_show_campaign_progress_experts_stations_and_recordings() {
     assert_eq!(status, 201, "{v}");
     request("POST", &url("/api/campaigns/c1/assign"), Some(&admin), Some(json!({ "expert": "ann", "tasks": ["t1"] })));
     let key = StationKey::ephemeral([21; 32]);
-    let (_, st) = request(
-        "POST",
-        &url("/api/stations"),
-        Some(&token),
-        Some(json!({ "name": "ann-desk", "version": "0.1.0", "public_key": key.public_hex(), "signature": key.sign(&join_message("ann", &key.public_hex())) })),
-    );
+    let (_, st) = join_station(&hub.url, &token, "ann", "ann-desk", &key);
     let cfg = StationConfig { hub: hub.url.clone(), token: token.clone(), user: "ann".into(), station_id: st["id"].as_i64().expect("id"), fingerprint: key.fingerprint() };
     let dir = tempfile::tempdir().expect("tmp");
     let lib = Library::open(dir.path()).expect("lib");

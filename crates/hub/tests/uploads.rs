@@ -9,7 +9,6 @@ mod support;
 use std::process::Command;
 use std::time::Duration;
 
-use apprentice_core::provenance::hub::join_message;
 use apprentice_core::provenance::keys::StationKey;
 use apprentice_core::store::upload_queue::QueueState;
 use apprentice_core::store::Library;
@@ -54,12 +53,7 @@ fn world() -> World {
 /// Joins `key` as `user`'s station and, when asked, accepts c1's consent; the station's config.
 fn station(w: &World, hub_url: &str, token: &str, user: &str, seed: [u8; 32], consent: bool) -> StationConfig {
     let key = StationKey::ephemeral(seed);
-    let (status, st) = request(
-        "POST",
-        &format!("{}/api/stations", w.hub.url),
-        Some(token),
-        Some(json!({ "name": format!("{user}-desk"), "version": "0.1.0", "public_key": key.public_hex(), "signature": key.sign(&join_message(user, &key.public_hex())) })),
-    );
+    let (status, st) = join_station(&w.hub.url, token, user, &format!("{user}-desk"), &key);
     assert_eq!(status, 201, "{st}");
     let cfg = StationConfig { hub: hub_url.to_string(), token: token.to_string(), user: user.to_string(), station_id: st["id"].as_i64().expect("id"), fingerprint: key.fingerprint() };
     if consent {
@@ -319,12 +313,7 @@ fn over_an_s3_server_the_recording_and_its_media_land_in_the_bucket() {
     assert_eq!(status, 201, "{v}");
     request("POST", &url("/api/campaigns/c1/assign"), Some(&admin), Some(json!({ "expert": "ann" })));
     let key = StationKey::ephemeral(SEED_ANN);
-    let (status, st) = request(
-        "POST",
-        &url("/api/stations"),
-        Some(&token),
-        Some(json!({ "name": "desk", "version": "0.1.0", "public_key": key.public_hex(), "signature": key.sign(&join_message("ann", &key.public_hex())) })),
-    );
+    let (status, st) = join_station(&hub.url, &token, "ann", "desk", &key);
     assert_eq!(status, 201, "{st}");
     let cfg = StationConfig { hub: hub.url.clone(), token, user: "ann".into(), station_id: st["id"].as_i64().expect("id"), fingerprint: key.fingerprint() };
     let dir = tempfile::tempdir().expect("tmp");

@@ -275,6 +275,13 @@ pub fn hub_with_admin() -> (Postgres, Hub, String) {
     (pg, hub, admin)
 }
 
+/// Joins `key` as `user`'s station named `name` (`POST /api/stations`, signed as a station
+/// does): (status, the station).
+pub fn join_station(hub: &str, token: &str, user: &str, name: &str, key: &apprentice_core::provenance::keys::StationKey) -> (u16, serde_json::Value) {
+    let signature = key.sign(&apprentice_core::provenance::hub::join_message(user, &key.public_hex()));
+    request("POST", &format!("{hub}/api/stations"), Some(token), Some(serde_json::json!({ "name": name, "version": "0.1.0", "public_key": key.public_hex(), "signature": signature })))
+}
+
 /// An HTTP request to the hub: (status, JSON body).
 pub fn request(method: &str, url: &str, token: Option<&str>, body: Option<serde_json::Value>) -> (u16, serde_json::Value) {
     let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).timeout_global(Some(Duration::from_secs(60))).build().into();

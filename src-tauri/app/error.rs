@@ -68,7 +68,7 @@ impl std::fmt::Display for CommandError {
 impl From<StoreError> for CommandError {
     fn from(e: StoreError) -> Self {
         let kind = match &e {
-            StoreError::NotFound(_) | StoreError::NoUtterance { .. } => ErrorKind::NotFound,
+            StoreError::NotFound(_) | StoreError::NoUtterance { .. } | StoreError::NoFrame { .. } => ErrorKind::NotFound,
             StoreError::Ambiguous(_) => ErrorKind::Invalid,
             StoreError::Busy(_) => ErrorKind::WrongState,
             StoreError::Corrupt { .. } | StoreError::TooNew { .. } => ErrorKind::Corrupt,

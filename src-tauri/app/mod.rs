@@ -32,7 +32,7 @@ use apprentice_core::store::{Library, RecordingSummary};
 struct AppState {
     library_dir: PathBuf,
     session: Mutex<Option<RecordingSession>>,
-    frames: Mutex<review::FrameCache>,
+    frames: Mutex<review::FrameServer>,
     sync: hub::Uploader,
 }
 
@@ -274,7 +274,7 @@ pub fn run(library_dir: PathBuf) -> anyhow::Result<()> {
     let commands = bindings::builder();
     tauri::Builder::default()
         .plugin(hotkey_plugin())
-        .manage(AppState { frames: review::FrameCache::new(library_dir.clone()), sync: hub::Uploader::start(library_dir.clone()), library_dir, session: Mutex::new(None) })
+        .manage(AppState { frames: review::FrameServer::new(library_dir.clone()), sync: hub::Uploader::start(library_dir.clone()), library_dir, session: Mutex::new(None) })
         .register_asynchronous_uri_scheme_protocol("frame", |ctx, request, responder| {
             let app = ctx.app_handle().clone();
             let path = request.uri().path().to_string();

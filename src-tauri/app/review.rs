@@ -4,7 +4,6 @@
 //! webview as image files (BMP, rebuilt by the library's frame renderer) —
 //! through a byte-bounded cache, so stepping through a long trajectory never ships base64 JSON.
 
-use std::collections::{HashMap, VecDeque};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
@@ -12,17 +11,11 @@ use tauri::State;
 
 use super::{AppState, CmdResult};
 use apprentice_core::model::*;
-use apprentice_core::review::{self, Reviewed};
-use apprentice_core::store::frame_renderer::encode_bmp;
-use apprentice_core::store::{FrameRenderer, Library};
+use apprentice_core::review;
+use apprentice_core::store::frame_cache::{FrameCache, ImageFormat};
+use apprentice_core::store::Library;
 
-/// What the review view shows of one recording.
-#[derive(serde::Serialize, specta::Type)]
-pub struct TrajectoryView {
-    pub recording: Recording,
-    #[serde(flatten)]
-    pub reviewed: Reviewed,
-}
+pub use apprentice_core::review::TrajectoryView;
 
 pub(super) fn view(lib: &Library, id: &str) -> CmdResult<TrajectoryView> {
     let reviewed = review::load(lib, id)?;
@@ -99,76 +92,32 @@ pub fn resegment(state: State<'_, AppState>, id: String) -> CmdResult<usize> {
     Ok(apprentice_core::segment::segment_recording(&library(&state)?, &id)?.steps.len())
 }
 
-/// Recently served frames, bounded in bytes, and what makes the next one cheap: a frame
-/// renderer per view of the recording under review (its cursors make stepping forward cost one
-/// delta, not a walk back to the key frame).
-pub struct FrameCache {
-    bytes: usize,
-    order: VecDeque<FrameKey>,
-    images: HashMap<FrameKey, Arc<Vec<u8>>>,
-    /// By recording and size: thumbnails walk the strip apart from the main view.
-    renderers: HashMap<(String, bool), FrameRenderer>,
+/// Frames served to the webview (BMP, see [`FrameCache`]) from the library under review.
+pub struct FrameServer {
+    cache: FrameCache,
     library: Option<Library>,
     dir: PathBuf,
 }
 
 const FRAME_CACHE_BYTES: usize = 256 << 20;
-/// Width of filmstrip thumbnails: decoding full frames for them would halve the view's speed.
-const THUMB_WIDTH: u32 = 192;
 
-/// Recording, frame, thumbnail or not.
-type FrameKey = (String, u64, bool);
-
-impl FrameCache {
-    pub fn new(dir: PathBuf) -> Mutex<FrameCache> {
-        Mutex::new(FrameCache { bytes: 0, order: VecDeque::new(), images: HashMap::new(), renderers: HashMap::new(), library: None, dir })
+impl FrameServer {
+    pub fn new(dir: PathBuf) -> Mutex<FrameServer> {
+        // One recording is reviewed at a time.
+        Mutex::new(FrameServer { cache: FrameCache::new(ImageFormat::Bmp, FRAME_CACHE_BYTES, 1), library: None, dir })
     }
 
-    /// The frame as a BMP file.
     fn get(&mut self, id: &str, seq: u64, thumb: bool) -> Result<Arc<Vec<u8>>, String> {
-        let key = (id.to_string(), seq, thumb);
-        if let Some(hit) = self.images.get(&key) {
-            return Ok(hit.clone());
-        }
         if self.library.is_none() {
             self.library = Some(Library::open(&self.dir).map_err(|e| e.to_string())?);
         }
         let lib = self.library.as_ref().ok_or("no library")?;
-        // Renderers serve the recording under review; another one opened frees them.
-        self.renderers.retain(|(rec, _), _| rec == id);
-        let renderer = match self.renderers.entry((id.to_string(), thumb)) {
-            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
-            std::collections::hash_map::Entry::Vacant(e) => e.insert(lib.frame_renderer(id).map_err(|e| e.to_string())?),
-        };
-        if renderer.frame(seq).is_none() {
-            return Err(format!("recording {id} has no frame {seq}"));
-        }
-        let image = renderer.render(seq).map_err(|e| e.to_string())?;
-        // Every frame goes out as BMP: the webview decodes it for the cost of a copy, where a
-        // lossless WebP key frame took it tens of milliseconds.
-        let shown = if thumb {
-            let h = (image.height() as u64 * THUMB_WIDTH as u64 / image.width().max(1) as u64).max(1) as u32;
-            encode_bmp(&apprentice_core::export::screen::downscale(image, THUMB_WIDTH, h).map_err(|e| e.to_string())?)
-        } else {
-            encode_bmp(image)
-        }
-        .map_err(|e| e.to_string())?;
-        let entry = Arc::new(shown);
-        self.bytes += entry.len();
-        self.order.push_back(key.clone());
-        self.images.insert(key, entry.clone());
-        while self.bytes > FRAME_CACHE_BYTES {
-            let Some(old) = self.order.pop_front() else { break };
-            if let Some(b) = self.images.remove(&old) {
-                self.bytes -= b.len();
-            }
-        }
-        Ok(entry)
+        self.cache.get(|| Ok::<_, apprentice_core::store::StoreError>(lib), id, seq, thumb).map_err(|e| e.to_string())
     }
 }
 
 /// Serves `frame://localhost/<recording id>/<frame seq>[/thumb]`.
-pub fn serve_frame(cache: &Mutex<FrameCache>, path: &str) -> tauri::http::Response<Vec<u8>> {
+pub fn serve_frame(cache: &Mutex<FrameServer>, path: &str) -> tauri::http::Response<Vec<u8>> {
     let respond = |status: u16, kind: &str, body: Vec<u8>| {
         tauri::http::Response::builder().status(status).header("Content-Type", kind).header("Cache-Control", "max-age=31536000, immutable").body(body).unwrap_or_default()
     };
@@ -181,7 +130,7 @@ pub fn serve_frame(cache: &Mutex<FrameCache>, path: &str) -> tauri::http::Respon
         Err(_) => Err("frame cache poisoned".into()),
     };
     match got {
-        Ok(bytes) => respond(200, "image/bmp", bytes.as_ref().clone()),
+        Ok(bytes) => respond(200, ImageFormat::Bmp.content_type(), bytes.as_ref().clone()),
         Err(e) => {
             tracing::warn!(path, error = %e, "frame not served");
             respond(404, "text/plain", e.into_bytes())

@@ -149,6 +149,10 @@ pub struct NewCampaign {
     /// Reviewers per recording (default 1).
     #[serde(default)]
     pub reviews: Option<u32>,
+    /// How long a reviewer holds a lease before the recording goes back to the queue, in
+    /// seconds (default 1800).
+    #[serde(default)]
+    pub lease_seconds: Option<u32>,
     /// Windows no station records while doing the campaign's tasks (`class:GLOB`,
     /// `title:GLOB` or `GLOB`), on top of each station's own.
     #[serde(default)]
@@ -164,6 +168,9 @@ pub struct CampaignSummary {
     /// sha256 of the consent text, when there is one.
     pub consent_sha256: Option<String>,
     pub created_at: String,
+    /// How long a review lease lasts.
+    #[serde(default)]
+    pub lease_seconds: i32,
 }
 
 /// A campaign's task catalog re-imported: tasks not there before are added, changed ones get a
@@ -221,8 +228,14 @@ pub struct TaskProgress {
     pub target: u32,
     /// Experts assigned.
     pub assigned: i64,
-    /// Recordings the hub holds, verified (reviewed and approved come with review, hub part 2).
+    /// Recordings the hub holds, verified.
     pub recorded: i64,
+    /// Of those, recordings with every review the campaign asks for submitted.
+    #[serde(default)]
+    pub reviewed: i64,
+    /// Of the reviewed, those whose final verdict is approved.
+    #[serde(default)]
+    pub approved: i64,
 }
 
 // Stations and consent.
@@ -355,4 +368,108 @@ pub struct RecordingSummary {
     /// Share of steps made of injected input (0–1).
     pub synthetic_input_share: f64,
     pub received_at: String,
+}
+
+// Review.
+
+/// A recording leased to a reviewer: theirs to label until `expires_at`, then back in the
+/// queue. Reviewers see experts only by pseudonym, and no other reviewer's labels.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Lease {
+    pub id: i64,
+    pub recording: String,
+    pub campaign: String,
+    pub task_id: String,
+    pub instruction: String,
+    /// The expert's pseudonym.
+    pub expert: String,
+    /// leased, submitted, skipped or expired.
+    pub state: String,
+    /// RFC 3339.
+    pub expires_at: String,
+    /// The steps as this reviewer has them (their edits applied): `step` (1-based), `t_start`
+    /// (µs, what labels are keyed by), `action`, `reasoning` (texts) and their own `label`.
+    #[schema(value_type = Vec<Object>)]
+    pub steps: Vec<serde_json::Value>,
+}
+
+/// One step's label in a labels file: the step by number (1-based, as `queue next` lists them)
+/// or by start time, and the label's fields (`correctness`, `mistake`, `recovery`, `unsafe`,
+/// `env_response`, `comment`, `reasoning`).
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct StepLabels {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub t_start: Option<u64>,
+    #[serde(flatten)]
+    #[schema(value_type = Object)]
+    pub label: apprentice_core::model::StepLabel,
+}
+
+/// What `apprentice-hub review submit LEASE --labels FILE` sends: step labels, trajectory
+/// scores (1–5) and the verdict (`approved`, `needs_edit`, `rejected`), in the vocabulary of
+/// `apprentice review label`. Submitting applies them as the reviewer's changes, then ends the
+/// lease; a review ends only with a verdict.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ReviewLabels {
+    #[serde(default)]
+    pub steps: Vec<StepLabels>,
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub scores: apprentice_core::model::Scores,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    pub verdict: Option<apprentice_core::model::Verdict>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+/// Why a reviewer gives a recording back without reviewing it.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Skip {
+    pub reason: String,
+}
+
+/// A corrected transcript (null restores the model's).
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct TranscriptFix {
+    pub text: Option<String>,
+}
+
+/// Agreement between a campaign's reviewers on one label dimension.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct DimensionAgreement {
+    /// correctness, mistake, recovery, unsafe, env_response, goal_completion, efficiency,
+    /// error_handling, safety, verdict.
+    pub name: String,
+    /// nominal (categories) or ordinal (1–5 scores).
+    pub level: String,
+    /// Krippendorff's alpha; null where it is undefined (no pairable values, or no variation).
+    pub alpha: Option<f64>,
+    /// A 95% bootstrap interval over units.
+    pub interval: Option<[f64; 2]>,
+    /// Units (steps or recordings) with values from two or more reviewers.
+    pub units: usize,
+    /// Values given in those units.
+    pub values: usize,
+    /// Percent agreement of each pair of reviewers (pseudonyms) on the units both labelled.
+    pub pairs: Vec<ReviewerPair>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ReviewerPair {
+    pub a: String,
+    pub b: String,
+    pub units: usize,
+    pub agreement: Option<f64>,
+}
+
+/// `apprentice-hub agreement CAMPAIGN`: every dimension over the submitted reviews.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct AgreementReport {
+    pub campaign: String,
+    /// Submitted reviews counted.
+    pub reviews: usize,
+    pub dimensions: Vec<DimensionAgreement>,
 }

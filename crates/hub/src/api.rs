@@ -13,8 +13,10 @@ use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
 
 use crate::auth::{Caller, Role, VerifiedCache};
+use crate::checkout::Checkouts;
+use crate::review::{Change, Changed};
 use crate::uploads::Uploads;
-use crate::{accounts, campaigns, recordings, stations, uploads};
+use crate::{accounts, agreement, campaigns, recordings, review, stations, uploads};
 use apprentice_hub_api as wire;
 use apprentice_hub_api::{ErrorBody, Health, Me, NewUser, Revoked, TokenIssued};
 
@@ -24,6 +26,7 @@ pub struct AppState {
     pub db: deadpool_postgres::Pool,
     pub verified: Arc<VerifiedCache>,
     pub uploads: Uploads,
+    pub checkouts: Checkouts,
 }
 
 /// An error answered as `{"error": message}` with its status.
@@ -90,13 +93,17 @@ fn bad_json(rejection: JsonRejection) -> ApiError {
     info(title = "Apprentice hub API", description = "Accounts, campaigns, stations and recordings of an Apprentice hub. Every /api/ endpoint needs `Authorization: Bearer <token>`."),
     paths(
         health, me, revoke_own_token, list_users, create_user, new_token, revoke_user, list_campaigns, create_campaign, assign, progress, my_tasks, join_station, list_stations, read_consent, decide_consent,
-        edit_tasks, announce_upload, upload_status, upload_file, complete_upload, list_recordings, get_recording
+        edit_tasks, announce_upload, upload_status, upload_file, complete_upload, list_recordings, get_recording,
+        queue_next, get_lease, lease_trajectory, lease_log, set_step_label, set_trajectory_review, edit_step, fix_transcript, undo_change, submit_review, skip_review, lease_frame,
+        campaign_agreement
     ),
     components(schemas(
         ErrorBody, Health, Me, NewUser, Role, wire::Created, wire::UserSummary, TokenIssued, Revoked,
         wire::TaskSpec, wire::NewCampaign, wire::CampaignSummary, wire::Assignment, wire::Assigned, wire::AssignedTask, wire::TaskProgress,
         wire::Join, wire::Station, wire::Consent, wire::Decision,
-        wire::TaskEdits, wire::TasksEdited, wire::UploadFile, wire::NewUpload, wire::UploadStatus, wire::RecordingSummary
+        wire::TaskEdits, wire::TasksEdited, wire::UploadFile, wire::NewUpload, wire::UploadStatus, wire::RecordingSummary,
+        wire::Lease, wire::StepLabels, wire::ReviewLabels, wire::Skip, wire::TranscriptFix, wire::AgreementReport, wire::DimensionAgreement, wire::ReviewerPair,
+        TrajectoryJson, StepLabelJson, TrajectoryReviewJson, StepEditJson, AuditEntryJson
     )),
     modifiers(&BearerAuth)
 )]
@@ -133,6 +140,19 @@ pub fn router(state: AppState) -> Router {
         .route("/api/uploads/{id}/complete", post(complete_upload))
         .route("/api/recordings", get(list_recordings))
         .route("/api/recordings/{id}", get(get_recording))
+        .route("/api/campaigns/{name}/queue/next", post(queue_next))
+        .route("/api/campaigns/{name}/agreement", get(campaign_agreement))
+        .route("/api/leases/{id}", get(get_lease))
+        .route("/api/leases/{id}/trajectory", get(lease_trajectory))
+        .route("/api/leases/{id}/log", get(lease_log))
+        .route("/api/leases/{id}/steps/{t_start}/label", put(set_step_label))
+        .route("/api/leases/{id}/review", put(set_trajectory_review))
+        .route("/api/leases/{id}/edits", post(edit_step))
+        .route("/api/leases/{id}/transcripts/{t0}", put(fix_transcript))
+        .route("/api/leases/{id}/undo", post(undo_change))
+        .route("/api/leases/{id}/submit", post(submit_review))
+        .route("/api/leases/{id}/skip", post(skip_review))
+        .route("/api/leases/{id}/frames/{seq}", get(lease_frame))
         .merge(crate::admin::routes())
         .fallback(|| async { ApiError::not_found("no such endpoint (see docs/hub-openapi.json)") })
         .with_state(state)
@@ -290,6 +310,198 @@ async fn list_recordings(
 #[utoipa::path(get, path = "/api/recordings/{id}", security(("bearer" = [])), params(("id" = String, Path, description = "the recording")), responses((status = 200, body = wire::RecordingSummary), (status = 401, description = "no valid token", body = ErrorBody), (status = 404, description = "no such recording the caller may see", body = ErrorBody)))]
 async fn get_recording(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Json<wire::RecordingSummary>> {
     Ok(Json(recordings::get(&db(&state).await?, &caller, &id).await?))
+}
+
+// Review: a reviewer's queue and leases. Bodies and answers that are the core's review types
+// are described by these (documentation only).
+
+/// The core's `TrajectoryView`: the recording and its steps as this review has them.
+#[derive(utoipa::ToSchema)]
+#[schema(value_type = Object)]
+#[allow(dead_code)]
+struct TrajectoryJson(serde_json::Value);
+/// The core's `StepLabel`: correctness, mistake, recovery, unsafe, env_response, comment, reasoning.
+#[derive(utoipa::ToSchema)]
+#[schema(value_type = Object)]
+#[allow(dead_code)]
+struct StepLabelJson(serde_json::Value);
+/// The core's `TrajectoryReview`: scores (1–5), verdict, comment.
+#[derive(utoipa::ToSchema)]
+#[schema(value_type = Object)]
+#[allow(dead_code)]
+struct TrajectoryReviewJson(serde_json::Value);
+/// The core's `StepEdit`: `{"op": "delete"|"merge"|"split"|"fix_action", "step": t_start, …}`.
+#[derive(utoipa::ToSchema)]
+#[schema(value_type = Object)]
+#[allow(dead_code)]
+struct StepEditJson(serde_json::Value);
+/// The core's `AuditEntry`: one change, who made it, when, whether undone.
+#[derive(utoipa::ToSchema)]
+#[schema(value_type = Object)]
+#[allow(dead_code)]
+struct AuditEntryJson(serde_json::Value);
+
+fn lease_id(id: &str) -> ApiResult<i64> {
+    id.parse().map_err(|_| ApiError::not_found(format!("no lease {id}")))
+}
+
+const REVIEWING: &str = "reviewing";
+
+/// Leases the caller the next recording of the campaign that wants a reviewer (reviewers
+/// only); the lease they hold already, if any. 204 when nothing is left for them.
+#[utoipa::path(post, path = "/api/campaigns/{name}/queue/next", security(("bearer" = [])), params(("name" = String, Path, description = "the campaign")), responses((status = 200, body = wire::Lease), (status = 204, description = "nothing left to review for the caller"), (status = 401, description = "no valid token", body = ErrorBody), (status = 403, description = "the caller is not a reviewer", body = ErrorBody), (status = 404, description = "no such campaign", body = ErrorBody)))]
+async fn queue_next(State(state): State<AppState>, caller: Caller, Path(name): Path<String>) -> ApiResult<Response> {
+    caller.require(&[Role::Reviewer], REVIEWING)?;
+    Ok(match review::next(&mut db(&state).await?, &state.checkouts, &caller, &name).await? {
+        Some(lease) => Json(lease).into_response(),
+        None => StatusCode::NO_CONTENT.into_response(),
+    })
+}
+
+/// One of the caller's leases, with its steps as they have them.
+#[utoipa::path(get, path = "/api/leases/{id}", security(("bearer" = [])), params(("id" = String, Path, description = "the lease")), responses((status = 200, body = wire::Lease), (status = 401, description = "no valid token", body = ErrorBody), (status = 403, description = "the caller is not a reviewer", body = ErrorBody), (status = 404, description = "no such lease of the caller's", body = ErrorBody)))]
+async fn get_lease(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Json<wire::Lease>> {
+    caller.require(&[Role::Reviewer], REVIEWING)?;
+    Ok(Json(review::lease(&db(&state).await?, &state.checkouts, &caller, lease_id(&id)?).await?))
+}
+
+/// The leased recording as the caller's review has it (the review view's data).
+#[utoipa::path(get, path = "/api/leases/{id}/trajectory", security(("bearer" = [])), params(("id" = String, Path, description = "the lease")), responses((status = 200, body = TrajectoryJson), (status = 401, description = "no valid token", body = ErrorBody), (status = 403, description = "the caller is not a reviewer", body = ErrorBody), (status = 404, description = "no such lease of the caller's", body = ErrorBody)))]
+async fn lease_trajectory(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Json<apprentice_core::review::TrajectoryView>> {
+    caller.require(&[Role::Reviewer], REVIEWING)?;
+    Ok(Json(review::view(&db(&state).await?, &state.checkouts, &caller, lease_id(&id)?).await?))
+}
+
+/// The caller's audit log of their lease, oldest first.
+#[utoipa::path(get, path = "/api/leases/{id}/log", security(("bearer" = [])), params(("id" = String, Path, description = "the lease")), responses((status = 200, body = Vec<AuditEntryJson>), (status = 401, description = "no valid token", body = ErrorBody), (status = 403, description = "the caller is not a reviewer", body = ErrorBody), (status = 404, description = "no such lease of the caller's", body = ErrorBody)))]
+async fn lease_log(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Json<Vec<apprentice_core::model::AuditEntry>>> {
+    caller.require(&[Role::Reviewer], REVIEWING)?;
+    let client = db(&state).await?;
+    let r = review::mine(&client, &caller, lease_id(&id)?, false).await?;
+    Ok(Json(review::log(&client, r.id, &caller.pseudonym).await?))
+}
+
+async fn apply(state: &AppState, caller: &Caller, id: &str, change: Change) -> ApiResult<Changed> {
+    caller.require(&[Role::Reviewer], REVIEWING)?;
+    review::change(&mut db(state).await?, &state.checkouts, caller, lease_id(id)?, vec![change]).await
+}
+
+fn view_of(changed: Changed) -> ApiResult<Json<apprentice_core::review::TrajectoryView>> {
+    match changed {
+        Changed::View(v) => Ok(Json(*v)),
+        _ => Err(ApiError::internal("a step change answered without the trajectory")),
+    }
+}
+
+/// Labels a step of the caller's live lease (an empty label removes it); `t_start` names the step.
+#[utoipa::path(put, path = "/api/leases/{id}/steps/{t_start}/label", security(("bearer" = [])), params(("id" = String, Path, description = "the lease"), ("t_start" = u64, Path, description = "the step's start (µs)")), request_body = StepLabelJson, responses((status = 200, body = StepLabelJson), (status = 400, description = "not a step start", body = ErrorBody), (status = 401, description = "no valid token", body = ErrorBody), (status = 403, description = "the caller is not a reviewer", body = ErrorBody), (status = 404, description = "no such lease of the caller's", body = ErrorBody), (status = 409, description = "the lease expired or ended", body = ErrorBody), (status = 415, description = "not application/json", body = ErrorBody), (status = 422, description = "not a label, or no such step", body = ErrorBody)))]
+async fn set_step_label(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, t_start)): Path<(String, String)>,
+    body: Result<Json<apprentice_core::model::StepLabel>, JsonRejection>,
+) -> ApiResult<Json<Option<apprentice_core::model::StepLabel>>> {
+    let step: u64 = t_start.parse().map_err(|_| ApiError::bad_request(format!("{t_start} is not a step start (µs)")))?;
+    let Json(label) = body.map_err(bad_json)?;
+    match apply(&state, &caller, &id, Change::Label { step, label }).await? {
+        Changed::Label(l) => Ok(Json(l)),
+        _ => Err(ApiError::internal("a label change answered without the label")),
+    }
+}
+
+/// Scores, verdict and comment of the caller's live lease.
+#[utoipa::path(put, path = "/api/leases/{id}/review", security(("bearer" = [])), params(("id" = String, Path, description = "the lease")), request_body = TrajectoryReviewJson, responses((status = 200, body = TrajectoryReviewJson), (status = 401, description = "no valid token", body = ErrorBody), (status = 403, description = "the caller is not a reviewer", body = ErrorBody), (status = 404, description = "no such lease of the caller's", body = ErrorBody), (status = 409, description = "the lease expired or ended", body = ErrorBody), (status = 415, description = "not application/json", body = ErrorBody), (status = 422, description = "not a review, or a score out of 1–5", body = ErrorBody)))]
+async fn set_trajectory_review(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    body: Result<Json<apprentice_core::model::TrajectoryReview>, JsonRejection>,
+) -> ApiResult<Json<apprentice_core::model::TrajectoryReview>> {
+    let Json(review) = body.map_err(bad_json)?;
+    match apply(&state, &caller, &id, Change::Trajectory(review)).await? {
+        Changed::Trajectory(t) => Ok(Json(t)),
+        _ => Err(ApiError::internal("a review change answered without the review")),
+    }
+}
+
+/// Deletes, merges, splits a step or fixes its action, in the caller's live lease.
+#[utoipa::path(post, path = "/api/leases/{id}/edits", security(("bearer" = [])), params(("id" = String, Path, description = "the lease")), request_body = StepEditJson, responses((status = 200, body = TrajectoryJson), (status = 401, description = "no valid token", body = ErrorBody), (status = 403, description = "the caller is not a reviewer", body = ErrorBody), (status = 404, description = "no such lease of the caller's", body = ErrorBody), (status = 409, description = "the lease expired or ended", body = ErrorBody), (status = 415, description = "not application/json", body = ErrorBody), (status = 422, description = "not an edit, or it does not apply", body = ErrorBody)))]
+async fn edit_step(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    body: Result<Json<apprentice_core::model::StepEdit>, JsonRejection>,
+) -> ApiResult<Json<apprentice_core::review::TrajectoryView>> {
+    let Json(edit) = body.map_err(bad_json)?;
+    view_of(apply(&state, &caller, &id, Change::Edit(edit)).await?)
+}
+
+/// Corrects the transcript of the utterance starting at `t0` (null restores the model's).
+#[utoipa::path(put, path = "/api/leases/{id}/transcripts/{t0}", security(("bearer" = [])), params(("id" = String, Path, description = "the lease"), ("t0" = u64, Path, description = "the utterance's start (µs)")), request_body = wire::TranscriptFix, responses((status = 200, body = TrajectoryJson), (status = 400, description = "not an utterance start", body = ErrorBody), (status = 401, description = "no valid token", body = ErrorBody), (status = 403, description = "the caller is not a reviewer", body = ErrorBody), (status = 404, description = "no such lease of the caller's", body = ErrorBody), (status = 409, description = "the lease expired or ended", body = ErrorBody), (status = 415, description = "not application/json", body = ErrorBody), (status = 422, description = "no such utterance", body = ErrorBody)))]
+async fn fix_transcript(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, t0)): Path<(String, String)>,
+    body: Result<Json<wire::TranscriptFix>, JsonRejection>,
+) -> ApiResult<Json<apprentice_core::review::TrajectoryView>> {
+    let t0: u64 = t0.parse().map_err(|_| ApiError::bad_request(format!("{t0} is not an utterance start (µs)")))?;
+    let Json(fix) = body.map_err(bad_json)?;
+    view_of(apply(&state, &caller, &id, Change::Transcript { t0, text: fix.text }).await?)
+}
+
+/// Undoes the caller's latest change still in force (it stays in the log, marked undone).
+#[utoipa::path(post, path = "/api/leases/{id}/undo", security(("bearer" = [])), params(("id" = String, Path, description = "the lease")), responses((status = 200, body = TrajectoryJson), (status = 401, description = "no valid token", body = ErrorBody), (status = 403, description = "the caller is not a reviewer", body = ErrorBody), (status = 404, description = "no such lease of the caller's", body = ErrorBody), (status = 409, description = "the lease expired or ended", body = ErrorBody)))]
+async fn undo_change(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Json<apprentice_core::review::TrajectoryView>> {
+    view_of(apply(&state, &caller, &id, Change::Undo).await?)
+}
+
+/// Submits the caller's review (applying a labels file first, when given), ending the lease. A
+/// review needs a verdict.
+#[utoipa::path(post, path = "/api/leases/{id}/submit", security(("bearer" = [])), params(("id" = String, Path, description = "the lease")), request_body = wire::ReviewLabels, responses((status = 200, body = wire::Lease), (status = 401, description = "no valid token", body = ErrorBody), (status = 403, description = "the caller is not a reviewer", body = ErrorBody), (status = 404, description = "no such lease of the caller's", body = ErrorBody), (status = 409, description = "the lease expired or ended", body = ErrorBody), (status = 415, description = "not application/json", body = ErrorBody), (status = 422, description = "no verdict, a score out of range, or no such step", body = ErrorBody)))]
+async fn submit_review(State(state): State<AppState>, caller: Caller, Path(id): Path<String>, body: Result<Json<wire::ReviewLabels>, JsonRejection>) -> ApiResult<Json<wire::Lease>> {
+    caller.require(&[Role::Reviewer], REVIEWING)?;
+    let Json(labels) = body.map_err(bad_json)?;
+    Ok(Json(review::submit(&mut db(&state).await?, &state.checkouts, &caller, lease_id(&id)?, Some(labels)).await?))
+}
+
+/// Gives the lease back unreviewed, with a reason.
+#[utoipa::path(post, path = "/api/leases/{id}/skip", security(("bearer" = [])), params(("id" = String, Path, description = "the lease")), request_body = wire::Skip, responses((status = 200, body = wire::Lease), (status = 400, description = "no reason given", body = ErrorBody), (status = 401, description = "no valid token", body = ErrorBody), (status = 403, description = "the caller is not a reviewer", body = ErrorBody), (status = 404, description = "no such lease of the caller's", body = ErrorBody), (status = 409, description = "the lease expired or ended", body = ErrorBody), (status = 415, description = "not application/json", body = ErrorBody), (status = 422, description = "a field is missing or wrong", body = ErrorBody)))]
+async fn skip_review(State(state): State<AppState>, caller: Caller, Path(id): Path<String>, body: Result<Json<wire::Skip>, JsonRejection>) -> ApiResult<Json<wire::Lease>> {
+    caller.require(&[Role::Reviewer], REVIEWING)?;
+    let Json(skip) = body.map_err(bad_json)?;
+    Ok(Json(review::skip(&mut db(&state).await?, &state.checkouts, &caller, lease_id(&id)?, &skip.reason).await?))
+}
+
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+struct FrameQuery {
+    /// A filmstrip thumbnail instead of the full frame.
+    #[serde(default)]
+    thumb: bool,
+}
+
+/// A frame of the leased recording as PNG (immutable: cached by the browser).
+#[utoipa::path(get, path = "/api/leases/{id}/frames/{seq}", security(("bearer" = [])), params(("id" = String, Path, description = "the lease"), ("seq" = u64, Path, description = "the frame"), FrameQuery), responses((status = 200, description = "the frame", content_type = "image/png", body = Vec<u8>), (status = 400, description = "not a frame number", body = ErrorBody), (status = 401, description = "no valid token", body = ErrorBody), (status = 403, description = "the caller is not a reviewer", body = ErrorBody), (status = 404, description = "no such lease of the caller's, or no such frame", body = ErrorBody)))]
+async fn lease_frame(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, seq)): Path<(String, String)>,
+    query: Result<Query<FrameQuery>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<Response> {
+    caller.require(&[Role::Reviewer], REVIEWING)?;
+    let Query(q) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let seq: u64 = seq.parse().map_err(|_| ApiError::bad_request(format!("{seq} is not a frame number")))?;
+    let client = db(&state).await?;
+    let r = review::mine(&client, &caller, lease_id(&id)?, false).await?;
+    let png = state.checkouts.frame(&client, &r.recording_id, seq, q.thumb).await?;
+    let headers = [(axum::http::header::CONTENT_TYPE, "image/png"), (axum::http::header::CACHE_CONTROL, "private, max-age=31536000, immutable")];
+    Ok((headers, png.as_ref().clone()).into_response())
+}
+
+/// Agreement between the campaign's reviewers, per label dimension (admins only).
+#[utoipa::path(get, path = "/api/campaigns/{name}/agreement", security(("bearer" = [])), params(("name" = String, Path, description = "the campaign")), responses((status = 200, body = wire::AgreementReport), (status = 401, description = "no valid token", body = ErrorBody), (status = 403, description = "the caller is not an admin", body = ErrorBody), (status = 404, description = "no such campaign", body = ErrorBody)))]
+async fn campaign_agreement(State(state): State<AppState>, caller: Caller, Path(name): Path<String>) -> ApiResult<Json<wire::AgreementReport>> {
+    caller.require(&[Role::Admin], "reading a campaign's agreement")?;
+    Ok(Json(agreement::report(&db(&state).await?, &name).await?))
 }
 
 #[cfg(test)]

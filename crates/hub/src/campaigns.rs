@@ -25,6 +25,10 @@ pub async fn create(client: &mut deadpool_postgres::Client, by: &Caller, new: Ne
     if !(1..=20).contains(&reviews) {
         return Err(ApiError::bad_request(format!("reviews per recording must be 1 to 20, not {reviews}")));
     }
+    let lease_seconds = new.lease_seconds.unwrap_or(1800);
+    if !(1..=86_400).contains(&lease_seconds) {
+        return Err(ApiError::bad_request(format!("a review lease lasts 1 to 86400 seconds, not {lease_seconds}")));
+    }
     if new.exclusions.len() > 200 || new.exclusions.iter().any(|r| r.trim().is_empty() || r.len() > 256) {
         return Err(ApiError::bad_request("exclusions: at most 200 rules, each 1 to 256 characters (class:GLOB, title:GLOB or GLOB)"));
     }
@@ -34,8 +38,8 @@ pub async fn create(client: &mut deadpool_postgres::Client, by: &Caller, new: Ne
     let tx = client.transaction().await.map_err(ApiError::db)?;
     let row = tx
         .query_opt(
-            "INSERT INTO campaigns (name, reviews, consent_text, consent_version, consent_sha256, created_by, exclusions) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (name) DO NOTHING RETURNING id",
-            &[&new.name, &(reviews as i32), &consent, &(consent.is_some() as i32), &consent_sha, &by.user_id, &exclusions],
+            "INSERT INTO campaigns (name, reviews, consent_text, consent_version, consent_sha256, created_by, exclusions, lease_seconds) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (name) DO NOTHING RETURNING id",
+            &[&new.name, &(reviews as i32), &consent, &(consent.is_some() as i32), &consent_sha, &by.user_id, &exclusions, &(lease_seconds as i32)],
         )
         .await
         .map_err(ApiError::db)?;
@@ -59,9 +63,12 @@ async fn summary(client: &deadpool_postgres::Client, name: &str) -> Result<Campa
 
 async fn query_summaries(client: &deadpool_postgres::Client, filter: &str, params: &[&(dyn tokio_postgres::types::ToSql + Sync)]) -> Result<Vec<CampaignSummary>, ApiError> {
     let sql =
-        format!("SELECT c.name, (SELECT count(*) FROM tasks t WHERE t.campaign_id = c.id), c.reviews, c.consent_version, c.consent_sha256, {CREATED_AT} FROM campaigns c {filter} ORDER BY c.name");
+        format!("SELECT c.name, (SELECT count(*) FROM tasks t WHERE t.campaign_id = c.id), c.reviews, c.consent_version, c.consent_sha256, {CREATED_AT}, c.lease_seconds FROM campaigns c {filter} ORDER BY c.name");
     let rows = client.query(&sql, params).await.map_err(ApiError::db)?;
-    Ok(rows.iter().map(|r| CampaignSummary { name: r.get(0), tasks: r.get(1), reviews: r.get(2), consent_version: r.get(3), consent_sha256: r.get(4), created_at: r.get(5) }).collect())
+    Ok(rows
+        .iter()
+        .map(|r| CampaignSummary { name: r.get(0), tasks: r.get(1), reviews: r.get(2), consent_version: r.get(3), consent_sha256: r.get(4), created_at: r.get(5), lease_seconds: r.get(6) })
+        .collect())
 }
 
 /// The campaigns `caller` may see: all for admins and reviewers, an expert's own (assigned) ones.
@@ -176,13 +183,16 @@ pub async fn assigned_to(client: &deadpool_postgres::Client, expert_id: i64) -> 
         .collect()
 }
 
-/// Each task's target and how many experts are assigned to it.
+/// Each task's target, how many experts are assigned to it, and its recordings received,
+/// reviewed and approved.
 pub async fn progress(client: &deadpool_postgres::Client, campaign: &str) -> Result<Vec<TaskProgress>, ApiError> {
     let cid = campaign_id(client, campaign).await?;
     let rows = client
         .query(
             "SELECT t.version, t.spec, (SELECT count(*) FROM assignments a WHERE a.campaign_id = t.campaign_id AND a.task_id = t.id),
-                    (SELECT count(*) FROM recordings r WHERE r.campaign_id = t.campaign_id AND r.task_id = t.id)
+                    (SELECT count(*) FROM recordings r WHERE r.campaign_id = t.campaign_id AND r.task_id = t.id),
+                    (SELECT count(*) FROM recordings r JOIN review_outcomes o ON o.recording_id = r.id WHERE r.campaign_id = t.campaign_id AND r.task_id = t.id AND o.reviewed),
+                    (SELECT count(*) FROM recordings r JOIN review_outcomes o ON o.recording_id = r.id WHERE r.campaign_id = t.campaign_id AND r.task_id = t.id AND o.verdict = 'approved')
              FROM tasks t WHERE t.campaign_id = $1 ORDER BY t.id",
             &[&cid],
         )
@@ -191,7 +201,7 @@ pub async fn progress(client: &deadpool_postgres::Client, campaign: &str) -> Res
     rows.iter()
         .map(|r| {
             let spec: TaskSpec = serde_json::from_value(r.get(1)).map_err(|e| ApiError::internal(format!("a stored task: {e}")))?;
-            Ok(TaskProgress { id: spec.id, instruction: spec.instruction, version: r.get(0), target: spec.target, assigned: r.get(2), recorded: r.get(3) })
+            Ok(TaskProgress { id: spec.id, instruction: spec.instruction, version: r.get(0), target: spec.target, assigned: r.get(2), recorded: r.get(3), reviewed: r.get(4), approved: r.get(5) })
         })
         .collect()
 }

@@ -13,6 +13,7 @@ const MIGRATIONS: &[(i32, &str)] = &[
     (3, include_str!("../migrations/0003_stations_consent.sql")),
     (4, include_str!("../migrations/0004_uploads_recordings.sql")),
     (5, include_str!("../migrations/0005_campaign_exclusions.sql")),
+    (6, include_str!("../migrations/0006_review.sql")),
 ];
 
 /// An arbitrary constant naming the hub's migration lock.

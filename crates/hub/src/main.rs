@@ -8,10 +8,11 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use serde_json::json;
 
+use apprentice_hub::publish::{self, PublishOptions};
 use apprentice_hub::server::{self, ServeOptions};
 use apprentice_hub::storage::{S3Options, Store};
 use apprentice_hub_api::client::HubClient;
-use apprentice_hub_api::{Assigned, CampaignSummary, Created, Me, RecordingSummary, Revoked, Role, Station, TaskProgress, TasksEdited, TokenIssued, UserSummary};
+use apprentice_hub_api::{AgreementReport, Assigned, CampaignSummary, Created, Lease, Me, RecordingSummary, ReviewLabels, Revoked, Role, Station, TaskProgress, TasksEdited, TokenIssued, UserSummary};
 
 #[derive(Parser)]
 #[command(name = "apprentice-hub", version, about = "The Apprentice hub: accounts, campaigns, stations and recordings for a data vendor")]
@@ -108,6 +109,58 @@ enum Command {
         #[command(flatten)]
         remote: Remote,
     },
+    /// A reviewer's queue: `queue next --campaign C` leases the next recording to review.
+    Queue {
+        #[command(subcommand)]
+        command: QueueCommand,
+    },
+    /// A reviewer's lease: submit labels (ending it), or skip it with a reason.
+    Review {
+        #[command(subcommand)]
+        command: ReviewCommand,
+    },
+    /// Agreement between a campaign's reviewers: Krippendorff's alpha per label dimension with
+    /// a bootstrap interval, and each pair of reviewers (admins).
+    Agreement {
+        campaign: String,
+        #[command(flatten)]
+        remote: Remote,
+    },
+    /// Publish a campaign's recordings as a dataset in any export format, to a directory or to
+    /// object storage: only what is new since the last publish there, never a recording whose
+    /// expert withdrew consent. Runs where the hub's database and store can be reached.
+    Publish {
+        campaign: String,
+        /// An export format (apprentice export --help lists them), e.g. hf, canonical, agentnet.
+        #[arg(long, default_value = "canonical")]
+        format: String,
+        /// A directory, or s3://bucket/prefix (the same --s3-endpoint and credentials as the store).
+        #[arg(long)]
+        to: String,
+        /// Only recordings whose final (majority) verdict is this: approved, needs_edit, rejected.
+        #[arg(long)]
+        verdict: Option<String>,
+        /// Only recordings whose reviewers agree at least this much (0–1, equal values over all
+        /// pairs of reviewers and labels); recordings with one review are left out.
+        #[arg(long)]
+        min_agreement: Option<f64>,
+        #[arg(long, env = "APPRENTICE_HUB_DB")]
+        db: String,
+        #[arg(long, env = "APPRENTICE_HUB_STORE")]
+        store: String,
+        #[arg(long, env = "APPRENTICE_HUB_S3_ENDPOINT")]
+        s3_endpoint: Option<String>,
+        #[arg(long, env = "APPRENTICE_HUB_S3_REGION")]
+        s3_region: Option<String>,
+        /// Local space for the gathered recordings and the export (default: the system's temp dir).
+        #[arg(long, env = "APPRENTICE_HUB_SCRATCH")]
+        scratch: Option<std::path::PathBuf>,
+        /// The key that signs the dataset's manifest (made on first use, mode 0600).
+        #[arg(long, env = "APPRENTICE_HUB_PUBLISH_KEY")]
+        key: Option<std::path::PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
     /// Print the HTTP API's OpenAPI description (docs/hub-openapi.json).
     Openapi,
     /// Who the token is.
@@ -131,6 +184,9 @@ enum CampaignCommand {
         /// Reviewers per recording.
         #[arg(long)]
         reviews: Option<u32>,
+        /// How long a reviewer holds a recording before it goes back to the queue (default 1800).
+        #[arg(long)]
+        lease_seconds: Option<u32>,
         /// A window no station records while doing this campaign's tasks: class:GLOB,
         /// title:GLOB or GLOB (repeatable).
         #[arg(long = "exclude", value_name = "RULE")]
@@ -148,6 +204,40 @@ enum CampaignCommand {
         name: String,
         #[arg(long)]
         tasks: std::path::PathBuf,
+        #[command(flatten)]
+        remote: Remote,
+    },
+}
+
+#[derive(Subcommand)]
+enum QueueCommand {
+    /// Lease the next recording of a campaign to review (the one you hold, if any); prints the
+    /// lease with its steps, or nothing is left.
+    Next {
+        #[arg(long)]
+        campaign: String,
+        #[command(flatten)]
+        remote: Remote,
+    },
+}
+
+#[derive(Subcommand)]
+enum ReviewCommand {
+    /// Apply a labels file and submit the review, ending the lease. The file:
+    /// {"steps": [{"step": N, "correctness": "correct|incorrect|redundant", "mistake": bool, …}],
+    /// "scores": {"goal_completion": 1-5, …}, "verdict": "approved|needs_edit|rejected"}.
+    Submit {
+        lease: i64,
+        #[arg(long)]
+        labels: std::path::PathBuf,
+        #[command(flatten)]
+        remote: Remote,
+    },
+    /// Give a lease back unreviewed; the recording is not offered to you again.
+    Skip {
+        lease: i64,
+        #[arg(long)]
+        reason: String,
         #[command(flatten)]
         remote: Remote,
     },
@@ -210,6 +300,14 @@ fn show<T: serde::Serialize>(out: &mut impl Write, json: bool, value: &T, text: 
     Ok(())
 }
 
+/// `$XDG_DATA_HOME`, else `~/.local/share`.
+fn dirs_data() -> std::path::PathBuf {
+    std::env::var_os("XDG_DATA_HOME")
+        .filter(|p| !p.is_empty())
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".local/share"))
+}
+
 fn runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the async runtime")
 }
@@ -260,12 +358,12 @@ fn run(cli: Cli) -> Result<()> {
             })?;
         }
         Command::Campaign { command } => match command {
-            CampaignCommand::Create { name, tasks, consent, reviews, exclusions, remote } => {
+            CampaignCommand::Create { name, tasks, consent, reviews, lease_seconds, exclusions, remote } => {
                 let bytes = std::fs::read(&tasks).with_context(|| format!("cannot read the task file {}", tasks.display()))?;
                 let file_name = tasks.file_name().and_then(|n| n.to_str()).unwrap_or_default();
                 let specs = apprentice_hub::tasks::parse(file_name, &bytes).with_context(|| format!("{}", tasks.display()))?;
                 let consent = consent.map(|c| std::fs::read_to_string(&c).with_context(|| format!("cannot read the consent text {}", c.display()))).transpose()?;
-                let body = json!({ "name": name, "tasks": specs, "consent": consent, "reviews": reviews, "exclusions": exclusions });
+                let body = json!({ "name": name, "tasks": specs, "consent": consent, "reviews": reviews, "lease_seconds": lease_seconds, "exclusions": exclusions });
                 let created: CampaignSummary = HubClient::new(&remote.hub, &remote.token).post("/api/campaigns", &body, "campaign create")?;
                 show(out, remote.json, &created, |out, created| {
                     writeln!(
@@ -308,7 +406,11 @@ fn run(cli: Cli) -> Result<()> {
             let rows: Vec<TaskProgress> = HubClient::new(&remote.hub, &remote.token).get(&format!("/api/campaigns/{campaign}/progress"), "progress")?;
             show(out, remote.json, &rows, |out, rows| {
                 for r in rows {
-                    writeln!(out, "{:<24} v{:<3} target {:>3}  assigned {:>3}  recorded {:>3}  {}", r.id, r.version, r.target, r.assigned, r.recorded, r.instruction)?;
+                    writeln!(
+                        out,
+                        "{:<24} v{:<3} target {:>3}  assigned {:>3}  recorded {:>3}  reviewed {:>3}  approved {:>3}  {}",
+                        r.id, r.version, r.target, r.assigned, r.recorded, r.reviewed, r.approved, r.instruction
+                    )?;
                 }
                 Ok(())
             })?;
@@ -320,6 +422,65 @@ fn run(cli: Cli) -> Result<()> {
                     writeln!(out, "{:<16} {:<20} {:<10} {}  joined {}  last seen {}  queue {}", st.user, st.name, st.version, st.fingerprint, st.joined_at, st.last_seen, st.queue_depth)?;
                 }
                 Ok(())
+            })?;
+        }
+        Command::Queue { command: QueueCommand::Next { campaign, remote } } => {
+            let path = format!("/api/campaigns/{}/queue/next", apprentice_hub_api::client::encode(&campaign));
+            let lease: Option<Lease> = HubClient::new(&remote.hub, &remote.token).post(&path, &json!({}), "queue next")?;
+            show(out, remote.json, &lease, |out, lease| match lease {
+                Some(l) => {
+                    writeln!(out, "lease {} until {}: recording {} ({} steps) by {}", l.id, l.expires_at, l.recording, l.steps.len(), l.expert)?;
+                    writeln!(out, "task {}: {}", l.task_id, l.instruction)
+                }
+                None => writeln!(out, "nothing left to review in {campaign}"),
+            })?;
+        }
+        Command::Review { command } => match command {
+            ReviewCommand::Submit { lease, labels, remote } => {
+                let text = std::fs::read_to_string(&labels).with_context(|| format!("cannot read the labels file {}", labels.display()))?;
+                let body: ReviewLabels = serde_json::from_str(&text).with_context(|| format!("{} is not a labels file", labels.display()))?;
+                let done: Lease = HubClient::new(&remote.hub, &remote.token).post(&format!("/api/leases/{lease}/submit"), &serde_json::to_value(&body)?, "review submit")?;
+                show(out, remote.json, &done, |out, l| writeln!(out, "lease {}: {} (recording {})", l.id, l.state, l.recording))?;
+            }
+            ReviewCommand::Skip { lease, reason, remote } => {
+                let done: Lease = HubClient::new(&remote.hub, &remote.token).post(&format!("/api/leases/{lease}/skip"), &json!({ "reason": reason }), "review skip")?;
+                show(out, remote.json, &done, |out, l| writeln!(out, "lease {}: {} (recording {})", l.id, l.state, l.recording))?;
+            }
+        },
+        Command::Agreement { campaign, remote } => {
+            let path = format!("/api/campaigns/{}/agreement", apprentice_hub_api::client::encode(&campaign));
+            let report: AgreementReport = HubClient::new(&remote.hub, &remote.token).get(&path, "agreement")?;
+            show(out, remote.json, &report, |out, r| {
+                writeln!(out, "{}: {} submitted review(s)", r.campaign, r.reviews)?;
+                for d in &r.dimensions {
+                    let alpha = d.alpha.map(|a| format!("{a:.3}")).unwrap_or_else(|| "—".into());
+                    let interval = d.interval.map(|[lo, hi]| format!("[{lo:.3}, {hi:.3}]")).unwrap_or_default();
+                    writeln!(out, "  {:<16} {:<8} alpha {alpha:>6} {interval:<18} {} units", d.name, d.level, d.units)?;
+                }
+                Ok(())
+            })?;
+        }
+        Command::Publish { campaign, format, to, verdict, min_agreement, db, store, s3_endpoint, s3_region, scratch, key, json } => {
+            let verdict = verdict.map(|v| apprentice_core::model::Verdict::parse(&v).with_context(|| format!("--verdict {v}: use approved, needs_edit or rejected"))).transpose()?;
+            let s3 = S3Options { endpoint: s3_endpoint, region: s3_region };
+            let store = Store::parse(&store, &s3)?;
+            let key = key.unwrap_or_else(|| dirs_data().join("apprentice-hub").join("publisher.key"));
+            let opts = PublishOptions { campaign, format, to, s3, verdict, min_agreement, scratch: scratch.unwrap_or_else(std::env::temp_dir), key };
+            let published = runtime()?.block_on(async {
+                let pool = apprentice_hub::db::pool(&db)?;
+                apprentice_hub::db::migrate(&pool).await?;
+                publish::publish(&pool, store, &opts, &mut |line| eprintln!("{line}")).await
+            })?;
+            show(out, json, &published, |out, p| {
+                for (id, why) in &p.withheld {
+                    writeln!(out, "withheld {id}: {why}")?;
+                }
+                match &p.part {
+                    Some(part) => {
+                        writeln!(out, "published {} recording(s), {} steps, as {part} of {} ({} files, {} bytes; manifest signed by {})", p.recordings.len(), p.steps, p.to, p.files, p.bytes, p.signer)
+                    }
+                    None => writeln!(out, "nothing new to publish to {}", p.to),
+                }
             })?;
         }
         Command::Openapi => {

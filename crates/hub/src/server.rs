@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use anyhow::{bail, Context, Result};
 
+use crate::checkout::Checkouts;
 use crate::storage::Store;
 use crate::uploads::Uploads;
 
@@ -46,8 +47,10 @@ pub async fn serve(db_url: &str, store: Store, options: ServeOptions) -> Result<
     let addr = listener.local_addr()?;
     tracing::info!(%addr, schema = version, ?store, "hub serving");
     eprintln!("listening on {addr}");
+    // Recordings fetched for review live in a cache under scratch: a copy of the store.
+    let checkouts = Checkouts::new(store.clone(), options.scratch.join("checkouts"));
     let uploads = Uploads { store, scratch: options.scratch, max_file_bytes: options.max_file_bytes };
-    let state = AppState { db: pool, verified: Arc::new(VerifiedCache::default()), uploads };
+    let state = AppState { db: pool, verified: Arc::new(VerifiedCache::default()), uploads, checkouts };
     axum::serve(listener, api::router(state)).with_graceful_shutdown(shutdown()).await.context("the server failed")?;
     tracing::info!("hub stopped");
     Ok(())

@@ -222,6 +222,34 @@ pub struct ReviewState {
 }
 
 impl ReviewState {
+    /// The state an audit log leaves: every entry still in force, replayed oldest first. Undo
+    /// always takes back the latest entry in force, so skipping undone entries gives the same
+    /// labels, review, corrections and edits as applying and undoing them did. How a log kept
+    /// outside a library (the hub's reviews, in PostgreSQL) becomes a state.
+    pub fn from_log(log: Vec<AuditEntry>) -> ReviewState {
+        let mut state = ReviewState::default();
+        for e in log.iter().filter(|e| !e.undone) {
+            match &e.change {
+                ReviewChange::Label { step, after: Some(label), .. } => {
+                    state.labels.insert(*step, label.clone());
+                }
+                ReviewChange::Label { step, after: None, .. } => {
+                    state.labels.remove(step);
+                }
+                ReviewChange::Trajectory { after, .. } => state.trajectory = Some(after.clone()),
+                ReviewChange::Transcript { utterance, after: Some(text), .. } => {
+                    state.transcripts.insert(*utterance, (text.clone(), e.reviewer.clone()));
+                }
+                ReviewChange::Transcript { utterance, after: None, .. } => {
+                    state.transcripts.remove(utterance);
+                }
+                ReviewChange::Edit { .. } => {}
+            }
+        }
+        state.log = log;
+        state
+    }
+
     /// Edits in force (not undone), oldest first.
     pub fn edits(&self) -> impl Iterator<Item = &StepEdit> {
         self.log.iter().filter(|e| !e.undone).filter_map(|e| match &e.change {

@@ -5,6 +5,8 @@
 //! are attached by step start time. Kept here: applying and checking edits. Not here: storing
 //! them ([`crate::store`]) or showing them (the app).
 
+pub mod agreement;
+
 use crate::model::*;
 use crate::segment::{self, actions};
 use crate::store::{Library, StoreError};
@@ -35,6 +37,14 @@ pub struct Reviewed {
     pub stale_edits: Vec<StepEdit>,
     /// Entries of the audit log, oldest first.
     pub log: Vec<AuditEntry>,
+}
+
+/// What a review view shows of one recording (the desktop app's and the hub's alike).
+#[derive(Debug, Clone, serde::Serialize, specta::Type)]
+pub struct TrajectoryView {
+    pub recording: Recording,
+    #[serde(flatten)]
+    pub reviewed: Reviewed,
 }
 
 /// Applies `state` to `seg`. Without edits the segmentation's steps are used as they are.
@@ -154,32 +164,48 @@ fn split(a: &Action, at: Micros, input: &[InputEvent]) -> Result<Vec<Action>, St
 
 /// Loads a recording's trajectory as reviewed (segmenting it first if it never was).
 pub fn load(lib: &Library, id: &str) -> Result<Reviewed, ReviewError> {
+    let state = lib.review_state(&lib.finished_recording(id)?.id)?;
+    load_as(lib, id, &state)
+}
+
+/// Loads a recording's trajectory with a review kept elsewhere (`state`, e.g. one hub
+/// reviewer's, replayed with [`ReviewState::from_log`]) instead of the library's own.
+pub fn load_as(lib: &Library, id: &str, state: &ReviewState) -> Result<Reviewed, ReviewError> {
     let recording = lib.finished_recording(id)?;
     let seg = segment::stored_or_new(lib, &recording.id)?;
-    let state = lib.review_state(&recording.id)?;
     // Without edits the stored steps stand as they are: no need to read the raw streams.
     let streams = if state.edits().next().is_none() { Streams::default() } else { lib.streams(&recording.id)? };
-    Ok(apply(&recording, &seg, &state, &streams))
+    Ok(apply(&recording, &seg, state, &streams))
 }
 
 /// Checks that `edit` applies to the trajectory as it is now, then records it.
 pub fn edit(lib: &Library, id: &str, edit: &StepEdit, reviewer: &str) -> Result<Reviewed, ReviewError> {
     let current = load(lib, id)?;
-    let mut acts: Vec<Action> = current.steps.iter().map(|s| s.action.clone()).collect();
     let input = if matches!(edit, StepEdit::Split { .. }) { lib.input_events(id)? } else { vec![] };
-    apply_edit(&mut acts, edit, &input)?;
+    check_edit(&current, edit, &input)?;
     lib.append_step_edit(id, edit, reviewer)?;
     load(lib, id)
 }
 
 /// Checks scores are in range, then records the trajectory review.
 pub fn set_trajectory_review(lib: &Library, id: &str, review: TrajectoryReview, reviewer: &str) -> Result<TrajectoryReview, ReviewError> {
-    for (name, score) in review.scores.all() {
-        if score.is_some_and(|s| !(Scores::MIN..=Scores::MAX).contains(&s)) {
-            return Err(ReviewError::ScoreOutOfRange(name));
-        }
-    }
+    check_scores(&review.scores)?;
     Ok(lib.set_trajectory_review(id, review, reviewer)?)
+}
+
+/// Every score given is between [`Scores::MIN`] and [`Scores::MAX`].
+pub fn check_scores(scores: &Scores) -> Result<(), ReviewError> {
+    match scores.all().into_iter().find(|(_, s)| s.is_some_and(|s| !(Scores::MIN..=Scores::MAX).contains(&s))) {
+        Some((name, _)) => Err(ReviewError::ScoreOutOfRange(name)),
+        None => Ok(()),
+    }
+}
+
+/// Checks that `edit` applies to `current` (a trajectory as reviewed so far); `input` is the
+/// recording's input events, needed to split.
+pub fn check_edit(current: &Reviewed, edit: &StepEdit, input: &[InputEvent]) -> Result<(), ReviewError> {
+    let mut acts: Vec<Action> = current.steps.iter().map(|s| s.action.clone()).collect();
+    apply_edit(&mut acts, edit, input)
 }
 
 /// Who is reviewing: the name given (`--reviewer`), else `$APPRENTICE_REVIEWER`, else the login

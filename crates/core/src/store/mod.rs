@@ -6,6 +6,7 @@
 
 pub mod audio;
 pub mod audio_codec;
+pub mod frame_cache;
 pub mod frame_codec;
 pub mod frame_renderer;
 pub mod media;
@@ -67,6 +68,8 @@ pub enum StoreError {
     Audio(String),
     #[error("recording {recording} has no utterance starting at {t0_us} µs")]
     NoUtterance { recording: String, t0_us: Micros },
+    #[error("recording {recording} has no frame {seq}")]
+    NoFrame { recording: String, seq: u64 },
 }
 
 impl StoreError {

@@ -89,6 +89,67 @@ pub fn extract(lib: &Library, id: &str, dest: &Path) -> Result<Extract, StoreErr
     Ok(Extract { recording_id: rec.id, db, media })
 }
 
+/// Copies the one recording of `received` (a library directory laid out from an extract, as
+/// the hub keeps them) into `lib`: every row of it, and the media its frames use. The inverse
+/// of [`extract`], for gathering many received recordings into one library (to export them
+/// together). A recording `lib` already holds is refused, not merged. Returns its id.
+pub fn import(lib: &Library, received: &Path) -> Result<String, StoreError> {
+    let src = Library::open_received(received)?;
+    let ids: Vec<String> = src.list()?.into_iter().map(|r| r.id).collect();
+    let [id] = ids.as_slice() else {
+        return Err(StoreError::Corrupt { path: src.db_path(), reason: format!("a received library holds one recording, this one {}", ids.len()) });
+    };
+    let media = media_of(&src, id)?;
+    drop(src);
+    if lib.recording(id).is_ok() {
+        return Err(StoreError::io(&lib.db_path(), std::io::Error::new(std::io::ErrorKind::AlreadyExists, format!("recording {id} is already in this library"))));
+    }
+    for m in &media {
+        let dest = lib.media().path_of(&m.sha256, &m.ext);
+        if dest.exists() {
+            continue;
+        }
+        std::fs::create_dir_all(dest.parent().unwrap_or(lib.media().dir())).map_err(|e| StoreError::io(&dest, e))?;
+        // A hard link where both are on one file system, else a copy.
+        if std::fs::hard_link(&m.path, &dest).is_err() {
+            std::fs::copy(&m.path, &dest).map_err(|e| StoreError::io(&dest, e))?;
+        }
+    }
+    let db = received.join(DB_FILE);
+    let conn = &lib.conn;
+    let err = |e| StoreError::db(&db, e);
+    conn.execute("ATTACH DATABASE ?1 AS received", [db.to_string_lossy()]).map_err(err)?;
+    let copied = (|| -> rusqlite::Result<()> {
+        let tables: Vec<String> = {
+            let mut stmt = conn.prepare("SELECT name FROM received.sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")?;
+            let names = stmt.query_map([], |r| r.get::<_, String>(0))?.collect::<Result<Vec<_>, _>>()?;
+            names
+        };
+        conn.execute_batch("BEGIN")?;
+        // The recording first (other tables refer to it), then every table that names it.
+        for t in std::iter::once("recordings").chain(tables.iter().map(String::as_str).filter(|t| *t != "recordings" && !STATION_TABLES.contains(t))) {
+            let cols: Vec<String> = {
+                let mut stmt = conn.prepare(&format!("SELECT name FROM pragma_table_info('{t}')"))?;
+                let names = stmt.query_map([], |r| r.get::<_, String>(0))?.collect::<Result<Vec<_>, _>>()?;
+                names
+            };
+            if t != "recordings" && !cols.iter().any(|c| c == "recording_id") {
+                continue;
+            }
+            let cols = cols.iter().map(|c| format!("\"{c}\"")).collect::<Vec<_>>().join(", ");
+            conn.execute(&format!("INSERT INTO main.\"{t}\" ({cols}) SELECT {cols} FROM received.\"{t}\""), [])?;
+        }
+        conn.execute_batch("COMMIT")
+    })();
+    if copied.is_err() {
+        let _ = conn.execute_batch("ROLLBACK");
+    }
+    let detached = conn.execute_batch("DETACH DATABASE received");
+    copied.map_err(err)?;
+    detached.map_err(err)?;
+    Ok(id.clone())
+}
+
 /// The distinct media files recording `id`'s frames use, as they are in `lib`.
 pub fn media_of(lib: &Library, id: &str) -> Result<Vec<MediaFile>, StoreError> {
     let shas: Vec<String> = {
@@ -157,5 +218,17 @@ mod tests {
         assert_eq!(std::fs::read(&again.db).expect("read"), std::fs::read(&x.db).expect("read"));
         // A second extract into the same place is refused, not merged.
         assert!(extract(&lib, "rec-b", &out).is_err());
+
+        // Imported into another library beside another recording, it is whole there too.
+        let gathered = Library::open(dir.path().join("gathered")).expect("lib");
+        recording(&gathered, "rec-c");
+        assert_eq!(import(&gathered, &dst).expect("import"), "rec-b");
+        let ids: Vec<String> = gathered.list().expect("list").into_iter().map(|r| r.id).collect();
+        assert_eq!(ids.len(), 2, "{ids:?}");
+        assert_eq!(gathered.notes("rec-b").expect("notes")[0].text, "note of rec-b");
+        assert_eq!(gathered.frames("rec-b").expect("frames").len(), 1);
+        assert_eq!(gathered.media().get(&x.media[0].sha256, "webp").expect("media"), b"frame of rec-b");
+        assert!(import(&gathered, &dst).is_err(), "a second import is refused, not merged");
+        assert_eq!(gathered.notes("rec-b").expect("notes").len(), 1);
     }
 }

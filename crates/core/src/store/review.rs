@@ -297,6 +297,25 @@ mod tests {
     }
 
     #[test]
+    fn a_state_replayed_from_the_log_equals_the_stored_state() {
+        let (_d, lib, id) = library_with_recording();
+        let label = |c| StepLabel { correctness: Some(c), ..Default::default() };
+        lib.set_step_label(&id, 10, label(Correctness::Correct), "ann").unwrap();
+        lib.set_step_label(&id, 20, label(Correctness::Incorrect), "ann").unwrap();
+        lib.set_step_label(&id, 10, label(Correctness::Redundant), "bob").unwrap();
+        lib.set_step_label(&id, 20, StepLabel::default(), "bob").unwrap();
+        lib.set_trajectory_review(&id, TrajectoryReview { verdict: Some(Verdict::Approved), ..Default::default() }, "ann").unwrap();
+        lib.set_trajectory_review(&id, TrajectoryReview { verdict: Some(Verdict::Rejected), ..Default::default() }, "bob").unwrap();
+        lib.append_step_edit(&id, &StepEdit::Delete { step: 30 }, "ann").unwrap();
+        for undo in 0..4 {
+            let stored = lib.review_state(&id).unwrap();
+            let replayed = ReviewState::from_log(stored.log.clone());
+            assert_eq!(replayed, stored, "after {undo} undo(s)");
+            lib.undo_review_change(&id).unwrap();
+        }
+    }
+
+    #[test]
     fn an_empty_label_clears_and_a_verdict_is_listed() {
         let (_d, lib, id) = library_with_recording();
         lib.set_step_label(&id, 5, StepLabel { is_unsafe: true, ..Default::default() }, "ann").unwrap();

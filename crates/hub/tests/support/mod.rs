@@ -369,6 +369,23 @@ impl Drop for S3Server {
 /// A finished recording of `task` (campaign c1) sealed by the station key `seed`, with `frames` distinct
 /// media files of `frame_bytes` each.
 pub fn sealed_recording(lib: &apprentice_core::store::Library, id: &str, task: &str, seed: [u8; 32], frames: u64, frame_bytes: usize) {
+    sealed_recording_of(lib, id, task, seed, frames, &|i| (0..frame_bytes).map(|j| ((j as u64 * 31 + i * 7919 + seed[0] as u64) % 251) as u8).chain(id.bytes()).collect())
+}
+
+/// As [`sealed_recording`], with frames that are real 96×64 key frames (a different colour and
+/// stripe each), so they render: what review and publishing read.
+pub fn reviewable_recording(lib: &apprentice_core::store::Library, id: &str, task: &str, seed: [u8; 32], frames: u64) {
+    let salt = id.bytes().fold(0u32, |a, b| a.wrapping_mul(31).wrapping_add(b as u32));
+    sealed_recording_of(lib, id, task, seed, frames, &|i| {
+        let img = image::RgbImage::from_fn(96, 64, |x, y| {
+            let stripe = (x / 8) as u64 == i % 12;
+            image::Rgb([(i * 40 % 256) as u8, (salt % 256) as u8, if stripe { 255 } else { (y * 3) as u8 }])
+        });
+        apprentice_core::store::frame_codec::encode_image(&img).expect("a key frame")
+    })
+}
+
+fn sealed_recording_of(lib: &apprentice_core::store::Library, id: &str, task: &str, seed: [u8; 32], frames: u64, frame: &dyn Fn(u64) -> Vec<u8>) {
     let rec = Recording {
         id: id.into(),
         task: Task { id: Some(task.into()), instruction: format!("instruction of {task}"), campaign: Some("c1".into()) },
@@ -395,11 +412,13 @@ pub fn sealed_recording(lib: &apprentice_core::store::Library, id: &str, task: &
         apprentice_core::store::writer::Writer::spawn_sealed(lib.db_path(), id.into(), Some(std::sync::Arc::new(apprentice_core::provenance::keys::StationKey::ephemeral(seed)))).expect("writer");
     for i in 0..frames {
         // Distinct content per file (a counter spread through it), the size of a busy delta.
-        let bytes: Vec<u8> = (0..frame_bytes).map(|j| ((j as u64 * 31 + i * 7919 + seed[0] as u64) % 251) as u8).chain(id.bytes()).collect();
+        let bytes = frame(i);
         let sha = lib.media().put(&bytes, "webp").expect("media");
         let t = 100_000 * (i + 1);
-        w.send(WriteOp::Frame(Frame { seq: i, t, display: 0, width: 64, height: 64, reason: FrameReason::Input, encoding: FrameEncoding::Key, sha256: sha, bytes: bytes.len() as u64 }));
-        let ev = |kind, t| InputEvent { t, kind, x: 10, y: 10, button: Some("left".into()), key: None, code: None, text: None, dx: 0, dy: 0, modifiers: Modifiers(0), origin: InputOrigin::Device };
+        w.send(WriteOp::Frame(Frame { seq: i, t, display: 0, width: 96, height: 64, reason: FrameReason::Input, encoding: FrameEncoding::Key, sha256: sha, bytes: bytes.len() as u64 }));
+        // Each click somewhere else: clicks in one place this close together are one multi-click.
+        let (x, y) = (5 + (i as i32 * 17) % 85, 5 + (i as i32 * 11) % 55);
+        let ev = |kind, t| InputEvent { t, kind, x, y, button: Some("left".into()), key: None, code: None, text: None, dx: 0, dy: 0, modifiers: Modifiers(0), origin: InputOrigin::Device };
         w.send(WriteOp::Input(ev(InputKind::ButtonPress, t + 10_000)));
         w.send(WriteOp::Input(ev(InputKind::ButtonRelease, t + 20_000)));
     }

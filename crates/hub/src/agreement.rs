@@ -1,0 +1,135 @@
+//! A campaign's agreement report: every submitted review replayed to its labels, gathered into
+//! units per label dimension — a step (by recording and start time) for correctness, the
+//! mistake / recovery / unsafe flags and the environment's response; a recording for each score
+//! and the verdict — and measured with the core's Krippendorff's alpha (nominal for categories,
+//! ordinal for 1–5 scores) with its bootstrap interval and reviewer × reviewer agreement. Not its
+//! job: the arithmetic (`apprentice_core::review::agreement`) or HTTP (api.rs).
+
+use std::collections::BTreeMap;
+
+use apprentice_core::model::*;
+use apprentice_core::review::agreement::{self, Level, Unit};
+use apprentice_hub_api::{AgreementReport, DimensionAgreement, ReviewerPair};
+
+use crate::api::ApiError;
+
+/// Bootstrap rounds for each interval, and the fixed seed that makes a report repeatable.
+const ROUNDS: usize = 1000;
+const SEED: u64 = 0x5EED_A11A;
+
+/// Each submitted review of `campaign`: recording, reviewer pseudonym, state.
+pub async fn submitted(client: &impl deadpool_postgres::GenericClient, campaign: &str) -> Result<Vec<(String, String, ReviewState)>, ApiError> {
+    if client.query_opt("SELECT 1 FROM campaigns WHERE name = $1", &[&campaign]).await.map_err(ApiError::db)?.is_none() {
+        return Err(ApiError::not_found(format!("no campaign named {campaign}")));
+    }
+    let rows = client
+        .query(
+            "SELECT v.id, v.recording_id, u.pseudonym FROM reviews v JOIN recordings r ON r.id = v.recording_id JOIN campaigns c ON c.id = r.campaign_id JOIN users u ON u.id = v.reviewer_id
+             WHERE c.name = $1 AND v.state = 'submitted' ORDER BY v.recording_id, v.id",
+            &[&campaign],
+        )
+        .await
+        .map_err(ApiError::db)?;
+    let mut out = vec![];
+    for r in rows {
+        let reviewer: String = r.get(2);
+        let log = crate::review::log(client, r.get(0), &reviewer).await?;
+        out.push((r.get(1), reviewer, ReviewState::from_log(log)));
+    }
+    Ok(out)
+}
+
+fn correctness(c: Correctness) -> i64 {
+    match c {
+        Correctness::Correct => 0,
+        Correctness::Incorrect => 1,
+        Correctness::Redundant => 2,
+    }
+}
+
+fn env(e: EnvResponse) -> i64 {
+    match e {
+        EnvResponse::Success => 0,
+        EnvResponse::Partial => 1,
+        EnvResponse::Failure => 2,
+    }
+}
+
+fn verdict(v: Verdict) -> i64 {
+    match v {
+        Verdict::Approved => 0,
+        Verdict::NeedsEdit => 1,
+        Verdict::Rejected => 2,
+    }
+}
+
+type StepValue = fn(&StepLabel) -> Option<i64>;
+type TrajectoryValue = fn(&TrajectoryReview) -> Option<i64>;
+
+/// The step dimensions; a flag counts on every step the reviewer labelled.
+const STEP_DIMENSIONS: &[(&str, StepValue)] = &[
+    ("correctness", |l| l.correctness.map(correctness)),
+    ("mistake", |l| Some(i64::from(l.mistake))),
+    ("recovery", |l| Some(i64::from(l.recovery))),
+    ("unsafe", |l| Some(i64::from(l.is_unsafe))),
+    ("env_response", |l| l.env_response.map(env)),
+];
+
+const TRAJECTORY_DIMENSIONS: &[(&str, Level, TrajectoryValue)] = &[
+    ("goal_completion", Level::Ordinal, |t| t.scores.goal_completion.map(i64::from)),
+    ("efficiency", Level::Ordinal, |t| t.scores.efficiency.map(i64::from)),
+    ("error_handling", Level::Ordinal, |t| t.scores.error_handling.map(i64::from)),
+    ("safety", Level::Ordinal, |t| t.scores.safety.map(i64::from)),
+    ("verdict", Level::Nominal, |t| t.verdict.map(verdict)),
+];
+
+/// Units of every dimension, by dimension name, from the submitted reviews.
+pub fn units(reviews: &[(String, String, ReviewState)]) -> Vec<(&'static str, Level, Vec<Unit>)> {
+    let mut out = vec![];
+    for (name, value) in STEP_DIMENSIONS {
+        let mut by_step: BTreeMap<(&str, Micros), Unit> = BTreeMap::new();
+        for (recording, reviewer, state) in reviews {
+            for (t, label) in &state.labels {
+                if let Some(v) = value(label) {
+                    by_step.entry((recording, *t)).or_default().insert(reviewer.clone(), v);
+                }
+            }
+        }
+        out.push((*name, Level::Nominal, by_step.into_values().collect()));
+    }
+    for (name, level, value) in TRAJECTORY_DIMENSIONS {
+        let mut by_recording: BTreeMap<&str, Unit> = BTreeMap::new();
+        for (recording, reviewer, state) in reviews {
+            if let Some(v) = state.trajectory.as_ref().and_then(value) {
+                by_recording.entry(recording).or_default().insert(reviewer.clone(), v);
+            }
+        }
+        out.push((*name, *level, by_recording.into_values().collect()));
+    }
+    out
+}
+
+/// The agreement report of `campaign`.
+pub async fn report(client: &impl deadpool_postgres::GenericClient, campaign: &str) -> Result<AgreementReport, ApiError> {
+    let reviews = submitted(client, campaign).await?;
+    let dimensions = units(&reviews)
+        .into_iter()
+        .map(|(name, level, units)| {
+            let pairable: Vec<&Unit> = units.iter().filter(|u| u.len() >= 2).collect();
+            DimensionAgreement {
+                name: name.to_string(),
+                level: match level {
+                    Level::Nominal => "nominal",
+                    Level::Ordinal => "ordinal",
+                }
+                .to_string(),
+                alpha: agreement::alpha(&units, level),
+                interval: agreement::bootstrap(&units, level, ROUNDS, SEED).map(|(lo, hi)| [lo, hi]),
+                units: pairable.len(),
+                values: pairable.iter().map(|u| u.len()).sum(),
+                pairs: agreement::pairs(&units).into_iter().map(|p| ReviewerPair { a: p.a, b: p.b, units: p.units, agreement: p.agreement }).collect(),
+            }
+        })
+        .collect();
+    Ok(AgreementReport { campaign: campaign.to_string(), reviews: reviews.len(), dimensions })
+}

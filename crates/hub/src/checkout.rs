@@ -1,0 +1,115 @@
+//! Received recordings as local libraries: a recording the hub holds (its one-recording library
+//! and its media, in the object store) laid out in a local cache directory so the core's own
+//! code can read it — the review view, its frames, publishing. The cache is only a copy of the
+//! store: any hub process rebuilds it on a miss, so nothing of the hub's state lives here. A
+//! recording is fetched once into a temporary directory and renamed into place, so a reader never
+//! sees half of one. Frames are served through the core's [`FrameCache`] (PNG). Not its job:
+//! deciding who may read what (review.rs, publish.rs).
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use apprentice_core::store::frame_cache::{FrameCache, ImageFormat};
+use apprentice_core::store::Library;
+
+use crate::api::ApiError;
+use crate::storage::Store;
+
+/// Rendered frames kept in memory by one hub process.
+const FRAME_CACHE_BYTES: usize = 256 << 20;
+/// Recordings whose frame renderers are kept (about one per reviewer at work).
+const RENDERED_RECORDINGS: usize = 32;
+
+#[derive(Clone)]
+pub struct Checkouts {
+    store: Store,
+    dir: PathBuf,
+    frames: Arc<Mutex<FrameCache>>,
+}
+
+/// What the database says a recording is made of.
+struct Contents {
+    library_sha256: String,
+    media: Vec<(String, String)>,
+}
+
+impl Checkouts {
+    pub fn new(store: Store, dir: PathBuf) -> Checkouts {
+        Checkouts { store, dir, frames: Arc::new(Mutex::new(FrameCache::new(ImageFormat::Png, FRAME_CACHE_BYTES, RENDERED_RECORDINGS))) }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The local library directory of recording `id`, fetched from the store if this process
+    /// has not yet.
+    pub async fn library_dir(&self, client: &impl deadpool_postgres::GenericClient, id: &str) -> Result<PathBuf, ApiError> {
+        let c = contents(client, id).await?;
+        let dest = self.dir.join(format!("{id}-{}", &c.library_sha256[..16.min(c.library_sha256.len())]));
+        if dest.join("library.sqlite").exists() {
+            return Ok(dest);
+        }
+        let scratch = |e: std::io::Error| ApiError::unavailable(format!("checkout space {}: {e}", self.dir.display()));
+        tokio::fs::create_dir_all(&self.dir).await.map_err(scratch)?;
+        let tmp = tempfile::Builder::new().prefix(".fetch-").tempdir_in(&self.dir).map_err(scratch)?;
+        let unavailable = |e: crate::storage::StorageError| ApiError::unavailable(e.to_string());
+        self.store.get_file(&Store::library_key(id, &c.library_sha256), &tmp.path().join("library.sqlite")).await.map_err(unavailable)?;
+        for (sha, ext) in &c.media {
+            let path = tmp.path().join(format!("media/{}/{sha}.{ext}", &sha[..2]));
+            if let Some(parent) = path.parent() {
+                tokio::fs::create_dir_all(parent).await.map_err(scratch)?;
+            }
+            self.store.get_file(&Store::media_key(sha, ext), &path).await.map_err(unavailable)?;
+        }
+        let tmp = tmp.keep();
+        match tokio::fs::rename(&tmp, &dest).await {
+            Ok(()) => {}
+            // Another request fetched it first: theirs is as good.
+            Err(_) if dest.join("library.sqlite").exists() => {
+                let _ = tokio::fs::remove_dir_all(&tmp).await;
+            }
+            Err(e) => return Err(scratch(e)),
+        }
+        tracing::debug!(recording = id, media = c.media.len(), "recording checked out");
+        Ok(dest)
+    }
+
+    /// Frame `seq` of recording `id` as PNG (a thumbnail when `thumb`).
+    pub async fn frame(&self, client: &impl deadpool_postgres::GenericClient, id: &str, seq: u64, thumb: bool) -> Result<Arc<Vec<u8>>, ApiError> {
+        let dir = self.library_dir(client, id).await?;
+        let (frames, id) = (self.frames.clone(), id.to_string());
+        tokio::task::spawn_blocking(move || {
+            let mut cache = frames.lock().map_err(|_| ApiError::internal("frame cache poisoned"))?;
+            cache.get(|| open(&dir).map(Box::new), &id, seq, thumb).map_err(|e| match e {
+                apprentice_core::store::StoreError::NoFrame { .. } => ApiError::not_found(e.to_string()),
+                e => ApiError::internal(e.to_string()),
+            })
+        })
+        .await
+        .map_err(|e| ApiError::internal(format!("frame: {e}")))?
+    }
+}
+
+/// Opens a checked-out library (never recovering or signing anything in it).
+pub fn open(dir: &Path) -> Result<Library, apprentice_core::store::StoreError> {
+    Library::open_received(dir)
+}
+
+async fn contents(client: &impl deadpool_postgres::GenericClient, id: &str) -> Result<Contents, ApiError> {
+    let row = client
+        .query_opt("SELECT r.library_sha256, u.media FROM recordings r JOIN uploads u ON u.id = r.upload_id WHERE r.id = $1", &[&id])
+        .await
+        .map_err(ApiError::db)?
+        .ok_or_else(|| ApiError::not_found(format!("no recording {id}")))?;
+    let media: serde_json::Value = row.get(1);
+    let mut seen = std::collections::BTreeSet::new();
+    let media = media
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|m| Some((m.get("sha256")?.as_str()?.to_string(), m.get("ext").and_then(|e| e.as_str()).unwrap_or("webp").to_string())))
+        .filter(|(sha, _)| seen.insert(sha.clone()))
+        .collect();
+    Ok(Contents { library_sha256: row.get(0), media })
+}

@@ -1,0 +1,450 @@
+//! Review queues, agreement and publishing end to end, on a real PostgreSQL and a real
+//! S3-compatible server (s3s-fs), with recordings sealed by a station's real writer and pushed by
+//! the station crate: reviewers lease, label blind and submit through the scripted path
+//! (`apprentice-hub queue next`, `review submit`); a lease that expires goes back to the queue;
+//! the review view and its frames over HTTP; agreement equal to the `krippendorff` package's;
+//! a published `hf` dataset loads from the S3 server with `datasets`, holds only approved
+//! recordings of experts who kept their consent, and a second publish adds only what is new.
+
+mod support;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use apprentice_core::provenance::hub::ConsentDecision;
+use apprentice_core::provenance::keys::StationKey;
+use apprentice_core::store::upload_queue::QueueState;
+use apprentice_core::store::Library;
+use apprentice_station::push::{self, PushOptions};
+use apprentice_station::StationConfig;
+use serde_json::{json, Value};
+use support::*;
+
+const SEED_ANN: [u8; 32] = [21; 32];
+const SEED_BOB: [u8; 32] = [22; 32];
+
+/// A hub on S3 with campaign c1 (tasks t1, t2; consent; `reviews` per recording, leases of
+/// `lease_seconds`), experts ann and bob with stations that consented, reviewers rita and sam.
+struct World {
+    pg: Postgres,
+    s3: S3Server,
+    hub: Hub,
+    admin: String,
+    rita: String,
+    sam: String,
+    ann: Station,
+    bob: Station,
+}
+
+struct Station {
+    cfg: StationConfig,
+    key: StationKey,
+    lib: Library,
+    _dir: tempfile::TempDir,
+}
+
+fn world(reviews: u32, lease_seconds: u32) -> World {
+    let pg = Postgres::start();
+    let db = pg.url("hub");
+    let init: Value = serde_json::from_str(&ok(hub_cli(&["init", "--db", &db, "--json"]))).expect("init's answer");
+    let admin = init["token"].as_str().expect("token").to_string();
+    let s3 = S3Server::start(&["hub", "out"]);
+    let hub = Hub::start_s3(&db, &s3, "s3://hub/store");
+    let url = |p: &str| format!("{}{p}", hub.url);
+    let add = |name: &str, role: &str| -> String {
+        let (status, v) = request("POST", &url("/api/users"), Some(&admin), Some(json!({ "name": name, "role": role })));
+        assert_eq!(status, 201, "{v}");
+        v["token"].as_str().expect("token").to_string()
+    };
+    let (ann, bob, rita, sam) = (add("ann", "expert"), add("bob", "expert"), add("rita", "reviewer"), add("sam", "reviewer"));
+    let tasks = json!([{ "id": "t1", "instruction": "Rename the report" }, { "id": "t2", "instruction": "Archive the old invoices" }]);
+    let body = json!({ "name": "c1", "tasks": tasks, "consent": "I agree to be recorded.", "reviews": reviews, "lease_seconds": lease_seconds });
+    let (status, v) = request("POST", &url("/api/campaigns"), Some(&admin), Some(body));
+    assert_eq!(status, 201, "{v}");
+    for expert in ["ann", "bob"] {
+        let (status, v) = request("POST", &url("/api/campaigns/c1/assign"), Some(&admin), Some(json!({ "expert": expert })));
+        assert_eq!(status, 200, "{v}");
+    }
+    let station = |token: &str, user: &str, seed: [u8; 32]| -> Station {
+        let key = StationKey::ephemeral(seed);
+        let (status, st) = join_station(&hub.url, token, user, &format!("{user}-desk"), &key);
+        assert_eq!(status, 201, "{st}");
+        let cfg = StationConfig { hub: hub.url.clone(), token: token.to_string(), user: user.to_string(), station_id: st["id"].as_i64().expect("id"), fingerprint: key.fingerprint() };
+        let text = apprentice_station::read_consent(&cfg, "c1").expect("consent text");
+        apprentice_station::consent(&cfg, &key, &text, ConsentDecision::Accept).expect("accept");
+        let dir = tempfile::tempdir().expect("tmp");
+        let lib = Library::open(dir.path()).expect("lib");
+        Station { cfg, key, lib, _dir: dir }
+    };
+    let (ann, bob) = (station(&ann, "ann", SEED_ANN), station(&bob, "bob", SEED_BOB));
+    World { pg, s3, hub, admin, rita, sam, ann, bob }
+}
+
+/// Records `id` (task `task`, `frames` real frames: one click each) at the station and pushes it.
+fn record(st: &Station, seed: [u8; 32], id: &str, task: &str, frames: u64) {
+    reviewable_recording(&st.lib, id, task, seed, frames);
+    let opts = PushOptions { bytes_per_second: None, retry_for: Duration::from_secs(120) };
+    let r = &push::push(&st.lib, &st.cfg, &st.key, &[id.to_string()], &opts, &mut |_| {}).expect("push")[0];
+    assert_eq!(r.state, QueueState::Sent, "{r:?}");
+}
+
+fn remote<'a>(w: &'a World, token: &'a str) -> [&'a str; 4] {
+    ["--hub", &w.hub.url, "--token", token]
+}
+
+/// `apprentice-hub queue next --campaign c1 --json` as `token`: the lease, or None.
+fn next(w: &World, token: &str) -> Option<Value> {
+    let mut args = vec!["queue", "next", "--campaign", "c1", "--json"];
+    args.extend(remote(w, token));
+    let v: Value = serde_json::from_str(&ok(hub_cli(&args))).expect("queue next --json");
+    (!v.is_null()).then_some(v)
+}
+
+/// `apprentice-hub review submit LEASE --labels FILE` as `token`.
+fn submit(w: &World, token: &str, lease: i64, labels: &Value) -> std::process::Output {
+    let file = tempfile::NamedTempFile::new().expect("tmp");
+    std::fs::write(file.path(), labels.to_string()).expect("labels file");
+    let lease = lease.to_string();
+    let mut args = vec!["review", "submit", lease.as_str(), "--labels", file.path().to_str().expect("path"), "--json"];
+    args.extend(remote(w, token));
+    hub_cli(&args)
+}
+
+fn python(args: &[&str], stdin: Option<&str>) -> Value {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut child = Command::new(root.join(".venv/bin/python"))
+        .arg(root.join("tests/python/hub_review.py"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the project's Python (scripts/setup makes .venv)");
+    if let Some(input) = stdin {
+        use std::io::Write;
+        child.stdin.take().expect("stdin").write_all(input.as_bytes()).expect("write");
+    }
+    drop(child.stdin.take());
+    let out = child.wait_with_output().expect("python");
+    assert!(out.status.success(), "hub_review.py {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("hub_review.py {args:?} printed {:?}: {e}", String::from_utf8_lossy(&out.stdout)))
+}
+
+/// The labels a reviewer gives: `tilt` makes two reviewers agree on most values, not all.
+fn labels_for(lease: &Value, tilt: usize) -> Value {
+    let steps = lease["steps"].as_array().expect("steps");
+    let correctness = ["correct", "incorrect", "redundant"];
+    let labelled: Vec<Value> = steps
+        .iter()
+        .enumerate()
+        .map(|(i, _)| {
+            let c = if (i + tilt) % 4 == 0 { correctness[(i + tilt) % 3] } else { correctness[i % 3] };
+            json!({ "step": i + 1, "correctness": c, "mistake": (i + tilt) % 3 == 0, "unsafe": i % 2 == 1 })
+        })
+        .collect();
+    let n = steps.len();
+    let verdict = if (n + tilt) % 3 == 0 { "needs_edit" } else { "approved" };
+    json!({ "steps": labelled, "scores": { "goal_completion": 1 + (n + tilt) % 5, "efficiency": 1 + (n * 2 + tilt) % 5 }, "verdict": verdict })
+}
+
+#[test]
+fn reviewers_lease_and_label_blind_and_agreement_equals_the_krippendorff_package() {
+    let w = world(2, 1800);
+    record(&w.ann, SEED_ANN, "rec-a1", "t1", 4);
+    record(&w.ann, SEED_ANN, "rec-a2", "t2", 5);
+    record(&w.bob, SEED_BOB, "rec-b1", "t1", 6);
+    let url = |p: &str| format!("{}{p}", w.hub.url);
+
+    // rita leases the oldest recording; asking again gives the same lease back.
+    let first = next(&w, &w.rita).expect("a lease for rita");
+    assert_eq!(first["recording"], "rec-a1", "{first}");
+    assert_eq!(first["steps"].as_array().map(Vec::len), Some(4), "one step per click: {first}");
+    assert!(first["expert"].as_str().is_some_and(|e| e.starts_with("expert-")), "reviewers see a pseudonym: {first}");
+    assert_eq!(next(&w, &w.rita).expect("held")["id"], first["id"], "a held lease comes back");
+    // sam gets the same recording (two reviews each), under a lease of his own.
+    let sams = next(&w, &w.sam).expect("a lease for sam");
+    assert_eq!(sams["recording"], "rec-a1");
+    assert_ne!(sams["id"], first["id"]);
+
+    // Blind: rita labels a step; sam's view does not show it, and sam's lease is not rita's to see.
+    let t0 = first["steps"][0]["t_start"].as_u64().expect("t_start");
+    let (status, v) = request("PUT", &url(&format!("/api/leases/{}/steps/{t0}/label", first["id"])), Some(&w.rita), Some(json!({ "correctness": "redundant", "comment": "rita's" })));
+    assert_eq!((status, v["correctness"].as_str()), (200, Some("redundant")), "{v}");
+    let (_, sam_view) = request("GET", &url(&format!("/api/leases/{}", sams["id"])), Some(&w.sam), None);
+    assert!(sam_view["steps"][0]["label"].is_null(), "sam sees no label of rita's: {sam_view}");
+    for path in [format!("/api/leases/{}", sams["id"]), format!("/api/leases/{}/trajectory", sams["id"]), format!("/api/leases/{}/log", sams["id"]), format!("/api/leases/{}/frames/0", sams["id"])] {
+        let (status, body) = request("GET", &url(&path), Some(&w.rita), None);
+        assert_eq!(status, 404, "{path} is sam's: {body}");
+    }
+    let (status, _) = request("PUT", &url(&format!("/api/leases/{}/steps/{t0}/label", sams["id"])), Some(&w.rita), Some(json!({ "mistake": true })));
+    assert_eq!(status, 404, "nor may rita label it");
+    for path in ["/api/users", "/api/campaigns/c1/agreement", "/api/campaigns/c1/progress"] {
+        let (status, body) = request("GET", &url(path), Some(&w.rita), None);
+        assert_eq!(status, 403, "{path} is for admins: {body}");
+    }
+    let (status, _) = request("POST", &url("/api/campaigns/c1/queue/next"), Some(&w.ann.cfg.token), Some(json!({})));
+    assert_eq!(status, 403, "experts do not review");
+
+    // A review ends only with a verdict.
+    let refused = fails(submit(&w, &w.rita, first["id"].as_i64().expect("id"), &json!({ "steps": [{ "step": 1, "correctness": "correct" }] })));
+    assert!(refused.contains("no verdict"), "{refused}");
+
+    // Each reviewer works the queue to its end: three recordings each.
+    let mut given: Vec<(String, String, Value, Value)> = vec![];
+    for (token, who, tilt) in [(&w.rita, "rita", 0), (&w.sam, "sam", 1)] {
+        let mut seen = vec![];
+        while let Some(lease) = next(&w, token) {
+            let labels = labels_for(&lease, tilt);
+            let done: Value = serde_json::from_str(&ok(submit(&w, token, lease["id"].as_i64().expect("id"), &labels))).expect("submit --json");
+            assert_eq!(done["state"], "submitted", "{done}");
+            seen.push(lease["recording"].as_str().expect("recording").to_string());
+            given.push((who.to_string(), lease["recording"].as_str().expect("id").to_string(), lease.clone(), labels));
+        }
+        seen.sort();
+        assert_eq!(seen, ["rec-a1", "rec-a2", "rec-b1"], "{who} reviewed each recording once");
+    }
+    let out = ok(hub_cli(&["queue", "next", "--campaign", "c1", "--hub", &w.hub.url, "--token", &w.rita]));
+    assert!(out.contains("nothing left"), "{out}");
+    let (status, v) = request("PUT", &url(&format!("/api/leases/{}/steps/{t0}/label", first["id"])), Some(&w.rita), Some(json!({ "mistake": true })));
+    assert_eq!(status, 409, "a submitted review no longer changes: {v}");
+
+    // Progress: every recording reviewed twice; approved where both said so.
+    let (_, progress) = request("GET", &url("/api/campaigns/c1/progress"), Some(&w.admin), None);
+    let reviewed: i64 = progress.as_array().expect("tasks").iter().map(|t| t["reviewed"].as_i64().unwrap_or(0)).sum();
+    assert_eq!(reviewed, 3, "{progress}");
+    let approved_both = ["rec-a1", "rec-a2", "rec-b1"].iter().filter(|id| given.iter().filter(|(_, r, _, l)| r == *id && l["verdict"] == "approved").count() == 2).count() as i64;
+    let approved: i64 = progress.as_array().expect("tasks").iter().map(|t| t["approved"].as_i64().unwrap_or(0)).sum();
+    assert_eq!(approved, approved_both, "{progress}");
+
+    // Agreement: the hub's alpha on each dimension equals the krippendorff package's on the
+    // same labels (reviewers as rows, units — steps, recordings — as columns).
+    let report: Value = serde_json::from_str(&ok(hub_cli(&["agreement", "c1", "--json", "--hub", &w.hub.url, "--token", &w.admin]))).expect("agreement --json");
+    assert_eq!(report["reviews"], 6, "{report}");
+    let reviewers = ["rita", "sam"];
+    let mut step_units: BTreeMap<(String, u64), [Option<f64>; 2]> = BTreeMap::new();
+    let mut rec_units: BTreeMap<String, [Option<Value>; 2]> = BTreeMap::new();
+    for (who, rec, lease, labels) in &given {
+        let r = reviewers.iter().position(|x| x == who).expect("reviewer");
+        for l in labels["steps"].as_array().expect("steps") {
+            let n = l["step"].as_u64().expect("step") as usize;
+            let t = lease["steps"][n - 1]["t_start"].as_u64().expect("t_start");
+            step_units.entry((rec.clone(), t)).or_default()[r] = Some(0.0);
+        }
+        rec_units.entry(rec.clone()).or_default()[r] = Some(labels.clone());
+    }
+    let code = |dim: &str, l: &Value| -> Option<f64> {
+        match dim {
+            "correctness" => ["correct", "incorrect", "redundant"].iter().position(|c| l["correctness"] == *c).map(|i| i as f64),
+            "mistake" | "unsafe" => Some(if l[dim].as_bool().unwrap_or(false) { 1.0 } else { 0.0 }),
+            _ => None,
+        }
+    };
+    let mut dims = serde_json::Map::new();
+    for dim in ["correctness", "mistake", "unsafe"] {
+        let mut rows = vec![vec![Value::Null; step_units.len()]; 2];
+        for (col, ((rec, t), _)) in step_units.iter().enumerate() {
+            for (r, who) in reviewers.iter().enumerate() {
+                let (_, _, lease, labels) = given.iter().find(|(w2, r2, _, _)| w2 == who && r2 == rec).expect("review");
+                let n = lease["steps"].as_array().expect("steps").iter().position(|s| s["t_start"].as_u64() == Some(*t)).expect("step") + 1;
+                let l = labels["steps"].as_array().expect("steps").iter().find(|l| l["step"].as_u64() == Some(n as u64)).expect("label");
+                rows[r][col] = code(dim, l).map(Value::from).unwrap_or(Value::Null);
+            }
+        }
+        dims.insert(dim.into(), json!({ "level": "nominal", "data": rows }));
+    }
+    for (dim, level) in [("goal_completion", "ordinal"), ("efficiency", "ordinal"), ("verdict", "nominal")] {
+        let rows: Vec<Vec<Value>> = (0..2)
+            .map(|r| {
+                rec_units
+                    .values()
+                    .map(|pair| {
+                        let l = pair[r].as_ref().expect("both reviewed");
+                        match dim {
+                            "verdict" => Value::from(["approved", "needs_edit", "rejected"].iter().position(|v| l["verdict"] == *v).expect("verdict") as f64),
+                            _ => l["scores"][dim].clone(),
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
+        dims.insert(dim.into(), json!({ "level": level, "data": rows }));
+    }
+    let expected = python(&["alpha"], Some(&json!({ "dimensions": dims }).to_string()));
+    let by_name: BTreeMap<&str, &Value> = report["dimensions"].as_array().expect("dimensions").iter().map(|d| (d["name"].as_str().unwrap_or_default(), d)).collect();
+    for (dim, want) in expected.as_object().expect("alphas") {
+        let got = &by_name.get(dim.as_str()).unwrap_or_else(|| panic!("no {dim} in {report}"))["alpha"];
+        match (got.as_f64(), want.as_f64()) {
+            (Some(g), Some(e)) => assert!((g - e).abs() < 1e-9, "{dim}: hub {g}, krippendorff {e}"),
+            (None, None) => {}
+            _ => panic!("{dim}: hub {got}, krippendorff {want}"),
+        }
+    }
+    let correctness = by_name["correctness"];
+    assert_eq!(correctness["units"], 15, "4 + 5 + 6 steps, each labelled by both: {correctness}");
+    assert!(correctness["interval"].as_array().is_some_and(|i| i.len() == 2), "{correctness}");
+    let pair = &correctness["pairs"][0];
+    assert_eq!(pair["units"], 15, "{pair}");
+    let _ = &w.pg;
+}
+
+#[test]
+fn an_expired_lease_goes_back_to_the_queue_and_a_skip_takes_a_reason() {
+    let w = world(1, 2);
+    record(&w.ann, SEED_ANN, "rec-a1", "t1", 3);
+    let url = |p: &str| format!("{}{p}", w.hub.url);
+    let ritas = next(&w, &w.rita).expect("rita's lease");
+    assert_eq!(ritas["recording"], "rec-a1");
+    assert!(next(&w, &w.sam).is_none(), "one review per recording: the place is taken while rita holds it");
+    let lease_url = url(&format!("/api/leases/{}", ritas["id"]));
+    wait_for("rita's 2 s lease to expire", || request("GET", &lease_url, Some(&w.rita), None).1["state"] == "expired");
+    let sams = next(&w, &w.sam).expect("the expired lease's place is sam's now");
+    assert_eq!(sams["recording"], "rec-a1");
+    let refused = fails(submit(&w, &w.rita, ritas["id"].as_i64().expect("id"), &json!({ "verdict": "approved" })));
+    assert!(refused.contains("409") || refused.contains("expired"), "{refused}");
+    assert!(next(&w, &w.rita).is_none(), "sam holds the only place");
+
+    // Skipping: a reason is required; the recording is not offered to the skipper again.
+    record(&w.ann, SEED_ANN, "rec-a2", "t2", 3);
+    let again = next(&w, &w.rita).expect("rita gets the new recording");
+    assert_eq!(again["recording"], "rec-a2");
+    let (status, v) = request("POST", &url(&format!("/api/leases/{}/skip", again["id"])), Some(&w.rita), Some(json!({ "reason": "  " })));
+    assert_eq!(status, 400, "{v}");
+    let out = ok(hub_cli(&["review", "skip", &again["id"].to_string(), "--reason", "the screen is unreadable", "--hub", &w.hub.url, "--token", &w.rita]));
+    assert!(out.contains("skipped"), "{out}");
+    assert!(next(&w, &w.rita).is_none(), "a skipped recording is not offered again");
+    let reason = w.pg.psql("hub", "SELECT skip_reason FROM reviews WHERE state = 'skipped'");
+    assert_eq!(reason, "the screen is unreadable");
+    let done: Value = serde_json::from_str(&ok(submit(&w, &w.sam, sams["id"].as_i64().expect("id"), &json!({ "verdict": "approved" })))).expect("submit");
+    assert_eq!(done["state"], "submitted");
+    let (_, progress) = request("GET", &url("/api/campaigns/c1/progress"), Some(&w.admin), None);
+    let t1 = progress.as_array().and_then(|a| a.iter().find(|t| t["id"] == "t1")).cloned().expect("t1");
+    assert_eq!((t1["reviewed"].as_i64(), t1["approved"].as_i64()), (Some(1), Some(1)), "{t1}");
+}
+
+/// GET with the raw answer: (status, content type, cache control, body).
+fn get_raw(url: &str, token: &str) -> (u16, String, String, Vec<u8>) {
+    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).timeout_global(Some(Duration::from_secs(60))).build().into();
+    let mut r = agent.get(url).header("Authorization", &format!("Bearer {token}")).call().expect("GET");
+    let header = |name: &str| r.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+    let (kind, cache) = (header("content-type"), header("cache-control"));
+    (r.status().as_u16(), kind, cache, r.body_mut().read_to_vec().expect("body"))
+}
+
+#[test]
+fn the_review_view_its_edits_undo_and_frames_work_over_http() {
+    let w = world(1, 1800);
+    record(&w.ann, SEED_ANN, "rec-a1", "t1", 5);
+    let url = |p: &str| format!("{}{p}", w.hub.url);
+    let lease = next(&w, &w.rita).expect("lease");
+    let id = lease["id"].as_i64().expect("id");
+    let (status, view) = request("GET", &url(&format!("/api/leases/{id}/trajectory")), Some(&w.rita), None);
+    assert_eq!(status, 200, "{view}");
+    assert_eq!(view["recording"]["id"], "rec-a1");
+    assert_eq!(view["recording"]["expert_id"], lease["expert"], "the view names the expert by pseudonym");
+    let steps = view["steps"].as_array().expect("steps").clone();
+    assert_eq!(steps.len(), 5);
+
+    // A frame as PNG, pixel-exact, cached by the browser; a thumbnail; a frame that is not there.
+    let seq = steps[0]["before"]["frame_seq"].as_u64().expect("before frame");
+    let (status, kind, cache, png) = get_raw(&url(&format!("/api/leases/{id}/frames/{seq}")), &w.rita);
+    assert_eq!((status, kind.as_str()), (200, "image/png"));
+    assert!(cache.contains("immutable"), "{cache}");
+    let img = image::load_from_memory(&png).expect("a PNG").to_rgb8();
+    assert_eq!(img.dimensions(), (96, 64));
+    assert_eq!(img.get_pixel(0, 10)[0], (seq * 40 % 256) as u8, "frame {seq} as it was drawn");
+    let (status, _, _, thumb) = get_raw(&url(&format!("/api/leases/{id}/frames/{seq}?thumb=true")), &w.rita);
+    assert_eq!(status, 200);
+    assert_eq!(image::load_from_memory(&thumb).expect("a PNG").width(), apprentice_core::store::frame_cache::THUMB_WIDTH);
+    let (status, _, _, _) = get_raw(&url(&format!("/api/leases/{id}/frames/999")), &w.rita);
+    assert_eq!(status, 404);
+
+    // Label, score, delete a step, undo the delete: each in the audit log, signed by the pseudonym.
+    let t1 = steps[1]["t_start"].as_u64().expect("t");
+    let (status, label) = request("PUT", &url(&format!("/api/leases/{id}/steps/{t1}/label")), Some(&w.rita), Some(json!({ "correctness": "incorrect", "mistake": true })));
+    assert_eq!((status, label["mistake"].as_bool()), (200, Some(true)), "{label}");
+    let (status, v) = request("PUT", &url(&format!("/api/leases/{id}/steps/12345/label")), Some(&w.rita), Some(json!({ "mistake": true })));
+    assert_eq!(status, 422, "no step starts there: {v}");
+    let (status, v) = request("PUT", &url(&format!("/api/leases/{id}/review")), Some(&w.rita), Some(json!({ "scores": { "safety": 9 } })));
+    assert_eq!(status, 422, "scores are 1-5: {v}");
+    let (status, review) = request("PUT", &url(&format!("/api/leases/{id}/review")), Some(&w.rita), Some(json!({ "scores": { "safety": 4 }, "verdict": "needs_edit" })));
+    assert_eq!((status, review["verdict"].as_str()), (200, Some("needs_edit")), "{review}");
+    let t3 = steps[3]["t_start"].as_u64().expect("t");
+    let (status, edited) = request("POST", &url(&format!("/api/leases/{id}/edits")), Some(&w.rita), Some(json!({ "op": "delete", "step": t3 })));
+    assert_eq!(status, 200, "{edited}");
+    assert_eq!(edited["steps"].as_array().map(Vec::len), Some(4));
+    assert_eq!(edited["steps"][1]["label"]["correctness"], "incorrect", "labels stay on their steps");
+    let (status, undone) = request("POST", &url(&format!("/api/leases/{id}/undo")), Some(&w.rita), Some(json!({})));
+    assert_eq!((status, undone["steps"].as_array().map(Vec::len)), (200, Some(5)), "{undone}");
+    let (status, v) = request("PUT", &url(&format!("/api/leases/{id}/transcripts/777")), Some(&w.rita), Some(json!({ "text": "hello" })));
+    assert_eq!(status, 422, "no utterance starts there: {v}");
+    let (_, log) = request("GET", &url(&format!("/api/leases/{id}/log")), Some(&w.rita), None);
+    let log = log.as_array().expect("log").clone();
+    assert_eq!(log.len(), 3, "label, review, edit: {log:?}");
+    assert_eq!(log.iter().map(|e| e["undone"].as_bool().unwrap_or(false)).collect::<Vec<_>>(), [false, false, true]);
+    assert!(log.iter().all(|e| e["reviewer"].as_str().is_some_and(|r| r.starts_with("reviewer-"))), "{log:?}");
+
+    // Submitting keeps what was labelled and the verdict.
+    let done: Value = serde_json::from_str(&ok(submit(&w, &w.rita, id, &json!({})))).expect("submit");
+    assert_eq!(done["state"], "submitted");
+    assert_eq!(done["steps"][1]["label"]["correctness"], "incorrect");
+    assert_eq!(w.pg.psql("hub", "SELECT verdict FROM reviews"), "needs_edit");
+}
+
+#[test]
+fn a_published_hf_dataset_loads_from_s3_holds_only_what_consent_and_verdict_allow_and_grows_by_what_is_new() {
+    let w = world(1, 1800);
+    record(&w.ann, SEED_ANN, "rec-a1", "t1", 3);
+    record(&w.ann, SEED_ANN, "rec-a2", "t2", 4);
+    record(&w.bob, SEED_BOB, "rec-b1", "t1", 3);
+    let review_all = |verdicts: &BTreeMap<&str, &str>| {
+        while let Some(lease) = next(&w, &w.rita) {
+            let verdict = verdicts[lease["recording"].as_str().expect("id")];
+            let labels = json!({ "steps": [{ "step": 1, "correctness": "correct" }], "scores": { "goal_completion": 5 }, "verdict": verdict });
+            ok(submit(&w, &w.rita, lease["id"].as_i64().expect("id"), &labels));
+        }
+    };
+    review_all(&BTreeMap::from([("rec-a1", "approved"), ("rec-a2", "rejected"), ("rec-b1", "approved")]));
+    // bob withdraws his consent: his recording stays out of every later publish.
+    let text = apprentice_station::read_consent(&w.bob.cfg, "c1").expect("text");
+    apprentice_station::consent(&w.bob.cfg, &w.bob.key, &text, ConsentDecision::Withdraw).expect("withdraw");
+
+    let key_dir = tempfile::tempdir().expect("tmp");
+    let publish = |extra: &[&str]| -> Value {
+        let mut c = Command::new(hub_bin());
+        c.args(["publish", "c1", "--format", "hf", "--to", "s3://out/ds", "--verdict", "approved", "--json", "--db", &w.pg.url("hub"), "--store", "s3://hub/store", "--s3-endpoint", &w.s3.endpoint]);
+        c.args(extra).arg("--key").arg(key_dir.path().join("publisher.key"));
+        c.env("AWS_ACCESS_KEY_ID", S3Server::ACCESS_KEY).env("AWS_SECRET_ACCESS_KEY", S3Server::SECRET_KEY).env("AWS_REGION", "us-east-1");
+        serde_json::from_str(&ok(c.output().expect("publish"))).expect("publish --json")
+    };
+    let first = publish(&[]);
+    assert_eq!(first["part"], "part-0001", "{first}");
+    assert_eq!(first["recordings"], json!(["rec-a1"]), "{first}");
+    let withheld: BTreeMap<String, String> =
+        first["withheld"].as_array().expect("withheld").iter().map(|p| (p[0].as_str().unwrap_or_default().to_string(), p[1].as_str().unwrap_or_default().to_string())).collect();
+    assert!(withheld["rec-b1"].contains("consent"), "{withheld:?}");
+    assert!(withheld["rec-a2"].contains("rejected"), "{withheld:?}");
+    let objects = w.s3.objects("out");
+    for want in ["ds/README.md", "ds/part-0001/README.md", "ds/part-0001/manifest.json", "ds/part-0001/manifest.sig"] {
+        assert!(objects.iter().any(|o| o == want), "{want} in {objects:?}");
+    }
+    let load = || python(&["load-hf", &w.s3.endpoint, S3Server::ACCESS_KEY, S3Server::SECRET_KEY, "s3://out/ds"], None);
+    let loaded = load();
+    assert_eq!(loaded["recordings"], json!(["rec-a1"]), "{loaded}");
+    assert_eq!(loaded["rows"], 3, "one row per step: {loaded} {first}");
+
+    // Nothing new: nothing written. A new approved recording: the next part, with it alone.
+    let again = publish(&[]);
+    assert!(again["part"].is_null() && again["recordings"] == json!([]), "{again}");
+    record(&w.ann, SEED_ANN, "rec-a3", "t2", 2);
+    review_all(&BTreeMap::from([("rec-a3", "approved")]));
+    let second = publish(&[]);
+    assert_eq!((second["part"].as_str(), &second["recordings"]), (Some("part-0002"), &json!(["rec-a3"])), "{second}");
+    let loaded = load();
+    assert_eq!(loaded["recordings"], json!(["rec-a1", "rec-a3"]), "{loaded}");
+    assert_eq!(loaded["rows"], 5, "{loaded}");
+    let (_, progress) = request("GET", &format!("{}/api/campaigns/c1/progress", w.hub.url), Some(&w.admin), None);
+    let approved: i64 = progress.as_array().expect("tasks").iter().map(|t| t["approved"].as_i64().unwrap_or(0)).sum();
+    assert_eq!(approved, 3, "{progress}");
+}

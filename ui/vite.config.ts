@@ -1,8 +1,9 @@
 import { defineConfig } from "vite";
 
-// The Tauri shell loads ui/dist (tauri.conf.json: build.frontendDist).
+// Two pages: the desktop app's (index.html; the Tauri shell loads ui/dist, tauri.conf.json:
+// build.frontendDist) and the hub's review page (review.html; compiled into apprentice-hub).
 export default defineConfig({
   root: ".",
   clearScreen: false,
-  build: { outDir: "dist", emptyOutDir: true, target: "es2021" },
+  build: { outDir: "dist", emptyOutDir: true, target: "es2021", rollupOptions: { input: { main: "index.html", review: "review.html" } } },
 });

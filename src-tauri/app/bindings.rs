@@ -36,6 +36,10 @@ pub fn builder() -> Builder<tauri::Wry> {
             hub::sync_status,
         ])
         .events(collect_events![super::RecordingStopped, super::Talking, super::Hotkey, speech::Transcription])
+        // The hub's answers the browser review UI reads beside the `Api` (ui/src/http-api.ts).
+        .typ::<apprentice_hub_api::Lease>()
+        .typ::<apprentice_hub_api::Me>()
+        .typ::<apprentice_hub_api::CampaignSummary>()
         // A failed command rejects its promise with a `CommandError` ({kind, message}).
         .error_handling(ErrorHandlingMode::Throw)
         // Times are µs and counts are small: JavaScript numbers hold them exactly (< 2^53).

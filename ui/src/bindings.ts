@@ -180,6 +180,32 @@ export type AuditEntry_Serialize = {
 	undone: boolean,
 } & ReviewChange_Serialize;
 
+export type CampaignSummary = CampaignSummary_Serialize | CampaignSummary_Deserialize;
+
+export type CampaignSummary_Deserialize = {
+	name: string,
+	tasks: number,
+	reviews: number,
+	consent_version: number,
+	/**  sha256 of the consent text, when there is one. */
+	consent_sha256?: string | null,
+	created_at: string,
+	/**  How long a review lease lasts. */
+	lease_seconds?: number,
+};
+
+export type CampaignSummary_Serialize = {
+	name: string,
+	tasks: number,
+	reviews: number,
+	consent_version: number,
+	/**  sha256 of the consent text, when there is one. */
+	consent_sha256: string | null,
+	created_at: string,
+	/**  How long a review lease lasts. */
+	lease_seconds: number,
+};
+
 export type Check = Check_Serialize | Check_Deserialize;
 
 export type CheckStatus = 
@@ -352,6 +378,29 @@ export type HubTask = {
  */
 export type InputOrigin = "unknown" | "device" | "injected" | "mixed";
 
+/**
+ *  A recording leased to a reviewer: theirs to label until `expires_at`, then back in the
+ *  queue. Reviewers see experts only by pseudonym, and no other reviewer's labels.
+ */
+export type Lease = {
+	id: number,
+	recording: string,
+	campaign: string,
+	task_id: string,
+	instruction: string,
+	/**  The expert's pseudonym. */
+	expert: string,
+	/**  leased, submitted, skipped or expired. */
+	state: string,
+	/**  RFC 3339. */
+	expires_at: string,
+	/**
+	 *  The steps as this reviewer has them (their edits applied): `step` (1-based), `t_start`
+	 *  (µs, what labels are keyed by), `action`, `reasoning` (texts) and their own `label`.
+	 */
+	steps: Value[],
+};
+
 export type Marker = Marker_Serialize | Marker_Deserialize;
 
 export type MarkerKind = "mistake" | "recovery" | "subtask-start" | "subtask-end" | "custom";
@@ -366,6 +415,13 @@ export type Marker_Serialize = {
 	t: number,
 	kind: MarkerKind,
 	label?: string,
+};
+
+/**  Who a token belongs to. */
+export type Me = {
+	name: string,
+	role: Role,
+	pseudonym: string,
 };
 
 /**  A frame a step refers to. `t` is when its capture completed. */
@@ -652,6 +708,9 @@ export type Reviewed_Serialize = {
 	log: AuditEntry_Serialize[],
 };
 
+/**  What an account may do: admins run the hub, experts record, reviewers review. */
+export type Role = "admin" | "expert" | "reviewer";
+
 /**  Scores of a whole trajectory, each 1 (poor) to 5 (excellent). */
 export type Scores = Scores_Serialize | Scores_Deserialize;
 
@@ -843,15 +902,15 @@ export type TrajectoryReview_Serialize = {
 	updated_at: string,
 };
 
-/**  What the review view shows of one recording. */
+/**  What a review view shows of one recording (the desktop app's and the hub's alike). */
 export type TrajectoryView = TrajectoryView_Serialize | TrajectoryView_Deserialize;
 
-/**  What the review view shows of one recording. */
+/**  What a review view shows of one recording (the desktop app's and the hub's alike). */
 export type TrajectoryView_Deserialize = {
 	recording: Recording_Deserialize,
 } & Reviewed_Deserialize;
 
-/**  What the review view shows of one recording. */
+/**  What a review view shows of one recording (the desktop app's and the hub's alike). */
 export type TrajectoryView_Serialize = {
 	recording: Recording_Serialize,
 } & Reviewed_Serialize;
@@ -882,6 +941,8 @@ export type Transcription_Serialize = {
 	/**  Why it failed; when done, a warning (damaged audio was skipped). */
 	error?: string,
 };
+
+export type Value = null | boolean | number | string | Value[] | { [key in string]: Value };
 
 export type Verdict = "approved" | "needs_edit" | "rejected";
 

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 // Accounts.
 
 /// What an account may do: admins run the hub, experts record, reviewers review.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema, specta::Type)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     Admin,
@@ -66,7 +66,7 @@ pub struct Health {
 }
 
 /// Who a token belongs to.
-#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema, specta::Type)]
 pub struct Me {
     pub name: String,
     pub role: Role,
@@ -159,7 +159,7 @@ pub struct NewCampaign {
     pub exclusions: Vec<String>,
 }
 
-#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema, specta::Type)]
 pub struct CampaignSummary {
     pub name: String,
     pub tasks: i64,
@@ -372,9 +372,15 @@ pub struct RecordingSummary {
 
 // Review.
 
+/// A browser signing in with a token (it comes back as an HttpOnly session cookie).
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct SignIn {
+    pub token: String,
+}
+
 /// A recording leased to a reviewer: theirs to label until `expires_at`, then back in the
 /// queue. Reviewers see experts only by pseudonym, and no other reviewer's labels.
-#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema, specta::Type)]
 pub struct Lease {
     pub id: i64,
     pub recording: String,

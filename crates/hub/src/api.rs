@@ -95,14 +95,14 @@ fn bad_json(rejection: JsonRejection) -> ApiError {
         health, me, revoke_own_token, list_users, create_user, new_token, revoke_user, list_campaigns, create_campaign, assign, progress, my_tasks, join_station, list_stations, read_consent, decide_consent,
         edit_tasks, announce_upload, upload_status, upload_file, complete_upload, list_recordings, get_recording,
         queue_next, get_lease, lease_trajectory, lease_log, set_step_label, set_trajectory_review, edit_step, fix_transcript, undo_change, submit_review, skip_review, lease_frame,
-        campaign_agreement
+        campaign_agreement, sign_in, sign_out, lease_audio
     ),
     components(schemas(
         ErrorBody, Health, Me, NewUser, Role, wire::Created, wire::UserSummary, TokenIssued, Revoked,
         wire::TaskSpec, wire::NewCampaign, wire::CampaignSummary, wire::Assignment, wire::Assigned, wire::AssignedTask, wire::TaskProgress,
         wire::Join, wire::Station, wire::Consent, wire::Decision,
         wire::TaskEdits, wire::TasksEdited, wire::UploadFile, wire::NewUpload, wire::UploadStatus, wire::RecordingSummary,
-        wire::Lease, wire::StepLabels, wire::ReviewLabels, wire::Skip, wire::TranscriptFix, wire::AgreementReport, wire::DimensionAgreement, wire::ReviewerPair,
+        wire::SignIn, wire::Lease, wire::StepLabels, wire::ReviewLabels, wire::Skip, wire::TranscriptFix, wire::AgreementReport, wire::DimensionAgreement, wire::ReviewerPair,
         TrajectoryJson, StepLabelJson, TrajectoryReviewJson, StepEditJson, AuditEntryJson
     )),
     modifiers(&BearerAuth)
@@ -153,7 +153,10 @@ pub fn router(state: AppState) -> Router {
         .route("/api/leases/{id}/submit", post(submit_review))
         .route("/api/leases/{id}/skip", post(skip_review))
         .route("/api/leases/{id}/frames/{seq}", get(lease_frame))
+        .route("/api/session", post(sign_in).delete(sign_out))
+        .route("/api/leases/{id}/audio", get(lease_audio))
         .merge(crate::admin::routes())
+        .merge(crate::review_page::routes())
         .fallback(|| async { ApiError::not_found("no such endpoint (see docs/hub-openapi.json)") })
         .with_state(state)
 }
@@ -410,7 +413,7 @@ async fn set_step_label(
 }
 
 /// Scores, verdict and comment of the caller's live lease.
-#[utoipa::path(put, path = "/api/leases/{id}/review", security(("bearer" = [])), params(("id" = String, Path, description = "the lease")), request_body = TrajectoryReviewJson, responses((status = 200, body = TrajectoryReviewJson), (status = 401, description = "no valid token", body = ErrorBody), (status = 403, description = "the caller is not a reviewer", body = ErrorBody), (status = 404, description = "no such lease of the caller's", body = ErrorBody), (status = 409, description = "the lease expired or ended", body = ErrorBody), (status = 415, description = "not application/json", body = ErrorBody), (status = 422, description = "not a review, or a score out of 1–5", body = ErrorBody)))]
+#[utoipa::path(put, path = "/api/leases/{id}/review", security(("bearer" = [])), params(("id" = String, Path, description = "the lease")), request_body = TrajectoryReviewJson, responses((status = 200, body = TrajectoryReviewJson), (status = 400, description = "not JSON", body = ErrorBody), (status = 401, description = "no valid token", body = ErrorBody), (status = 403, description = "the caller is not a reviewer", body = ErrorBody), (status = 404, description = "no such lease of the caller's", body = ErrorBody), (status = 409, description = "the lease expired or ended", body = ErrorBody), (status = 415, description = "not application/json", body = ErrorBody), (status = 422, description = "not a review, or a score out of 1–5", body = ErrorBody)))]
 async fn set_trajectory_review(
     State(state): State<AppState>,
     caller: Caller,
@@ -425,7 +428,7 @@ async fn set_trajectory_review(
 }
 
 /// Deletes, merges, splits a step or fixes its action, in the caller's live lease.
-#[utoipa::path(post, path = "/api/leases/{id}/edits", security(("bearer" = [])), params(("id" = String, Path, description = "the lease")), request_body = StepEditJson, responses((status = 200, body = TrajectoryJson), (status = 401, description = "no valid token", body = ErrorBody), (status = 403, description = "the caller is not a reviewer", body = ErrorBody), (status = 404, description = "no such lease of the caller's", body = ErrorBody), (status = 409, description = "the lease expired or ended", body = ErrorBody), (status = 415, description = "not application/json", body = ErrorBody), (status = 422, description = "not an edit, or it does not apply", body = ErrorBody)))]
+#[utoipa::path(post, path = "/api/leases/{id}/edits", security(("bearer" = [])), params(("id" = String, Path, description = "the lease")), request_body = StepEditJson, responses((status = 200, body = TrajectoryJson), (status = 400, description = "not JSON", body = ErrorBody), (status = 401, description = "no valid token", body = ErrorBody), (status = 403, description = "the caller is not a reviewer", body = ErrorBody), (status = 404, description = "no such lease of the caller's", body = ErrorBody), (status = 409, description = "the lease expired or ended", body = ErrorBody), (status = 415, description = "not application/json", body = ErrorBody), (status = 422, description = "not an edit, or it does not apply", body = ErrorBody)))]
 async fn edit_step(
     State(state): State<AppState>,
     caller: Caller,
@@ -457,7 +460,7 @@ async fn undo_change(State(state): State<AppState>, caller: Caller, Path(id): Pa
 
 /// Submits the caller's review (applying a labels file first, when given), ending the lease. A
 /// review needs a verdict.
-#[utoipa::path(post, path = "/api/leases/{id}/submit", security(("bearer" = [])), params(("id" = String, Path, description = "the lease")), request_body = wire::ReviewLabels, responses((status = 200, body = wire::Lease), (status = 401, description = "no valid token", body = ErrorBody), (status = 403, description = "the caller is not a reviewer", body = ErrorBody), (status = 404, description = "no such lease of the caller's", body = ErrorBody), (status = 409, description = "the lease expired or ended", body = ErrorBody), (status = 415, description = "not application/json", body = ErrorBody), (status = 422, description = "no verdict, a score out of range, or no such step", body = ErrorBody)))]
+#[utoipa::path(post, path = "/api/leases/{id}/submit", security(("bearer" = [])), params(("id" = String, Path, description = "the lease")), request_body = wire::ReviewLabels, responses((status = 200, body = wire::Lease), (status = 400, description = "not JSON", body = ErrorBody), (status = 401, description = "no valid token", body = ErrorBody), (status = 403, description = "the caller is not a reviewer", body = ErrorBody), (status = 404, description = "no such lease of the caller's", body = ErrorBody), (status = 409, description = "the lease expired or ended", body = ErrorBody), (status = 415, description = "not application/json", body = ErrorBody), (status = 422, description = "no verdict, a score out of range, or no such step", body = ErrorBody)))]
 async fn submit_review(State(state): State<AppState>, caller: Caller, Path(id): Path<String>, body: Result<Json<wire::ReviewLabels>, JsonRejection>) -> ApiResult<Json<wire::Lease>> {
     caller.require(&[Role::Reviewer], REVIEWING)?;
     let Json(labels) = body.map_err(bad_json)?;
@@ -502,6 +505,48 @@ async fn lease_frame(
 async fn campaign_agreement(State(state): State<AppState>, caller: Caller, Path(name): Path<String>) -> ApiResult<Json<wire::AgreementReport>> {
     caller.require(&[Role::Admin], "reading a campaign's agreement")?;
     Ok(Json(agreement::report(&db(&state).await?, &name).await?))
+}
+
+/// Signs a browser in: checks the token and answers with it in an HttpOnly, SameSite=Strict
+/// session cookie, which later requests are authenticated by (changes also need the
+/// `x-apprentice-request` header).
+#[utoipa::path(post, path = "/api/session", request_body = wire::SignIn, responses((status = 200, body = Me, description = "signed in; the cookie is set"), (status = 400, description = "not JSON", body = ErrorBody), (status = 401, description = "not a valid token", body = ErrorBody), (status = 415, description = "not application/json", body = ErrorBody), (status = 422, description = "a field is missing or wrong", body = ErrorBody)))]
+async fn sign_in(State(state): State<AppState>, headers: axum::http::HeaderMap, body: Result<Json<wire::SignIn>, JsonRejection>) -> ApiResult<Response> {
+    let Json(body) = body.map_err(bad_json)?;
+    let caller = crate::auth::authenticate(&state, body.token.trim()).await?;
+    let secure = headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()) == Some("https");
+    let cookie = format!("{}={}; HttpOnly; SameSite=Strict; Path=/{}", crate::auth::SESSION_COOKIE, body.token.trim(), if secure { "; Secure" } else { "" });
+    tracing::info!(user = %caller.name, "signed in (browser)");
+    Ok(([(axum::http::header::SET_COOKIE, cookie)], Json(Me { name: caller.name, role: caller.role, pseudonym: caller.pseudonym })).into_response())
+}
+
+/// Signs a browser out: the session cookie is cleared (the token stays valid until revoked).
+#[utoipa::path(delete, path = "/api/session", responses((status = 204, description = "signed out")))]
+async fn sign_out() -> Response {
+    let cookie = format!("{}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0", crate::auth::SESSION_COOKIE);
+    (StatusCode::NO_CONTENT, [(axum::http::header::SET_COOKIE, cookie)]).into_response()
+}
+
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+struct AudioQuery {
+    /// Start of the span (µs).
+    t0: u64,
+    /// End of the span (µs); at most ten minutes after t0.
+    t1: u64,
+}
+
+/// A span of the leased recording's audio as WAV (what the reviewer plays back).
+#[utoipa::path(get, path = "/api/leases/{id}/audio", security(("bearer" = [])), params(("id" = String, Path, description = "the lease"), AudioQuery), responses((status = 200, description = "the audio", content_type = "audio/wav", body = Vec<u8>), (status = 400, description = "not a span of at most ten minutes", body = ErrorBody), (status = 401, description = "no valid token", body = ErrorBody), (status = 403, description = "the caller is not a reviewer", body = ErrorBody), (status = 404, description = "no such lease of the caller's", body = ErrorBody)))]
+async fn lease_audio(State(state): State<AppState>, caller: Caller, Path(id): Path<String>, query: Result<Query<AudioQuery>, axum::extract::rejection::QueryRejection>) -> ApiResult<Response> {
+    caller.require(&[Role::Reviewer], REVIEWING)?;
+    let Query(q) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    if q.t1 <= q.t0 || q.t1 - q.t0 > 600_000_000 {
+        return Err(ApiError::bad_request("a span of audio ends after it starts, at most ten minutes later"));
+    }
+    let client = db(&state).await?;
+    let r = review::mine(&client, &caller, lease_id(&id)?, false).await?;
+    let wav = state.checkouts.audio(&client, &r.recording_id, q.t0, q.t1).await?;
+    Ok(([(axum::http::header::CONTENT_TYPE, "audio/wav"), (axum::http::header::CACHE_CONTROL, "private, max-age=31536000, immutable")], wav).into_response())
 }
 
 #[cfg(test)]

@@ -129,16 +129,32 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<Caller, ApiEr
     Ok(Caller { user_id: row.get(2), name: row.get(3), role: Role::parse(&role).ok_or_else(|| ApiError::internal(format!("unknown role {role}")))?, pseudonym: row.get(5), token_id: id.to_string() })
 }
 
+/// The cookie a browser signed in with (`POST /api/session`) carries its token in: HttpOnly,
+/// SameSite=Strict, so no script reads it and no other site's page sends it.
+pub const SESSION_COOKIE: &str = "apprentice_session";
+/// The header a browser's page sends with every change it asks for: another site's page cannot
+/// send it without the hub's permission (CORS), so a cookie alone never changes anything.
+pub const CSRF_HEADER: &str = "x-apprentice-request";
+
+/// The session cookie's token, if the request carries one.
+fn cookie_token(headers: &axum::http::HeaderMap) -> Option<&str> {
+    headers.get_all(axum::http::header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|c| c.trim().strip_prefix(SESSION_COOKIE)?.strip_prefix('='))
+}
+
 impl axum::extract::FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let header = parts
-            .headers
-            .get(axum::http::header::AUTHORIZATION)
-            .ok_or_else(|| ApiError::unauthorized("no token: send Authorization: Bearer <token>"))?
-            .to_str()
-            .map_err(|_| ApiError::unauthorized("the Authorization header is not text"))?;
+        let Some(header) = parts.headers.get(axum::http::header::AUTHORIZATION) else {
+            // A browser's page: its session cookie, with the page's own header on any change.
+            let token = cookie_token(&parts.headers).ok_or_else(|| ApiError::unauthorized("no token: send Authorization: Bearer <token>, or sign in"))?;
+            let reading = matches!(parts.method, axum::http::Method::GET | axum::http::Method::HEAD);
+            if !reading && !parts.headers.contains_key(CSRF_HEADER) {
+                return Err(ApiError::forbidden(format!("a change asked with a session cookie needs the {CSRF_HEADER} header")));
+            }
+            return authenticate(state, token.trim()).await;
+        };
+        let header = header.to_str().map_err(|_| ApiError::unauthorized("the Authorization header is not text"))?;
         let token = header.strip_prefix("Bearer ").ok_or_else(|| ApiError::unauthorized("the Authorization header must be `Bearer <token>`"))?;
         authenticate(state, token.trim()).await
     }
@@ -159,6 +175,15 @@ mod tests {
         assert!(Argon2::default().verify_password(b"guess", &parsed).is_err());
         let other = new_token().unwrap();
         assert_ne!(other.id, t.id);
+    }
+
+    #[test]
+    fn the_session_cookie_is_found_among_others() {
+        let mut h = axum::http::HeaderMap::new();
+        h.insert(axum::http::header::COOKIE, "a=1; apprentice_session=aph_0123456789ab_s3cret; b=2".parse().unwrap());
+        assert_eq!(cookie_token(&h), Some("aph_0123456789ab_s3cret"));
+        h.insert(axum::http::header::COOKIE, "apprentice_sessionx=1".parse().unwrap());
+        assert_eq!(cookie_token(&h), None);
     }
 
     #[test]

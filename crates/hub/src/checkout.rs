@@ -91,6 +91,21 @@ impl Checkouts {
     }
 }
 
+impl Checkouts {
+    /// A span of recording `id`'s audio as WAV.
+    pub async fn audio(&self, client: &impl deadpool_postgres::GenericClient, id: &str, t0: u64, t1: u64) -> Result<Vec<u8>, ApiError> {
+        let dir = self.library_dir(client, id).await?;
+        let id = id.to_string();
+        tokio::task::spawn_blocking(move || {
+            let lib = open(&dir).map_err(|e| ApiError::internal(e.to_string()))?;
+            let samples = lib.audio_clip(&id, t0, t1).map_err(|e| ApiError::not_found(e.to_string()))?;
+            Ok(apprentice_core::store::audio_codec::wav(&samples, apprentice_core::store::audio_codec::SAMPLE_RATE))
+        })
+        .await
+        .map_err(|e| ApiError::internal(format!("audio: {e}")))?
+    }
+}
+
 /// Opens a checked-out library (never recovering or signing anything in it).
 pub fn open(dir: &Path) -> Result<Library, apprentice_core::store::StoreError> {
     Library::open_received(dir)

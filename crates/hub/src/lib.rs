@@ -15,6 +15,7 @@ pub mod db;
 pub mod publish;
 pub mod recordings;
 pub mod review;
+pub mod review_page;
 pub mod server;
 pub mod stations;
 pub mod storage;

@@ -322,6 +322,8 @@ fn label_changes(labels: &ReviewLabels, lease: &Lease) -> Result<Vec<Change>, Ap
 /// Applies a labels file (if any) and submits the review, ending the lease. A review is
 /// submitted only with a verdict.
 pub async fn submit(client: &mut deadpool_postgres::Client, checkouts: &Checkouts, caller: &Caller, id: i64, labels: Option<ReviewLabels>) -> Result<Lease, ApiError> {
+    // An ended lease says so first, whatever the labels.
+    require_live(&mine(&*client, caller, id, false).await?)?;
     if let Some(labels) = labels {
         let current = lease(&*client, checkouts, caller, id).await?;
         if labels.verdict.is_none() && ReviewState::from_log(log(&*client, id, &caller.pseudonym).await?).trajectory.and_then(|t| t.verdict).is_none() {

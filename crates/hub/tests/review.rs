@@ -14,103 +14,8 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use apprentice_core::provenance::hub::ConsentDecision;
-use apprentice_core::provenance::keys::StationKey;
-use apprentice_core::store::upload_queue::QueueState;
-use apprentice_core::store::Library;
-use apprentice_station::push::{self, PushOptions};
-use apprentice_station::StationConfig;
 use serde_json::{json, Value};
 use support::*;
-
-const SEED_ANN: [u8; 32] = [21; 32];
-const SEED_BOB: [u8; 32] = [22; 32];
-
-/// A hub on S3 with campaign c1 (tasks t1, t2; consent; `reviews` per recording, leases of
-/// `lease_seconds`), experts ann and bob with stations that consented, reviewers rita and sam.
-struct World {
-    pg: Postgres,
-    s3: S3Server,
-    hub: Hub,
-    admin: String,
-    rita: String,
-    sam: String,
-    ann: Station,
-    bob: Station,
-}
-
-struct Station {
-    cfg: StationConfig,
-    key: StationKey,
-    lib: Library,
-    _dir: tempfile::TempDir,
-}
-
-fn world(reviews: u32, lease_seconds: u32) -> World {
-    let pg = Postgres::start();
-    let db = pg.url("hub");
-    let init: Value = serde_json::from_str(&ok(hub_cli(&["init", "--db", &db, "--json"]))).expect("init's answer");
-    let admin = init["token"].as_str().expect("token").to_string();
-    let s3 = S3Server::start(&["hub", "out"]);
-    let hub = Hub::start_s3(&db, &s3, "s3://hub/store");
-    let url = |p: &str| format!("{}{p}", hub.url);
-    let add = |name: &str, role: &str| -> String {
-        let (status, v) = request("POST", &url("/api/users"), Some(&admin), Some(json!({ "name": name, "role": role })));
-        assert_eq!(status, 201, "{v}");
-        v["token"].as_str().expect("token").to_string()
-    };
-    let (ann, bob, rita, sam) = (add("ann", "expert"), add("bob", "expert"), add("rita", "reviewer"), add("sam", "reviewer"));
-    let tasks = json!([{ "id": "t1", "instruction": "Rename the report" }, { "id": "t2", "instruction": "Archive the old invoices" }]);
-    let body = json!({ "name": "c1", "tasks": tasks, "consent": "I agree to be recorded.", "reviews": reviews, "lease_seconds": lease_seconds });
-    let (status, v) = request("POST", &url("/api/campaigns"), Some(&admin), Some(body));
-    assert_eq!(status, 201, "{v}");
-    for expert in ["ann", "bob"] {
-        let (status, v) = request("POST", &url("/api/campaigns/c1/assign"), Some(&admin), Some(json!({ "expert": expert })));
-        assert_eq!(status, 200, "{v}");
-    }
-    let station = |token: &str, user: &str, seed: [u8; 32]| -> Station {
-        let key = StationKey::ephemeral(seed);
-        let (status, st) = join_station(&hub.url, token, user, &format!("{user}-desk"), &key);
-        assert_eq!(status, 201, "{st}");
-        let cfg = StationConfig { hub: hub.url.clone(), token: token.to_string(), user: user.to_string(), station_id: st["id"].as_i64().expect("id"), fingerprint: key.fingerprint() };
-        let text = apprentice_station::read_consent(&cfg, "c1").expect("consent text");
-        apprentice_station::consent(&cfg, &key, &text, ConsentDecision::Accept).expect("accept");
-        let dir = tempfile::tempdir().expect("tmp");
-        let lib = Library::open(dir.path()).expect("lib");
-        Station { cfg, key, lib, _dir: dir }
-    };
-    let (ann, bob) = (station(&ann, "ann", SEED_ANN), station(&bob, "bob", SEED_BOB));
-    World { pg, s3, hub, admin, rita, sam, ann, bob }
-}
-
-/// Records `id` (task `task`, `frames` real frames: one click each) at the station and pushes it.
-fn record(st: &Station, seed: [u8; 32], id: &str, task: &str, frames: u64) {
-    reviewable_recording(&st.lib, id, task, seed, frames);
-    let opts = PushOptions { bytes_per_second: None, retry_for: Duration::from_secs(120) };
-    let r = &push::push(&st.lib, &st.cfg, &st.key, &[id.to_string()], &opts, &mut |_| {}).expect("push")[0];
-    assert_eq!(r.state, QueueState::Sent, "{r:?}");
-}
-
-fn remote<'a>(w: &'a World, token: &'a str) -> [&'a str; 4] {
-    ["--hub", &w.hub.url, "--token", token]
-}
-
-/// `apprentice-hub queue next --campaign c1 --json` as `token`: the lease, or None.
-fn next(w: &World, token: &str) -> Option<Value> {
-    let mut args = vec!["queue", "next", "--campaign", "c1", "--json"];
-    args.extend(remote(w, token));
-    let v: Value = serde_json::from_str(&ok(hub_cli(&args))).expect("queue next --json");
-    (!v.is_null()).then_some(v)
-}
-
-/// `apprentice-hub review submit LEASE --labels FILE` as `token`.
-fn submit(w: &World, token: &str, lease: i64, labels: &Value) -> std::process::Output {
-    let file = tempfile::NamedTempFile::new().expect("tmp");
-    std::fs::write(file.path(), labels.to_string()).expect("labels file");
-    let lease = lease.to_string();
-    let mut args = vec!["review", "submit", lease.as_str(), "--labels", file.path().to_str().expect("path"), "--json"];
-    args.extend(remote(w, token));
-    hub_cli(&args)
-}
 
 fn python(args: &[&str], stdin: Option<&str>) -> Value {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
@@ -151,20 +56,20 @@ fn labels_for(lease: &Value, tilt: usize) -> Value {
 
 #[test]
 fn reviewers_lease_and_label_blind_and_agreement_equals_the_krippendorff_package() {
-    let w = world(2, 1800);
+    let w = review_world(2, 1800);
     record(&w.ann, SEED_ANN, "rec-a1", "t1", 4);
     record(&w.ann, SEED_ANN, "rec-a2", "t2", 5);
     record(&w.bob, SEED_BOB, "rec-b1", "t1", 6);
     let url = |p: &str| format!("{}{p}", w.hub.url);
 
     // rita leases the oldest recording; asking again gives the same lease back.
-    let first = next(&w, &w.rita).expect("a lease for rita");
+    let first = next_lease(&w, &w.rita).expect("a lease for rita");
     assert_eq!(first["recording"], "rec-a1", "{first}");
     assert_eq!(first["steps"].as_array().map(Vec::len), Some(4), "one step per click: {first}");
     assert!(first["expert"].as_str().is_some_and(|e| e.starts_with("expert-")), "reviewers see a pseudonym: {first}");
-    assert_eq!(next(&w, &w.rita).expect("held")["id"], first["id"], "a held lease comes back");
+    assert_eq!(next_lease(&w, &w.rita).expect("held")["id"], first["id"], "a held lease comes back");
     // sam gets the same recording (two reviews each), under a lease of his own.
-    let sams = next(&w, &w.sam).expect("a lease for sam");
+    let sams = next_lease(&w, &w.sam).expect("a lease for sam");
     assert_eq!(sams["recording"], "rec-a1");
     assert_ne!(sams["id"], first["id"]);
 
@@ -188,16 +93,16 @@ fn reviewers_lease_and_label_blind_and_agreement_equals_the_krippendorff_package
     assert_eq!(status, 403, "experts do not review");
 
     // A review ends only with a verdict.
-    let refused = fails(submit(&w, &w.rita, first["id"].as_i64().expect("id"), &json!({ "steps": [{ "step": 1, "correctness": "correct" }] })));
+    let refused = fails(submit_labels(&w, &w.rita, first["id"].as_i64().expect("id"), &json!({ "steps": [{ "step": 1, "correctness": "correct" }] })));
     assert!(refused.contains("no verdict"), "{refused}");
 
     // Each reviewer works the queue to its end: three recordings each.
     let mut given: Vec<(String, String, Value, Value)> = vec![];
     for (token, who, tilt) in [(&w.rita, "rita", 0), (&w.sam, "sam", 1)] {
         let mut seen = vec![];
-        while let Some(lease) = next(&w, token) {
+        while let Some(lease) = next_lease(&w, token) {
             let labels = labels_for(&lease, tilt);
-            let done: Value = serde_json::from_str(&ok(submit(&w, token, lease["id"].as_i64().expect("id"), &labels))).expect("submit --json");
+            let done: Value = serde_json::from_str(&ok(submit_labels(&w, token, lease["id"].as_i64().expect("id"), &labels))).expect("submit --json");
             assert_eq!(done["state"], "submitted", "{done}");
             seen.push(lease["recording"].as_str().expect("recording").to_string());
             given.push((who.to_string(), lease["recording"].as_str().expect("id").to_string(), lease.clone(), labels));
@@ -291,32 +196,32 @@ fn reviewers_lease_and_label_blind_and_agreement_equals_the_krippendorff_package
 
 #[test]
 fn an_expired_lease_goes_back_to_the_queue_and_a_skip_takes_a_reason() {
-    let w = world(1, 2);
+    let w = review_world(1, 2);
     record(&w.ann, SEED_ANN, "rec-a1", "t1", 3);
     let url = |p: &str| format!("{}{p}", w.hub.url);
-    let ritas = next(&w, &w.rita).expect("rita's lease");
+    let ritas = next_lease(&w, &w.rita).expect("rita's lease");
     assert_eq!(ritas["recording"], "rec-a1");
-    assert!(next(&w, &w.sam).is_none(), "one review per recording: the place is taken while rita holds it");
+    assert!(next_lease(&w, &w.sam).is_none(), "one review per recording: the place is taken while rita holds it");
     let lease_url = url(&format!("/api/leases/{}", ritas["id"]));
     wait_for("rita's 2 s lease to expire", || request("GET", &lease_url, Some(&w.rita), None).1["state"] == "expired");
-    let sams = next(&w, &w.sam).expect("the expired lease's place is sam's now");
+    let sams = next_lease(&w, &w.sam).expect("the expired lease's place is sam's now");
     assert_eq!(sams["recording"], "rec-a1");
-    let refused = fails(submit(&w, &w.rita, ritas["id"].as_i64().expect("id"), &json!({ "verdict": "approved" })));
+    let refused = fails(submit_labels(&w, &w.rita, ritas["id"].as_i64().expect("id"), &json!({ "verdict": "approved" })));
     assert!(refused.contains("409") || refused.contains("expired"), "{refused}");
-    assert!(next(&w, &w.rita).is_none(), "sam holds the only place");
+    assert!(next_lease(&w, &w.rita).is_none(), "sam holds the only place");
 
     // Skipping: a reason is required; the recording is not offered to the skipper again.
     record(&w.ann, SEED_ANN, "rec-a2", "t2", 3);
-    let again = next(&w, &w.rita).expect("rita gets the new recording");
+    let again = next_lease(&w, &w.rita).expect("rita gets the new recording");
     assert_eq!(again["recording"], "rec-a2");
     let (status, v) = request("POST", &url(&format!("/api/leases/{}/skip", again["id"])), Some(&w.rita), Some(json!({ "reason": "  " })));
     assert_eq!(status, 400, "{v}");
     let out = ok(hub_cli(&["review", "skip", &again["id"].to_string(), "--reason", "the screen is unreadable", "--hub", &w.hub.url, "--token", &w.rita]));
     assert!(out.contains("skipped"), "{out}");
-    assert!(next(&w, &w.rita).is_none(), "a skipped recording is not offered again");
+    assert!(next_lease(&w, &w.rita).is_none(), "a skipped recording is not offered again");
     let reason = w.pg.psql("hub", "SELECT skip_reason FROM reviews WHERE state = 'skipped'");
     assert_eq!(reason, "the screen is unreadable");
-    let done: Value = serde_json::from_str(&ok(submit(&w, &w.sam, sams["id"].as_i64().expect("id"), &json!({ "verdict": "approved" })))).expect("submit");
+    let done: Value = serde_json::from_str(&ok(submit_labels(&w, &w.sam, sams["id"].as_i64().expect("id"), &json!({ "verdict": "approved" })))).expect("submit");
     assert_eq!(done["state"], "submitted");
     let (_, progress) = request("GET", &url("/api/campaigns/c1/progress"), Some(&w.admin), None);
     let t1 = progress.as_array().and_then(|a| a.iter().find(|t| t["id"] == "t1")).cloned().expect("t1");
@@ -334,10 +239,10 @@ fn get_raw(url: &str, token: &str) -> (u16, String, String, Vec<u8>) {
 
 #[test]
 fn the_review_view_its_edits_undo_and_frames_work_over_http() {
-    let w = world(1, 1800);
+    let w = review_world(1, 1800);
     record(&w.ann, SEED_ANN, "rec-a1", "t1", 5);
     let url = |p: &str| format!("{}{p}", w.hub.url);
-    let lease = next(&w, &w.rita).expect("lease");
+    let lease = next_lease(&w, &w.rita).expect("lease");
     let id = lease["id"].as_i64().expect("id");
     let (status, view) = request("GET", &url(&format!("/api/leases/{id}/trajectory")), Some(&w.rita), None);
     assert_eq!(status, 200, "{view}");
@@ -386,7 +291,7 @@ fn the_review_view_its_edits_undo_and_frames_work_over_http() {
     assert!(log.iter().all(|e| e["reviewer"].as_str().is_some_and(|r| r.starts_with("reviewer-"))), "{log:?}");
 
     // Submitting keeps what was labelled and the verdict.
-    let done: Value = serde_json::from_str(&ok(submit(&w, &w.rita, id, &json!({})))).expect("submit");
+    let done: Value = serde_json::from_str(&ok(submit_labels(&w, &w.rita, id, &json!({})))).expect("submit");
     assert_eq!(done["state"], "submitted");
     assert_eq!(done["steps"][1]["label"]["correctness"], "incorrect");
     assert_eq!(w.pg.psql("hub", "SELECT verdict FROM reviews"), "needs_edit");
@@ -394,15 +299,15 @@ fn the_review_view_its_edits_undo_and_frames_work_over_http() {
 
 #[test]
 fn a_published_hf_dataset_loads_from_s3_holds_only_what_consent_and_verdict_allow_and_grows_by_what_is_new() {
-    let w = world(1, 1800);
+    let w = review_world(1, 1800);
     record(&w.ann, SEED_ANN, "rec-a1", "t1", 3);
     record(&w.ann, SEED_ANN, "rec-a2", "t2", 4);
     record(&w.bob, SEED_BOB, "rec-b1", "t1", 3);
     let review_all = |verdicts: &BTreeMap<&str, &str>| {
-        while let Some(lease) = next(&w, &w.rita) {
+        while let Some(lease) = next_lease(&w, &w.rita) {
             let verdict = verdicts[lease["recording"].as_str().expect("id")];
             let labels = json!({ "steps": [{ "step": 1, "correctness": "correct" }], "scores": { "goal_completion": 5 }, "verdict": verdict });
-            ok(submit(&w, &w.rita, lease["id"].as_i64().expect("id"), &labels));
+            ok(submit_labels(&w, &w.rita, lease["id"].as_i64().expect("id"), &labels));
         }
     };
     review_all(&BTreeMap::from([("rec-a1", "approved"), ("rec-a2", "rejected"), ("rec-b1", "approved")]));

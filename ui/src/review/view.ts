@@ -204,7 +204,7 @@ export function mountReviewView(root: HTMLElement, api: Api, id: string, back: (
         s.label = saved ?? undefined;
         if (at === cur) label.render(s.label);
         steps.render(v, cur);
-        say(saved ? `step ${at} labelled` : `step ${at} label cleared`);
+        say(saved ? `step ${at + 1} labelled` : `step ${at + 1} label cleared`);
         return refreshLog(v);
       })
       .catch(fail);

@@ -10,7 +10,13 @@ use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use apprentice_core::model::*;
+use apprentice_core::provenance::hub::ConsentDecision;
+use apprentice_core::provenance::keys::StationKey;
+use apprentice_core::store::upload_queue::QueueState;
 use apprentice_core::store::writer::WriteOp;
+use apprentice_core::store::Library;
+use apprentice_station::push::{self, PushOptions};
+use apprentice_station::StationConfig;
 
 /// How long a step of setting up may take on a loaded machine.
 const SETUP_LIMIT: Duration = Duration::from_secs(180);
@@ -426,4 +432,96 @@ fn sealed_recording_of(lib: &apprentice_core::store::Library, id: &str, task: &s
     w.send(WriteOp::Finish { status: RecordingStatus::Finished, duration: 100_000 * (frames + 2), health: Health::default(), error: None });
     drop(w);
     join.join().expect("writer thread");
+}
+
+pub const SEED_ANN: [u8; 32] = [21; 32];
+pub const SEED_BOB: [u8; 32] = [22; 32];
+
+/// What the review tests run against: a hub on S3 with campaign c1 (tasks t1, t2; consent;
+/// `reviews` per recording, leases of `lease_seconds`), experts ann and bob with stations that
+/// consented, reviewers rita and sam.
+pub struct ReviewWorld {
+    pub pg: Postgres,
+    pub s3: S3Server,
+    pub hub: Hub,
+    pub admin: String,
+    pub rita: String,
+    pub sam: String,
+    pub ann: ExpertStation,
+    pub bob: ExpertStation,
+}
+
+/// An expert's station: its hub config, key and library.
+pub struct ExpertStation {
+    pub cfg: StationConfig,
+    pub key: StationKey,
+    pub lib: Library,
+    _dir: tempfile::TempDir,
+}
+
+pub fn review_world(reviews: u32, lease_seconds: u32) -> ReviewWorld {
+    let pg = Postgres::start();
+    let db = pg.url("hub");
+    let init: serde_json::Value = serde_json::from_str(&ok(hub_cli(&["init", "--db", &db, "--json"]))).expect("init's answer");
+    let admin = init["token"].as_str().expect("token").to_string();
+    let s3 = S3Server::start(&["hub", "out"]);
+    let hub = Hub::start_s3(&db, &s3, "s3://hub/store");
+    let url = |p: &str| format!("{}{p}", hub.url);
+    let add = |name: &str, role: &str| -> String {
+        let (status, v) = request("POST", &url("/api/users"), Some(&admin), Some(serde_json::json!({ "name": name, "role": role })));
+        assert_eq!(status, 201, "{v}");
+        v["token"].as_str().expect("token").to_string()
+    };
+    let (ann, bob, rita, sam) = (add("ann", "expert"), add("bob", "expert"), add("rita", "reviewer"), add("sam", "reviewer"));
+    let tasks = serde_json::json!([{ "id": "t1", "instruction": "Rename the report" }, { "id": "t2", "instruction": "Archive the old invoices" }]);
+    let body = serde_json::json!({ "name": "c1", "tasks": tasks, "consent": "I agree to be recorded.", "reviews": reviews, "lease_seconds": lease_seconds });
+    let (status, v) = request("POST", &url("/api/campaigns"), Some(&admin), Some(body));
+    assert_eq!(status, 201, "{v}");
+    for expert in ["ann", "bob"] {
+        let (status, v) = request("POST", &url("/api/campaigns/c1/assign"), Some(&admin), Some(serde_json::json!({ "expert": expert })));
+        assert_eq!(status, 200, "{v}");
+    }
+    let station = |token: &str, user: &str, seed: [u8; 32]| -> ExpertStation {
+        let key = StationKey::ephemeral(seed);
+        let (status, st) = join_station(&hub.url, token, user, &format!("{user}-desk"), &key);
+        assert_eq!(status, 201, "{st}");
+        let cfg = StationConfig { hub: hub.url.clone(), token: token.to_string(), user: user.to_string(), station_id: st["id"].as_i64().expect("id"), fingerprint: key.fingerprint() };
+        let text = apprentice_station::read_consent(&cfg, "c1").expect("consent text");
+        apprentice_station::consent(&cfg, &key, &text, ConsentDecision::Accept).expect("accept");
+        let dir = tempfile::tempdir().expect("tmp");
+        let lib = Library::open(dir.path()).expect("lib");
+        ExpertStation { cfg, key, lib, _dir: dir }
+    };
+    let (ann, bob) = (station(&ann, "ann", SEED_ANN), station(&bob, "bob", SEED_BOB));
+    ReviewWorld { pg, s3, hub, admin, rita, sam, ann, bob }
+}
+
+/// Records `id` (task `task`, `frames` real frames: one click each) at the station and pushes it.
+pub fn record(st: &ExpertStation, seed: [u8; 32], id: &str, task: &str, frames: u64) {
+    reviewable_recording(&st.lib, id, task, seed, frames);
+    let opts = PushOptions { bytes_per_second: None, retry_for: Duration::from_secs(120) };
+    let r = &push::push(&st.lib, &st.cfg, &st.key, &[id.to_string()], &opts, &mut |_| {}).expect("push")[0];
+    assert_eq!(r.state, QueueState::Sent, "{r:?}");
+}
+
+pub fn remote<'a>(w: &'a ReviewWorld, token: &'a str) -> [&'a str; 4] {
+    ["--hub", &w.hub.url, "--token", token]
+}
+
+/// `apprentice-hub queue next --campaign c1 --json` as `token`: the lease, or None.
+pub fn next_lease(w: &ReviewWorld, token: &str) -> Option<serde_json::Value> {
+    let mut args = vec!["queue", "next", "--campaign", "c1", "--json"];
+    args.extend(remote(w, token));
+    let v: serde_json::Value = serde_json::from_str(&ok(hub_cli(&args))).expect("queue next --json");
+    (!v.is_null()).then_some(v)
+}
+
+/// `apprentice-hub review submit LEASE --labels FILE` as `token`.
+pub fn submit_labels(w: &ReviewWorld, token: &str, lease: i64, labels: &serde_json::Value) -> std::process::Output {
+    let file = tempfile::NamedTempFile::new().expect("tmp");
+    std::fs::write(file.path(), labels.to_string()).expect("labels file");
+    let lease = lease.to_string();
+    let mut args = vec!["review", "submit", lease.as_str(), "--labels", file.path().to_str().expect("path"), "--json"];
+    args.extend(remote(w, token));
+    hub_cli(&args)
 }

@@ -1,0 +1,112 @@
+"""Works the hub's review page (/review) in headless Chromium (Debian's chromium and
+chromium-driver), as reviewers do, with the keyboard of the review view.
+
+Usage: review_page.py blind HUB_URL RITA_TOKEN SAM_TOKEN
+         rita and sam each sign in, lease the next recording of c1, label it (rita: step 1
+         incorrect, step 2 a mistake; sam: step 1 correct), approve it and submit.
+       review_page.py expiry HUB_URL RITA_TOKEN SAM_TOKEN
+         rita leases the next recording and lets the lease expire; her submit is refused;
+         sam then gets the same recording.
+Prints one JSON line with what each reviewer saw.
+"""
+import json
+import sys
+
+from selenium import webdriver
+from selenium.webdriver.chrome.options import Options
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+LIMIT = 120  # seconds for anything to appear, on a loaded machine
+
+
+def browser():
+    opts = Options()
+    opts.binary_location = "/usr/bin/chromium"
+    for a in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1400,900"):
+        opts.add_argument(a)
+    return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
+
+
+def wait(d, what, cond):
+    try:
+        return WebDriverWait(d, LIMIT, poll_frequency=0.05).until(lambda _: cond())
+    except Exception as e:
+        raise SystemExit(f"timed out after {LIMIT} s waiting for {what}: {e}; page says: {d.find_element(By.TAG_NAME, 'body').text[:600]}")
+
+
+def text(d, css):
+    found = d.find_elements(By.CSS_SELECTOR, css)
+    return found[0].text if found else ""
+
+
+def sign_in_and_lease(d, hub, token):
+    d.get(f"{hub}/review")
+    wait(d, "the sign-in form", lambda: d.find_elements(By.ID, "token"))
+    d.find_element(By.ID, "token").send_keys(token)
+    d.find_element(By.ID, "sign-in-button").click()
+    wait(d, "the queue with campaign c1", lambda: d.find_elements(By.CSS_SELECTOR, "#campaign option[value='c1']"))
+    d.find_element(By.ID, "next").click()
+    # The first frame shown (the view marks what it shows) and decoded.
+    wait(d, "the review view's first frame", lambda: d.execute_script("const v = document.querySelector('.review-view'); const i = v && v.querySelector('img.frame'); return v && v.dataset.shown === '0b' && i.complete && i.naturalWidth > 0;"))
+    return {"lease": d.find_element(By.ID, "lease-info").get_attribute("data-lease"), "info": text(d, "#lease-info"), "open_ms": d.execute_script("return window.apprenticeMetrics.openMs")}
+
+
+def keys(d, key, expect):
+    ActionChains(d).send_keys(key).perform()
+    wait(d, f"'{expect}' after pressing {key!r}", lambda: expect in text(d, ".review-message"))
+
+
+def on_chips(d):
+    return [b.text for b in d.find_elements(By.CSS_SELECTOR, ".label-box button.on")]
+
+
+def blind(hub, rita, sam):
+    seen = {}
+    for who, token, labels in (("rita", rita, [("2", "step 1 labelled"), ("j", None), ("4", "step 2 labelled")]), ("sam", sam, [("1", "step 1 labelled")])):
+        d = browser()
+        try:
+            s = sign_in_and_lease(d, hub, token)
+            s["chips_before"] = on_chips(d)
+            for key, expect in labels:
+                if expect:
+                    keys(d, key, expect)
+                else:
+                    ActionChains(d).send_keys(key).perform()
+                    wait(d, "the next step", lambda: d.execute_script("return document.querySelector('.review-view').dataset.step") == "1")
+            keys(d, "a", "trajectory approved")
+            d.find_element(By.ID, "submit").click()
+            wait(d, "the submit to be confirmed", lambda: "submitted" in text(d, "#queue-message"))
+            s["after_submit"] = text(d, "#queue-message")
+            seen[who] = s
+        finally:
+            d.quit()
+    print(json.dumps(seen))
+
+
+def expiry(hub, rita, sam):
+    seen = {}
+    d = browser()
+    try:
+        s = sign_in_and_lease(d, hub, rita)
+        lease = s["lease"]
+        state = lambda: d.execute_script("return fetch(`/api/leases/${arguments[0]}`).then(r => r.json()).then(l => l.state)", lease)
+        wait(d, f"lease {lease} to expire", lambda: state() == "expired")
+        d.find_element(By.ID, "submit").click()
+        wait(d, "the refusal of an expired lease", lambda: text(d, "#lease-message"))
+        s["refused"] = text(d, "#lease-message")
+        seen["rita"] = s
+    finally:
+        d.quit()
+    d = browser()
+    try:
+        seen["sam"] = sign_in_and_lease(d, hub, sam)
+    finally:
+        d.quit()
+    print(json.dumps(seen))
+
+
+if __name__ == "__main__":
+    {"blind": blind, "expiry": expiry}[sys.argv[1]](*sys.argv[2:5])

@@ -1,0 +1,69 @@
+//! The review page in a real browser (headless Chromium) against a hub on a real PostgreSQL and
+//! S3-compatible server: two reviewers sign in, lease, label with the review view's keys (blind
+//! to each other), approve and submit; a lease left to expire is refused and its recording goes
+//! to the next reviewer. The page is the desktop's own review view over the HTTP `Api`.
+
+mod support;
+
+use std::process::Command;
+
+use serde_json::Value;
+use support::*;
+
+fn browse(phase: &str, w: &ReviewWorld) -> Value {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let out = Command::new(root.join(".venv/bin/python"))
+        .arg(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/review_page.py"))
+        .args([phase, &w.hub.url, &w.rita, &w.sam])
+        .output()
+        .expect("the project's Python (scripts/setup makes .venv)");
+    assert!(out.status.success(), "review_page.py {phase} failed: {}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    serde_json::from_str(text.lines().last().unwrap_or_default()).unwrap_or_else(|e| panic!("{e}: {text}"))
+}
+
+/// The changes a reviewer's review of `recording` holds, as stored.
+fn changes(w: &ReviewWorld, reviewer: &str, recording: &str) -> Vec<Value> {
+    let sql = format!(
+        "SELECT coalesce(json_agg(c.change ORDER BY c.seq), '[]') FROM review_changes c JOIN reviews v ON v.id = c.review_id JOIN users u ON u.id = v.reviewer_id WHERE u.name = '{reviewer}' AND v.recording_id = '{recording}' AND NOT c.undone"
+    );
+    serde_json::from_str(&w.pg.psql("hub", &sql)).expect("changes as JSON")
+}
+
+#[test]
+fn two_reviewers_label_blind_in_the_browser_and_an_expired_lease_goes_to_the_next() {
+    let w = review_world(2, 1800);
+    record(&w.ann, SEED_ANN, "rec-a1", "t1", 3);
+
+    let seen = browse("blind", &w);
+    for who in ["rita", "sam"] {
+        let s = &seen[who];
+        assert!(s["info"].as_str().is_some_and(|i| i.contains("recording rec-a1") && i.contains("by expert-")), "{who} sees the expert by pseudonym: {s}");
+        assert!(s["open_ms"].as_f64().is_some_and(|ms| ms > 0.0), "{s}");
+        assert_eq!(s["chips_before"], serde_json::json!([]), "{who} sees no one else's label: {s}");
+    }
+    let rita = changes(&w, "rita", "rec-a1");
+    let labels: Vec<&Value> = rita.iter().filter(|c| c["change"] == "label").collect();
+    assert_eq!(labels.len(), 2, "{rita:?}");
+    assert_eq!(labels[0]["after"]["correctness"], "incorrect");
+    assert_eq!(labels[1]["after"]["mistake"], true);
+    assert!(rita.iter().any(|c| c["change"] == "trajectory" && c["after"]["verdict"] == "approved"), "{rita:?}");
+    let sam = changes(&w, "sam", "rec-a1");
+    assert_eq!(sam.iter().find(|c| c["change"] == "label").map(|c| c["after"]["correctness"].clone()), Some(Value::from("correct")), "{sam:?}");
+    assert_eq!(w.pg.psql("hub", "SELECT string_agg(state || ':' || verdict, ',' ORDER BY id) FROM reviews"), "submitted:approved,submitted:approved");
+    let (_, report) = request("GET", &format!("{}/api/campaigns/c1/agreement", w.hub.url), Some(&w.admin), None);
+    let correctness = report["dimensions"].as_array().and_then(|d| d.iter().find(|d| d["name"] == "correctness")).cloned().expect("correctness");
+    assert_eq!((correctness["units"].as_u64(), correctness["pairs"][0]["agreement"].as_f64()), (Some(1), Some(0.0)), "one step both labelled, differently: {correctness}");
+
+    // One review per recording and 3 s leases from now on.
+    w.pg.psql("hub", "UPDATE campaigns SET reviews = 1, lease_seconds = 3");
+    record(&w.ann, SEED_ANN, "rec-a2", "t2", 2);
+    let seen = browse("expiry", &w);
+    assert!(seen["rita"]["info"].as_str().is_some_and(|i| i.contains("recording rec-a2")), "{seen}");
+    assert!(seen["rita"]["refused"].as_str().is_some_and(|m| m.contains("expired")), "{seen}");
+    assert!(seen["sam"]["info"].as_str().is_some_and(|i| i.contains("recording rec-a2")), "the place went to sam: {seen}");
+    assert_eq!(
+        w.pg.psql("hub", "SELECT string_agg(u.name || ':' || v.state, ',' ORDER BY v.id) FROM reviews v JOIN users u ON u.id = v.reviewer_id WHERE v.recording_id = 'rec-a2'"),
+        "rita:expired,sam:leased"
+    );
+}

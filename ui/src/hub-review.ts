@@ -1,0 +1,126 @@
+// Entry point of the hub's review page (served at /review): sign in with a reviewer's token,
+// pick a campaign, lease the next recording and review it in the same review view the desktop
+// app uses (review/view.ts, over the hub's HTTP API: http-api.ts), then submit or skip it.
+// Labels are blind: the hub shows each reviewer only their own lease.
+import { errorMessage } from "./api";
+import type { Lease } from "./bindings";
+import { el, messageLine } from "./format";
+import { hub, httpApi } from "./http-api";
+import { mountReviewView } from "./review/view";
+
+const app = document.getElementById("app");
+
+function signInScreen(root: HTMLElement, failed?: string): void {
+  const token = el("input", { id: "token", type: "password", autocomplete: "off", placeholder: "aph_…", "aria-label": "Your token" });
+  const button = el("button", { id: "sign-in-button", class: "primary", type: "submit" }, "Sign in");
+  const message = el("p", { id: "sign-in-message", class: "message" });
+  const form = el("form", { id: "sign-in" }, el("h2", {}, "Apprentice review: sign in"), el("label", { for: "token" }, "Token"), token, button, message);
+  if (failed) messageLine(message).fail(failed);
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    hub
+      .signIn(token.value)
+      .then(() => boot(root))
+      .catch((err) => messageLine(message).fail(err));
+  });
+  root.replaceChildren(el("section", {}, form));
+  token.focus();
+}
+
+function queueScreen(root: HTMLElement, me: { name: string; pseudonym: string }): void {
+  const api = httpApi(me.pseudonym);
+  const campaign = el("select", { id: "campaign", "aria-label": "Campaign" });
+  const next = el("button", { id: "next", class: "primary" }, "Next recording");
+  const signOut = el("button", { id: "sign-out" }, "Sign out");
+  const message = el("p", { id: "queue-message", class: "message" });
+  const { say, fail } = messageLine(message);
+  const queue = el(
+    "section",
+    { id: "queue" },
+    el("header", {}, el("h2", {}, "Review queue"), el("span", { id: "who", class: "meta" }, `signed in as ${me.name} (${me.pseudonym})`)),
+    el("div", { class: "row" }, campaign, next, signOut),
+    message,
+  );
+  const leaseInfo = el("span", { id: "lease-info", class: "meta" });
+  const submit = el("button", { id: "submit", class: "primary" }, "Submit review");
+  const reason = el("input", { id: "skip-reason", placeholder: "why you skip it", "aria-label": "Reason to skip" });
+  const skip = el("button", { id: "skip" }, "Skip");
+  const leaseMessage = el("p", { id: "lease-message", class: "message" });
+  const bar = el("section", { id: "lease-bar" }, el("div", { class: "row" }, leaseInfo, submit, reason, skip), leaseMessage);
+  const review = el("div", { id: "review" });
+  bar.hidden = true;
+  review.hidden = true;
+  root.replaceChildren(queue, bar, review);
+
+  let current: Lease | null = null;
+  let close: (() => void) | null = null;
+  const showQueue = (news?: string) => {
+    close?.();
+    close = null;
+    bar.hidden = true;
+    review.hidden = true;
+    queue.hidden = false;
+    document.body.classList.remove("reviewing");
+    if (news) say(news);
+  };
+  const open = (lease: Lease) => {
+    current = lease;
+    queue.hidden = true;
+    bar.hidden = false;
+    review.hidden = false;
+    document.body.classList.add("reviewing");
+    leaseInfo.dataset.lease = String(lease.id);
+    leaseInfo.textContent = `lease ${lease.id} · recording ${lease.recording} · ${lease.campaign} · task ${lease.task_id} · by ${lease.expert} · until ${new Date(lease.expires_at).toLocaleTimeString()}`;
+    messageLine(leaseMessage).say("");
+    close = mountReviewView(review, api, String(lease.id), () => showQueue(`lease ${lease.id} kept until ${new Date(lease.expires_at).toLocaleTimeString()}`));
+  };
+
+  next.addEventListener("click", () => {
+    hub
+      .next(campaign.value)
+      .then((lease) => (lease ? open(lease) : say(`nothing left to review in ${campaign.value}`)))
+      .catch(fail);
+  });
+  submit.addEventListener("click", () => {
+    if (!current) return;
+    const id = current.id;
+    hub
+      .submit(id)
+      .then(() => showQueue(`lease ${id} submitted`))
+      .catch((e) => messageLine(leaseMessage).fail(e));
+  });
+  skip.addEventListener("click", () => {
+    if (!current) return;
+    const id = current.id;
+    hub
+      .skip(id, reason.value)
+      .then(() => {
+        reason.value = "";
+        showQueue(`lease ${id} skipped`);
+      })
+      .catch((e) => messageLine(leaseMessage).fail(e));
+  });
+  signOut.addEventListener("click", () => {
+    void hub.signOut().finally(() => signInScreen(root));
+  });
+  hub
+    .campaigns()
+    .then((list) => {
+      campaign.replaceChildren(...list.map((c) => el("option", { value: c.name }, `${c.name} (${c.tasks} tasks)`)));
+      if (!list.length) say("no campaigns yet");
+    })
+    .catch(fail);
+}
+
+function boot(root: HTMLElement): void {
+  hub
+    .me()
+    .then((me) => {
+      if (me.role !== "reviewer") return signInScreen(root, `${me.name} is ${me.role === "admin" ? "an admin (see /admin)" : `an ${me.role}`}: this page is for reviewers`);
+      queueScreen(root, me);
+    })
+    // Not signed in (no cookie yet) is no error to show; anything else is.
+    .catch((e) => signInScreen(root, errorMessage(e).startsWith("no token") ? undefined : errorMessage(e)));
+}
+
+if (app) boot(app);

@@ -192,6 +192,8 @@ export type CampaignSummary_Deserialize = {
 	created_at: string,
 	/**  How long a review lease lasts. */
 	lease_seconds?: number,
+	min_agreement?: number | null,
+	on_disagreement?: string,
 };
 
 export type CampaignSummary_Serialize = {
@@ -204,6 +206,8 @@ export type CampaignSummary_Serialize = {
 	created_at: string,
 	/**  How long a review lease lasts. */
 	lease_seconds: number,
+	min_agreement: number | null,
+	on_disagreement: string,
 };
 
 export type Check = Check_Serialize | Check_Deserialize;
@@ -382,7 +386,13 @@ export type InputOrigin = "unknown" | "device" | "injected" | "mixed";
  *  A recording leased to a reviewer: theirs to label until `expires_at`, then back in the
  *  queue. Reviewers see experts only by pseudonym, and no other reviewer's labels.
  */
-export type Lease = {
+export type Lease = Lease_Serialize | Lease_Deserialize;
+
+/**
+ *  A recording leased to a reviewer: theirs to label until `expires_at`, then back in the
+ *  queue. Reviewers see experts only by pseudonym, and no other reviewer's labels.
+ */
+export type Lease_Deserialize = {
 	id: number,
 	recording: string,
 	campaign: string,
@@ -399,6 +409,43 @@ export type Lease = {
 	 *  (µs, what labels are keyed by), `action`, `reasoning` (texts) and their own `label`.
 	 */
 	steps: Value[],
+	/**  review, or adjudication (an admin settling a recording its reviewers disagreed on). */
+	kind?: string,
+	/**
+	 *  For an adjudication only: what each reviewer said (`reviewer` pseudonym, `labels` by
+	 *  step, `review` with scores and verdict).
+	 */
+	others?: Value[],
+};
+
+/**
+ *  A recording leased to a reviewer: theirs to label until `expires_at`, then back in the
+ *  queue. Reviewers see experts only by pseudonym, and no other reviewer's labels.
+ */
+export type Lease_Serialize = {
+	id: number,
+	recording: string,
+	campaign: string,
+	task_id: string,
+	instruction: string,
+	/**  The expert's pseudonym. */
+	expert: string,
+	/**  leased, submitted, skipped or expired. */
+	state: string,
+	/**  RFC 3339. */
+	expires_at: string,
+	/**
+	 *  The steps as this reviewer has them (their edits applied): `step` (1-based), `t_start`
+	 *  (µs, what labels are keyed by), `action`, `reasoning` (texts) and their own `label`.
+	 */
+	steps: Value[],
+	/**  review, or adjudication (an admin settling a recording its reviewers disagreed on). */
+	kind: string,
+	/**
+	 *  For an adjudication only: what each reviewer said (`reviewer` pseudonym, `labels` by
+	 *  step, `review` with scores and verdict).
+	 */
+	others?: Value[],
 };
 
 export type Marker = Marker_Serialize | Marker_Deserialize;

@@ -27,7 +27,7 @@ function signInScreen(root: HTMLElement, failed?: string): void {
   token.focus();
 }
 
-function queueScreen(root: HTMLElement, me: { name: string; pseudonym: string }): void {
+function queueScreen(root: HTMLElement, me: { name: string; pseudonym: string; role: string }): void {
   const api = httpApi(me.pseudonym);
   const campaign = el("select", { id: "campaign", "aria-label": "Campaign" });
   const next = el("button", { id: "next", class: "primary" }, "Next recording");
@@ -37,7 +37,7 @@ function queueScreen(root: HTMLElement, me: { name: string; pseudonym: string })
   const queue = el(
     "section",
     { id: "queue" },
-    el("header", {}, el("h2", {}, "Review queue"), el("span", { id: "who", class: "meta" }, `signed in as ${me.name} (${me.pseudonym})`)),
+    el("header", {}, el("h2", {}, me.role === "admin" ? "Adjudication queue" : "Review queue"), el("span", { id: "who", class: "meta" }, `signed in as ${me.name} (${me.pseudonym})`)),
     el("div", { class: "row" }, campaign, next, signOut),
     message,
   );
@@ -70,7 +70,12 @@ function queueScreen(root: HTMLElement, me: { name: string; pseudonym: string })
     review.hidden = false;
     document.body.classList.add("reviewing");
     leaseInfo.dataset.lease = String(lease.id);
-    leaseInfo.textContent = `lease ${lease.id} · recording ${lease.recording} · ${lease.campaign} · task ${lease.task_id} · by ${lease.expert} · until ${new Date(lease.expires_at).toLocaleTimeString()}`;
+    // An adjudicator sees each reviewer's verdict (their step labels are in the lease too).
+    const said = (lease.others ?? []).map((o) => {
+      const r = o as { reviewer?: string; review?: { verdict?: string } | null };
+      return `${r.reviewer}: ${r.review?.verdict ?? "no verdict"}`;
+    });
+    leaseInfo.textContent = `${lease.kind} lease ${lease.id} · recording ${lease.recording} · ${lease.campaign} · task ${lease.task_id} · by ${lease.expert} · until ${new Date(lease.expires_at).toLocaleTimeString()}${said.length ? ` · reviewers said ${said.join("; ")}` : ""}`;
     messageLine(leaseMessage).say("");
     close = mountReviewView(review, api, String(lease.id), () => showQueue(`lease ${lease.id} kept until ${new Date(lease.expires_at).toLocaleTimeString()}`));
   };
@@ -116,7 +121,8 @@ function boot(root: HTMLElement): void {
   hub
     .me()
     .then((me) => {
-      if (me.role !== "reviewer") return signInScreen(root, `${me.name} is ${me.role === "admin" ? "an admin (see /admin)" : `an ${me.role}`}: this page is for reviewers`);
+      // Reviewers work the review queue; admins the recordings waiting for adjudication.
+      if (me.role === "expert") return signInScreen(root, `${me.name} is an expert: this page is for reviewers and adjudicating admins`);
       queueScreen(root, me);
     })
     // Not signed in (no cookie yet) is no error to show; anything else is.

@@ -100,6 +100,10 @@ impl HubClient {
         self.answer(what, self.agent.put(&self.url(path)).header("Authorization", &self.bearer()).send_json(body))
     }
 
+    pub fn delete<T: DeserializeOwned>(&self, path: &str, what: &str) -> HubResult<T> {
+        self.answer(what, self.agent.delete(&self.url(path)).header("Authorization", &self.bearer()).call())
+    }
+
     /// PUTs a file's bytes, at most `bytes_per_second` when given.
     pub fn put_file<T: DeserializeOwned>(&self, path: &str, file: &std::path::Path, bytes_per_second: Option<u64>, what: &str) -> HubResult<T> {
         let f = std::fs::File::open(file).map_err(|e| HubError::File { what: what.to_string(), path: file.display().to_string(), source: e })?;

@@ -153,6 +153,14 @@ pub struct NewCampaign {
     /// seconds (default 1800).
     #[serde(default)]
     pub lease_seconds: Option<u32>,
+    /// Reviewers of a recording who agree less than this (0–1, the share of equal values) send
+    /// it on, as `on_disagreement` says.
+    #[serde(default)]
+    pub min_agreement: Option<f64>,
+    /// `adjudicate` (an admin decides; the default) or `extra_review` (one more reviewer, then
+    /// an admin if they still disagree).
+    #[serde(default)]
+    pub on_disagreement: Option<String>,
     /// Windows no station records while doing the campaign's tasks (`class:GLOB`,
     /// `title:GLOB` or `GLOB`), on top of each station's own.
     #[serde(default)]
@@ -171,6 +179,10 @@ pub struct CampaignSummary {
     /// How long a review lease lasts.
     #[serde(default)]
     pub lease_seconds: i32,
+    #[serde(default)]
+    pub min_agreement: Option<f64>,
+    #[serde(default)]
+    pub on_disagreement: String,
 }
 
 /// A campaign's task catalog re-imported: tasks not there before are added, changed ones get a
@@ -397,6 +409,14 @@ pub struct Lease {
     /// (µs, what labels are keyed by), `action`, `reasoning` (texts) and their own `label`.
     #[schema(value_type = Vec<Object>)]
     pub steps: Vec<serde_json::Value>,
+    /// review, or adjudication (an admin settling a recording its reviewers disagreed on).
+    #[serde(default)]
+    pub kind: String,
+    /// For an adjudication only: what each reviewer said (`reviewer` pseudonym, `labels` by
+    /// step, `review` with scores and verdict).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schema(value_type = Vec<Object>)]
+    pub others: Vec<serde_json::Value>,
 }
 
 /// One step's label in a labels file: the step by number (1-based, as `queue next` lists them)
@@ -478,4 +498,17 @@ pub struct AgreementReport {
     /// Submitted reviews counted.
     pub reviews: usize,
     pub dimensions: Vec<DimensionAgreement>,
+}
+
+/// A reviewer's accuracy on a campaign's gold recordings.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct GoldAccuracy {
+    pub reviewer: String,
+    pub pseudonym: String,
+    /// Gold recordings they reviewed.
+    pub recordings: usize,
+    /// Values of the reference they gave too, and how many of those equal it.
+    pub compared: usize,
+    pub matched: usize,
+    pub accuracy: Option<f64>,
 }

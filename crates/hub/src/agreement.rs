@@ -25,7 +25,7 @@ pub async fn submitted(client: &impl deadpool_postgres::GenericClient, campaign:
     let rows = client
         .query(
             "SELECT v.id, v.recording_id, u.pseudonym FROM reviews v JOIN recordings r ON r.id = v.recording_id JOIN campaigns c ON c.id = r.campaign_id JOIN users u ON u.id = v.reviewer_id
-             WHERE c.name = $1 AND v.state = 'submitted' ORDER BY v.recording_id, v.id",
+             WHERE c.name = $1 AND v.state = 'submitted' AND v.kind = 'review' ORDER BY v.recording_id, v.id",
             &[&campaign],
         )
         .await
@@ -107,6 +107,42 @@ pub fn units(reviews: &[(String, String, ReviewState)]) -> Vec<(&'static str, Le
         out.push((*name, *level, by_recording.into_values().collect()));
     }
     out
+}
+
+/// How much one recording's reviewers agree: the share of equal values over every pair of
+/// reviewers and every label both gave, all dimensions together. None with fewer than two
+/// reviews or nothing both labelled.
+pub fn of_recording(reviews: &[(String, ReviewState)]) -> Option<f64> {
+    if reviews.len() < 2 {
+        return None;
+    }
+    let tagged: Vec<(String, String, ReviewState)> = reviews.iter().map(|(r, s)| (String::new(), r.clone(), s.clone())).collect();
+    let (compared, matched) = pooled(&tagged);
+    (compared > 0).then(|| matched as f64 / compared as f64)
+}
+
+/// (values compared, values equal) over every pair of reviewers in every dimension.
+fn pooled(reviews: &[(String, String, ReviewState)]) -> (usize, usize) {
+    let (mut compared, mut matched) = (0, 0);
+    for (_, _, dimension) in units(reviews) {
+        for p in agreement::pairs(&dimension) {
+            compared += p.units;
+            matched += (p.agreement.unwrap_or(0.0) * p.units as f64).round() as usize;
+        }
+    }
+    (compared, matched)
+}
+
+/// How a review compares with a gold reference: (values the reference gives that the review
+/// also gives, of those the equal ones).
+pub fn against_reference(reference: &ReviewState, review: &ReviewState) -> (usize, usize) {
+    // Only the reference's labels count: a step it leaves unlabelled is no question.
+    let mut asked = review.clone();
+    asked.labels.retain(|t, _| reference.labels.contains_key(t));
+    if reference.trajectory.is_none() {
+        asked.trajectory = None;
+    }
+    pooled(&[(String::new(), "\u{0}reference".into(), reference.clone()), (String::new(), "review".into(), asked)])
 }
 
 /// The agreement report of `campaign`.

@@ -95,14 +95,14 @@ fn bad_json(rejection: JsonRejection) -> ApiError {
         health, me, revoke_own_token, list_users, create_user, new_token, revoke_user, list_campaigns, create_campaign, assign, progress, my_tasks, join_station, list_stations, read_consent, decide_consent,
         edit_tasks, announce_upload, upload_status, upload_file, complete_upload, list_recordings, get_recording,
         queue_next, get_lease, lease_trajectory, lease_log, set_step_label, set_trajectory_review, edit_step, fix_transcript, undo_change, submit_review, skip_review, lease_frame,
-        campaign_agreement, sign_in, sign_out, lease_audio
+        campaign_agreement, sign_in, sign_out, lease_audio, mark_gold, unmark_gold, gold_accuracy
     ),
     components(schemas(
         ErrorBody, Health, Me, NewUser, Role, wire::Created, wire::UserSummary, TokenIssued, Revoked,
         wire::TaskSpec, wire::NewCampaign, wire::CampaignSummary, wire::Assignment, wire::Assigned, wire::AssignedTask, wire::TaskProgress,
         wire::Join, wire::Station, wire::Consent, wire::Decision,
         wire::TaskEdits, wire::TasksEdited, wire::UploadFile, wire::NewUpload, wire::UploadStatus, wire::RecordingSummary,
-        wire::SignIn, wire::Lease, wire::StepLabels, wire::ReviewLabels, wire::Skip, wire::TranscriptFix, wire::AgreementReport, wire::DimensionAgreement, wire::ReviewerPair,
+        wire::SignIn, wire::Lease, wire::StepLabels, wire::ReviewLabels, wire::Skip, wire::TranscriptFix, wire::AgreementReport, wire::DimensionAgreement, wire::ReviewerPair, wire::GoldAccuracy,
         TrajectoryJson, StepLabelJson, TrajectoryReviewJson, StepEditJson, AuditEntryJson
     )),
     modifiers(&BearerAuth)
@@ -154,6 +154,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/leases/{id}/skip", post(skip_review))
         .route("/api/leases/{id}/frames/{seq}", get(lease_frame))
         .route("/api/session", post(sign_in).delete(sign_out))
+        .route("/api/recordings/{id}/gold", put(mark_gold).delete(unmark_gold))
+        .route("/api/campaigns/{name}/gold", get(gold_accuracy))
         .route("/api/leases/{id}/audio", get(lease_audio))
         .merge(crate::admin::routes())
         .merge(crate::review_page::routes())
@@ -349,12 +351,15 @@ fn lease_id(id: &str) -> ApiResult<i64> {
 }
 
 const REVIEWING: &str = "reviewing";
+/// Reviewers work the review queue; admins adjudicate (their queue holds the recordings whose
+/// reviewers disagreed). Either reaches only their own leases.
+const REVIEWERS: &[Role] = &[Role::Reviewer, Role::Admin];
 
 /// Leases the caller the next recording of the campaign that wants a reviewer (reviewers
 /// only); the lease they hold already, if any. 204 when nothing is left for them.
 #[utoipa::path(post, path = "/api/campaigns/{name}/queue/next", security(("bearer" = [])), params(("name" = String, Path, description = "the campaign")), responses((status = 200, body = wire::Lease), (status = 204, description = "nothing left to review for the caller"), (status = 401, description = "no valid token", body = ErrorBody), (status = 403, description = "the caller is not a reviewer", body = ErrorBody), (status = 404, description = "no such campaign", body = ErrorBody)))]
 async fn queue_next(State(state): State<AppState>, caller: Caller, Path(name): Path<String>) -> ApiResult<Response> {
-    caller.require(&[Role::Reviewer], REVIEWING)?;
+    caller.require(REVIEWERS, REVIEWING)?;
     Ok(match review::next(&mut db(&state).await?, &state.checkouts, &caller, &name).await? {
         Some(lease) => Json(lease).into_response(),
         None => StatusCode::NO_CONTENT.into_response(),
@@ -364,28 +369,28 @@ async fn queue_next(State(state): State<AppState>, caller: Caller, Path(name): P
 /// One of the caller's leases, with its steps as they have them.
 #[utoipa::path(get, path = "/api/leases/{id}", security(("bearer" = [])), params(("id" = String, Path, description = "the lease")), responses((status = 200, body = wire::Lease), (status = 401, description = "no valid token", body = ErrorBody), (status = 403, description = "the caller is not a reviewer", body = ErrorBody), (status = 404, description = "no such lease of the caller's", body = ErrorBody)))]
 async fn get_lease(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Json<wire::Lease>> {
-    caller.require(&[Role::Reviewer], REVIEWING)?;
+    caller.require(REVIEWERS, REVIEWING)?;
     Ok(Json(review::lease(&db(&state).await?, &state.checkouts, &caller, lease_id(&id)?).await?))
 }
 
 /// The leased recording as the caller's review has it (the review view's data).
 #[utoipa::path(get, path = "/api/leases/{id}/trajectory", security(("bearer" = [])), params(("id" = String, Path, description = "the lease")), responses((status = 200, body = TrajectoryJson), (status = 401, description = "no valid token", body = ErrorBody), (status = 403, description = "the caller is not a reviewer", body = ErrorBody), (status = 404, description = "no such lease of the caller's", body = ErrorBody)))]
 async fn lease_trajectory(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Json<apprentice_core::review::TrajectoryView>> {
-    caller.require(&[Role::Reviewer], REVIEWING)?;
+    caller.require(REVIEWERS, REVIEWING)?;
     Ok(Json(review::view(&db(&state).await?, &state.checkouts, &caller, lease_id(&id)?).await?))
 }
 
 /// The caller's audit log of their lease, oldest first.
 #[utoipa::path(get, path = "/api/leases/{id}/log", security(("bearer" = [])), params(("id" = String, Path, description = "the lease")), responses((status = 200, body = Vec<AuditEntryJson>), (status = 401, description = "no valid token", body = ErrorBody), (status = 403, description = "the caller is not a reviewer", body = ErrorBody), (status = 404, description = "no such lease of the caller's", body = ErrorBody)))]
 async fn lease_log(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Json<Vec<apprentice_core::model::AuditEntry>>> {
-    caller.require(&[Role::Reviewer], REVIEWING)?;
+    caller.require(REVIEWERS, REVIEWING)?;
     let client = db(&state).await?;
     let r = review::mine(&client, &caller, lease_id(&id)?, false).await?;
     Ok(Json(review::log(&client, r.id, &caller.pseudonym).await?))
 }
 
 async fn apply(state: &AppState, caller: &Caller, id: &str, change: Change) -> ApiResult<Changed> {
-    caller.require(&[Role::Reviewer], REVIEWING)?;
+    caller.require(REVIEWERS, REVIEWING)?;
     review::change(&mut db(state).await?, &state.checkouts, caller, lease_id(id)?, vec![change]).await
 }
 
@@ -462,7 +467,7 @@ async fn undo_change(State(state): State<AppState>, caller: Caller, Path(id): Pa
 /// review needs a verdict.
 #[utoipa::path(post, path = "/api/leases/{id}/submit", security(("bearer" = [])), params(("id" = String, Path, description = "the lease")), request_body = wire::ReviewLabels, responses((status = 200, body = wire::Lease), (status = 400, description = "not JSON", body = ErrorBody), (status = 401, description = "no valid token", body = ErrorBody), (status = 403, description = "the caller is not a reviewer", body = ErrorBody), (status = 404, description = "no such lease of the caller's", body = ErrorBody), (status = 409, description = "the lease expired or ended", body = ErrorBody), (status = 415, description = "not application/json", body = ErrorBody), (status = 422, description = "no verdict, a score out of range, or no such step", body = ErrorBody)))]
 async fn submit_review(State(state): State<AppState>, caller: Caller, Path(id): Path<String>, body: Result<Json<wire::ReviewLabels>, JsonRejection>) -> ApiResult<Json<wire::Lease>> {
-    caller.require(&[Role::Reviewer], REVIEWING)?;
+    caller.require(REVIEWERS, REVIEWING)?;
     let Json(labels) = body.map_err(bad_json)?;
     Ok(Json(review::submit(&mut db(&state).await?, &state.checkouts, &caller, lease_id(&id)?, Some(labels)).await?))
 }
@@ -470,7 +475,7 @@ async fn submit_review(State(state): State<AppState>, caller: Caller, Path(id): 
 /// Gives the lease back unreviewed, with a reason.
 #[utoipa::path(post, path = "/api/leases/{id}/skip", security(("bearer" = [])), params(("id" = String, Path, description = "the lease")), request_body = wire::Skip, responses((status = 200, body = wire::Lease), (status = 400, description = "no reason given", body = ErrorBody), (status = 401, description = "no valid token", body = ErrorBody), (status = 403, description = "the caller is not a reviewer", body = ErrorBody), (status = 404, description = "no such lease of the caller's", body = ErrorBody), (status = 409, description = "the lease expired or ended", body = ErrorBody), (status = 415, description = "not application/json", body = ErrorBody), (status = 422, description = "a field is missing or wrong", body = ErrorBody)))]
 async fn skip_review(State(state): State<AppState>, caller: Caller, Path(id): Path<String>, body: Result<Json<wire::Skip>, JsonRejection>) -> ApiResult<Json<wire::Lease>> {
-    caller.require(&[Role::Reviewer], REVIEWING)?;
+    caller.require(REVIEWERS, REVIEWING)?;
     let Json(skip) = body.map_err(bad_json)?;
     Ok(Json(review::skip(&mut db(&state).await?, &state.checkouts, &caller, lease_id(&id)?, &skip.reason).await?))
 }
@@ -490,7 +495,7 @@ async fn lease_frame(
     Path((id, seq)): Path<(String, String)>,
     query: Result<Query<FrameQuery>, axum::extract::rejection::QueryRejection>,
 ) -> ApiResult<Response> {
-    caller.require(&[Role::Reviewer], REVIEWING)?;
+    caller.require(REVIEWERS, REVIEWING)?;
     let Query(q) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
     let seq: u64 = seq.parse().map_err(|_| ApiError::bad_request(format!("{seq} is not a frame number")))?;
     let client = db(&state).await?;
@@ -538,7 +543,7 @@ struct AudioQuery {
 /// A span of the leased recording's audio as WAV (what the reviewer plays back).
 #[utoipa::path(get, path = "/api/leases/{id}/audio", security(("bearer" = [])), params(("id" = String, Path, description = "the lease"), AudioQuery), responses((status = 200, description = "the audio", content_type = "audio/wav", body = Vec<u8>), (status = 400, description = "not a span of at most ten minutes", body = ErrorBody), (status = 401, description = "no valid token", body = ErrorBody), (status = 403, description = "the caller is not a reviewer", body = ErrorBody), (status = 404, description = "no such lease of the caller's", body = ErrorBody)))]
 async fn lease_audio(State(state): State<AppState>, caller: Caller, Path(id): Path<String>, query: Result<Query<AudioQuery>, axum::extract::rejection::QueryRejection>) -> ApiResult<Response> {
-    caller.require(&[Role::Reviewer], REVIEWING)?;
+    caller.require(REVIEWERS, REVIEWING)?;
     let Query(q) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
     if q.t1 <= q.t0 || q.t1 - q.t0 > 600_000_000 {
         return Err(ApiError::bad_request("a span of audio ends after it starts, at most ten minutes later"));
@@ -547,6 +552,34 @@ async fn lease_audio(State(state): State<AppState>, caller: Caller, Path(id): Pa
     let r = review::mine(&client, &caller, lease_id(&id)?, false).await?;
     let wav = state.checkouts.audio(&client, &r.recording_id, q.t0, q.t1).await?;
     Ok(([(axum::http::header::CONTENT_TYPE, "audio/wav"), (axum::http::header::CACHE_CONTROL, "private, max-age=31536000, immutable")], wav).into_response())
+}
+
+/// Marks a recording gold with reference labels (admins only; again: a new reference). The
+/// queue then offers it to every reviewer, unannounced.
+#[utoipa::path(put, path = "/api/recordings/{id}/gold", security(("bearer" = [])), params(("id" = String, Path, description = "the recording")), request_body = wire::ReviewLabels, responses((status = 204, description = "marked"), (status = 400, description = "not JSON", body = ErrorBody), (status = 401, description = "no valid token", body = ErrorBody), (status = 403, description = "the caller is not an admin", body = ErrorBody), (status = 404, description = "no such recording", body = ErrorBody), (status = 415, description = "not application/json", body = ErrorBody), (status = 422, description = "no labels, a score out of range, or no such step", body = ErrorBody)))]
+async fn mark_gold(State(state): State<AppState>, caller: Caller, Path(id): Path<String>, body: Result<Json<wire::ReviewLabels>, JsonRejection>) -> ApiResult<StatusCode> {
+    caller.require(&[Role::Admin], "marking gold")?;
+    let Json(labels) = body.map_err(bad_json)?;
+    crate::gold::mark(&db(&state).await?, &state.checkouts, &caller, &id, &labels).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Takes a recording's gold mark off (admins only).
+#[utoipa::path(delete, path = "/api/recordings/{id}/gold", security(("bearer" = [])), params(("id" = String, Path, description = "the recording")), responses((status = 204, description = "no longer gold"), (status = 401, description = "no valid token", body = ErrorBody), (status = 403, description = "the caller is not an admin", body = ErrorBody), (status = 404, description = "the recording is not gold", body = ErrorBody)))]
+async fn unmark_gold(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<StatusCode> {
+    caller.require(&[Role::Admin], "unmarking gold")?;
+    if crate::gold::unmark(&db(&state).await?, &id).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::not_found(format!("recording {id} is not gold")))
+    }
+}
+
+/// Each reviewer's accuracy on the campaign's gold recordings (admins only).
+#[utoipa::path(get, path = "/api/campaigns/{name}/gold", security(("bearer" = [])), params(("name" = String, Path, description = "the campaign")), responses((status = 200, body = Vec<wire::GoldAccuracy>), (status = 401, description = "no valid token", body = ErrorBody), (status = 403, description = "the caller is not an admin", body = ErrorBody), (status = 404, description = "no such campaign", body = ErrorBody)))]
+async fn gold_accuracy(State(state): State<AppState>, caller: Caller, Path(name): Path<String>) -> ApiResult<Json<Vec<wire::GoldAccuracy>>> {
+    caller.require(&[Role::Admin], "reading gold accuracy")?;
+    Ok(Json(crate::gold::accuracy(&db(&state).await?, &name).await?))
 }
 
 #[cfg(test)]

@@ -29,6 +29,13 @@ pub async fn create(client: &mut deadpool_postgres::Client, by: &Caller, new: Ne
     if !(1..=86_400).contains(&lease_seconds) {
         return Err(ApiError::bad_request(format!("a review lease lasts 1 to 86400 seconds, not {lease_seconds}")));
     }
+    if let Some(m) = new.min_agreement.filter(|m| !(0.0..=1.0).contains(m)) {
+        return Err(ApiError::bad_request(format!("min_agreement is a share from 0 to 1, not {m}")));
+    }
+    let on_disagreement = new.on_disagreement.clone().unwrap_or_else(|| "adjudicate".into());
+    if !["adjudicate", "extra_review"].contains(&on_disagreement.as_str()) {
+        return Err(ApiError::bad_request(format!("on_disagreement is adjudicate or extra_review, not {on_disagreement}")));
+    }
     if new.exclusions.len() > 200 || new.exclusions.iter().any(|r| r.trim().is_empty() || r.len() > 256) {
         return Err(ApiError::bad_request("exclusions: at most 200 rules, each 1 to 256 characters (class:GLOB, title:GLOB or GLOB)"));
     }
@@ -38,8 +45,9 @@ pub async fn create(client: &mut deadpool_postgres::Client, by: &Caller, new: Ne
     let tx = client.transaction().await.map_err(ApiError::db)?;
     let row = tx
         .query_opt(
-            "INSERT INTO campaigns (name, reviews, consent_text, consent_version, consent_sha256, created_by, exclusions, lease_seconds) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (name) DO NOTHING RETURNING id",
-            &[&new.name, &(reviews as i32), &consent, &(consent.is_some() as i32), &consent_sha, &by.user_id, &exclusions, &(lease_seconds as i32)],
+            "INSERT INTO campaigns (name, reviews, consent_text, consent_version, consent_sha256, created_by, exclusions, lease_seconds, min_agreement, on_disagreement)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (name) DO NOTHING RETURNING id",
+            &[&new.name, &(reviews as i32), &consent, &(consent.is_some() as i32), &consent_sha, &by.user_id, &exclusions, &(lease_seconds as i32), &new.min_agreement, &on_disagreement],
         )
         .await
         .map_err(ApiError::db)?;
@@ -63,11 +71,21 @@ async fn summary(client: &deadpool_postgres::Client, name: &str) -> Result<Campa
 
 async fn query_summaries(client: &deadpool_postgres::Client, filter: &str, params: &[&(dyn tokio_postgres::types::ToSql + Sync)]) -> Result<Vec<CampaignSummary>, ApiError> {
     let sql =
-        format!("SELECT c.name, (SELECT count(*) FROM tasks t WHERE t.campaign_id = c.id), c.reviews, c.consent_version, c.consent_sha256, {CREATED_AT}, c.lease_seconds FROM campaigns c {filter} ORDER BY c.name");
+        format!("SELECT c.name, (SELECT count(*) FROM tasks t WHERE t.campaign_id = c.id), c.reviews, c.consent_version, c.consent_sha256, {CREATED_AT}, c.lease_seconds, c.min_agreement, c.on_disagreement FROM campaigns c {filter} ORDER BY c.name");
     let rows = client.query(&sql, params).await.map_err(ApiError::db)?;
     Ok(rows
         .iter()
-        .map(|r| CampaignSummary { name: r.get(0), tasks: r.get(1), reviews: r.get(2), consent_version: r.get(3), consent_sha256: r.get(4), created_at: r.get(5), lease_seconds: r.get(6) })
+        .map(|r| CampaignSummary {
+            name: r.get(0),
+            tasks: r.get(1),
+            reviews: r.get(2),
+            consent_version: r.get(3),
+            consent_sha256: r.get(4),
+            created_at: r.get(5),
+            lease_seconds: r.get(6),
+            min_agreement: r.get(7),
+            on_disagreement: r.get(8),
+        })
         .collect())
 }
 

@@ -12,6 +12,7 @@ pub mod auth;
 pub mod campaigns;
 pub mod checkout;
 pub mod db;
+pub mod gold;
 pub mod publish;
 pub mod recordings;
 pub mod review;

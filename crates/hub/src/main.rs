@@ -12,7 +12,9 @@ use apprentice_hub::publish::{self, PublishOptions};
 use apprentice_hub::server::{self, ServeOptions};
 use apprentice_hub::storage::{S3Options, Store};
 use apprentice_hub_api::client::HubClient;
-use apprentice_hub_api::{AgreementReport, Assigned, CampaignSummary, Created, Lease, Me, RecordingSummary, ReviewLabels, Revoked, Role, Station, TaskProgress, TasksEdited, TokenIssued, UserSummary};
+use apprentice_hub_api::{
+    AgreementReport, Assigned, CampaignSummary, Created, GoldAccuracy, Lease, Me, RecordingSummary, ReviewLabels, Revoked, Role, Station, TaskProgress, TasksEdited, TokenIssued, UserSummary,
+};
 
 #[derive(Parser)]
 #[command(name = "apprentice-hub", version, about = "The Apprentice hub: accounts, campaigns, stations and recordings for a data vendor")]
@@ -161,6 +163,12 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Gold recordings: mark one with reference labels (a labels file, as `review submit`
+    /// takes), unmark it, or read each reviewer's accuracy on a campaign's gold (admins).
+    Gold {
+        #[command(subcommand)]
+        command: GoldCommand,
+    },
     /// Print the HTTP API's OpenAPI description (docs/hub-openapi.json).
     Openapi,
     /// Who the token is.
@@ -187,6 +195,12 @@ enum CampaignCommand {
         /// How long a reviewer holds a recording before it goes back to the queue (default 1800).
         #[arg(long)]
         lease_seconds: Option<u32>,
+        /// Reviewers who agree less than this (0–1) on a recording send it on (--on-disagreement).
+        #[arg(long)]
+        min_agreement: Option<f64>,
+        /// adjudicate (an admin decides) or extra_review (one more reviewer first).
+        #[arg(long, value_parser = ["adjudicate", "extra_review"])]
+        on_disagreement: Option<String>,
         /// A window no station records while doing this campaign's tasks: class:GLOB,
         /// title:GLOB or GLOB (repeatable).
         #[arg(long = "exclude", value_name = "RULE")]
@@ -210,9 +224,31 @@ enum CampaignCommand {
 }
 
 #[derive(Subcommand)]
+enum GoldCommand {
+    Mark {
+        recording: String,
+        #[arg(long)]
+        labels: std::path::PathBuf,
+        #[command(flatten)]
+        remote: Remote,
+    },
+    Unmark {
+        recording: String,
+        #[command(flatten)]
+        remote: Remote,
+    },
+    Accuracy {
+        campaign: String,
+        #[command(flatten)]
+        remote: Remote,
+    },
+}
+
+#[derive(Subcommand)]
 enum QueueCommand {
     /// Lease the next recording of a campaign to review (the one you hold, if any); prints the
-    /// lease with its steps, or nothing is left.
+    /// lease with its steps, or nothing is left. An admin's queue holds the recordings waiting
+    /// for adjudication, with what each reviewer said.
     Next {
         #[arg(long)]
         campaign: String,
@@ -358,12 +394,12 @@ fn run(cli: Cli) -> Result<()> {
             })?;
         }
         Command::Campaign { command } => match command {
-            CampaignCommand::Create { name, tasks, consent, reviews, lease_seconds, exclusions, remote } => {
+            CampaignCommand::Create { name, tasks, consent, reviews, lease_seconds, min_agreement, on_disagreement, exclusions, remote } => {
                 let bytes = std::fs::read(&tasks).with_context(|| format!("cannot read the task file {}", tasks.display()))?;
                 let file_name = tasks.file_name().and_then(|n| n.to_str()).unwrap_or_default();
                 let specs = apprentice_hub::tasks::parse(file_name, &bytes).with_context(|| format!("{}", tasks.display()))?;
                 let consent = consent.map(|c| std::fs::read_to_string(&c).with_context(|| format!("cannot read the consent text {}", c.display()))).transpose()?;
-                let body = json!({ "name": name, "tasks": specs, "consent": consent, "reviews": reviews, "lease_seconds": lease_seconds, "exclusions": exclusions });
+                let body = json!({ "name": name, "tasks": specs, "consent": consent, "reviews": reviews, "lease_seconds": lease_seconds, "min_agreement": min_agreement, "on_disagreement": on_disagreement, "exclusions": exclusions });
                 let created: CampaignSummary = HubClient::new(&remote.hub, &remote.token).post("/api/campaigns", &body, "campaign create")?;
                 show(out, remote.json, &created, |out, created| {
                     writeln!(
@@ -429,7 +465,10 @@ fn run(cli: Cli) -> Result<()> {
             let lease: Option<Lease> = HubClient::new(&remote.hub, &remote.token).post(&path, &json!({}), "queue next")?;
             show(out, remote.json, &lease, |out, lease| match lease {
                 Some(l) => {
-                    writeln!(out, "lease {} until {}: recording {} ({} steps) by {}", l.id, l.expires_at, l.recording, l.steps.len(), l.expert)?;
+                    writeln!(out, "{} lease {} until {}: recording {} ({} steps) by {}", l.kind, l.id, l.expires_at, l.recording, l.steps.len(), l.expert)?;
+                    for o in &l.others {
+                        writeln!(out, "  {} said: {}", o["reviewer"].as_str().unwrap_or_default(), o["review"])?;
+                    }
                     writeln!(out, "task {}: {}", l.task_id, l.instruction)
                 }
                 None => writeln!(out, "nothing left to review in {campaign}"),
@@ -445,6 +484,31 @@ fn run(cli: Cli) -> Result<()> {
             ReviewCommand::Skip { lease, reason, remote } => {
                 let done: Lease = HubClient::new(&remote.hub, &remote.token).post(&format!("/api/leases/{lease}/skip"), &json!({ "reason": reason }), "review skip")?;
                 show(out, remote.json, &done, |out, l| writeln!(out, "lease {}: {} (recording {})", l.id, l.state, l.recording))?;
+            }
+        },
+        Command::Gold { command } => match command {
+            GoldCommand::Mark { recording, labels, remote } => {
+                let text = std::fs::read_to_string(&labels).with_context(|| format!("cannot read the labels file {}", labels.display()))?;
+                let body: ReviewLabels = serde_json::from_str(&text).with_context(|| format!("{} is not a labels file", labels.display()))?;
+                let path = format!("/api/recordings/{}/gold", apprentice_hub_api::client::encode(&recording));
+                let _: Option<serde_json::Value> = HubClient::new(&remote.hub, &remote.token).put(&path, &serde_json::to_value(&body)?, "gold mark")?;
+                show(out, remote.json, &json!({ "recording": recording, "gold": true }), |out, _| writeln!(out, "{recording} is gold"))?;
+            }
+            GoldCommand::Unmark { recording, remote } => {
+                let path = format!("/api/recordings/{}/gold", apprentice_hub_api::client::encode(&recording));
+                let _: Option<serde_json::Value> = HubClient::new(&remote.hub, &remote.token).delete(&path, "gold unmark")?;
+                show(out, remote.json, &json!({ "recording": recording, "gold": false }), |out, _| writeln!(out, "{recording} is no longer gold"))?;
+            }
+            GoldCommand::Accuracy { campaign, remote } => {
+                let path = format!("/api/campaigns/{}/gold", apprentice_hub_api::client::encode(&campaign));
+                let list: Vec<GoldAccuracy> = HubClient::new(&remote.hub, &remote.token).get(&path, "gold accuracy")?;
+                show(out, remote.json, &list, |out, list| {
+                    for a in list {
+                        let acc = a.accuracy.map(|x| format!("{:.1}%", x * 100.0)).unwrap_or_else(|| "—".into());
+                        writeln!(out, "{:<20} {:<18} {acc:>7}  {} of {} values on {} gold recording(s)", a.reviewer, a.pseudonym, a.matched, a.compared, a.recordings)?;
+                    }
+                    Ok(())
+                })?;
             }
         },
         Command::Agreement { campaign, remote } => {

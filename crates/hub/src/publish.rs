@@ -16,7 +16,6 @@ use apprentice_core::export::registry::{self, Notice, Options};
 use apprentice_core::export::select::Selection;
 use apprentice_core::model::*;
 use apprentice_core::provenance::keys::StationKey;
-use apprentice_core::review::agreement;
 use apprentice_core::store::{portable, Library};
 
 use crate::checkout::Checkouts;
@@ -34,7 +33,7 @@ pub struct PublishOptions {
     pub verdict: Option<Verdict>,
     /// Only recordings whose reviewers agree at least this much (share of equal values over
     /// every pair of reviewers and every label they both gave; recordings with one review have
-    /// nothing to measure and are left out).
+    /// nothing to measure and are left out, adjudicated ones are in).
     pub min_agreement: Option<f64>,
     /// Local space for the gathered library and the export before it is written out.
     pub scratch: PathBuf,
@@ -115,9 +114,10 @@ pub async fn publish(pool: &deadpool_postgres::Pool, store: Store, opts: &Publis
                 continue;
             }
         }
-        let reviews = reviews_of(&client, &c.id).await?;
-        if let Some(min) = opts.min_agreement {
-            match recording_agreement(&reviews) {
+        let (reviews, adjudicated) = reviews_of(&client, &c.id).await?;
+        // An adjudicated recording is settled: its adjudicator's word stands.
+        if let Some(min) = opts.min_agreement.filter(|_| !adjudicated) {
+            match crate::agreement::of_recording(&reviews) {
                 Some(a) if a >= min => {}
                 Some(a) => {
                     withheld.push((c.id, format!("reviewers agree on {:.0}% (below {:.0}%)", a * 100.0, min * 100.0)));
@@ -238,32 +238,21 @@ fn files_under(dir: &Path) -> Result<Vec<(String, PathBuf)>> {
     Ok(out)
 }
 
-/// The submitted reviews of a recording: reviewer pseudonym and state.
-async fn reviews_of(client: &deadpool_postgres::Client, id: &str) -> Result<Vec<(String, ReviewState)>> {
-    let rows = client.query("SELECT v.id, u.pseudonym FROM reviews v JOIN users u ON u.id = v.reviewer_id WHERE v.recording_id = $1 AND v.state = 'submitted' ORDER BY v.id", &[&id]).await?;
-    let mut out = vec![];
-    for r in rows {
+/// The reviews a recording's final labels come from: its adjudication alone where an admin
+/// adjudicated it, else its submitted reviews.
+async fn reviews_of(client: &deadpool_postgres::Client, id: &str) -> Result<(Vec<(String, ReviewState)>, bool)> {
+    let adjudication = client
+        .query_opt(
+            "SELECT v.id, u.pseudonym FROM reviews v JOIN users u ON u.id = v.reviewer_id WHERE v.recording_id = $1 AND v.state = 'submitted' AND v.kind = 'adjudication' ORDER BY v.id DESC LIMIT 1",
+            &[&id],
+        )
+        .await?;
+    if let Some(r) = adjudication {
         let reviewer: String = r.get(1);
         let log = crate::review::log(client, r.get(0), &reviewer).await.map_err(|e| anyhow::anyhow!(e.message))?;
-        out.push((reviewer, ReviewState::from_log(log)));
+        return Ok((vec![(reviewer, ReviewState::from_log(log))], true));
     }
-    Ok(out)
-}
-
-/// How much a recording's reviewers agree: equal values over every pair and every dimension.
-fn recording_agreement(reviews: &[(String, ReviewState)]) -> Option<f64> {
-    if reviews.len() < 2 {
-        return None;
-    }
-    let tagged: Vec<(String, String, ReviewState)> = reviews.iter().map(|(r, s)| (String::new(), r.clone(), s.clone())).collect();
-    let (mut units, mut same) = (0.0, 0.0);
-    for (_, _, dimension) in crate::agreement::units(&tagged) {
-        for p in agreement::pairs(&dimension) {
-            units += p.units as f64;
-            same += p.agreement.unwrap_or(0.0) * p.units as f64;
-        }
-    }
-    (units > 0.0).then(|| same / units)
+    Ok((crate::review::submitted_reviews(client, id).await.map_err(|e| anyhow::anyhow!(e.message))?, false))
 }
 
 /// The value most reviewers gave, if one has a strict majority of those who gave any.

@@ -28,15 +28,28 @@ pub struct ReviewRow {
     pub expires_at: String,
     /// Leased and not expired: the reviewer may still change it.
     pub live: bool,
+    /// review, or adjudication (an admin's final word on a recording its reviewers disagreed on).
+    pub kind: String,
 }
 
 const ROW: &str = "SELECT v.id, v.recording_id, c.name, r.task_id, r.instruction, u.pseudonym,
         CASE WHEN v.state = 'leased' AND v.expires_at <= now() THEN 'expired' ELSE v.state END,
-        to_char(v.expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), v.state = 'leased' AND v.expires_at > now()
+        to_char(v.expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), v.state = 'leased' AND v.expires_at > now(), v.kind
      FROM reviews v JOIN recordings r ON r.id = v.recording_id JOIN campaigns c ON c.id = r.campaign_id JOIN users u ON u.id = r.user_id";
 
 fn row_of(r: &tokio_postgres::Row) -> ReviewRow {
-    ReviewRow { id: r.get(0), recording_id: r.get(1), campaign: r.get(2), task_id: r.get(3), instruction: r.get(4), expert: r.get(5), state: r.get(6), expires_at: r.get(7), live: r.get(8) }
+    ReviewRow {
+        id: r.get(0),
+        recording_id: r.get(1),
+        campaign: r.get(2),
+        task_id: r.get(3),
+        instruction: r.get(4),
+        expert: r.get(5),
+        state: r.get(6),
+        expires_at: r.get(7),
+        live: r.get(8),
+        kind: r.get(9),
+    }
 }
 
 /// The caller's review `id` (locked for the transaction when `lock`); anyone else's is not found.
@@ -89,7 +102,7 @@ pub async fn view(client: &impl deadpool_postgres::GenericClient, checkouts: &Ch
     Ok(reviewed(client, checkouts, &r, &caller.pseudonym, false).await?.0)
 }
 
-fn lease_of(r: &ReviewRow, reviewed: &Reviewed) -> Lease {
+fn lease_of(r: &ReviewRow, reviewed: &Reviewed, others: Vec<serde_json::Value>) -> Lease {
     let steps = reviewed
         .steps
         .iter()
@@ -114,14 +127,44 @@ fn lease_of(r: &ReviewRow, reviewed: &Reviewed) -> Lease {
         state: r.state.clone(),
         expires_at: r.expires_at.clone(),
         steps,
+        kind: r.kind.clone(),
+        others,
     }
+}
+
+/// The submitted reviews of a recording (not adjudications): reviewer pseudonym and state.
+pub async fn submitted_reviews(client: &impl deadpool_postgres::GenericClient, recording: &str) -> Result<Vec<(String, ReviewState)>, ApiError> {
+    let rows = client
+        .query("SELECT v.id, u.pseudonym FROM reviews v JOIN users u ON u.id = v.reviewer_id WHERE v.recording_id = $1 AND v.state = 'submitted' AND v.kind = 'review' ORDER BY v.id", &[&recording])
+        .await
+        .map_err(ApiError::db)?;
+    let mut out = vec![];
+    for r in rows {
+        let reviewer: String = r.get(1);
+        out.push((reviewer.clone(), ReviewState::from_log(log(client, r.get(0), &reviewer).await?)));
+    }
+    Ok(out)
+}
+
+/// What each reviewer said, for an adjudicator: labels by step, scores, verdict, comment.
+fn who_said_what(reviews: &[(String, ReviewState)], reviewed: &Reviewed) -> Vec<serde_json::Value> {
+    reviews
+        .iter()
+        .map(|(reviewer, state)| {
+            let labels: Vec<serde_json::Value> =
+                state.labels.iter().map(|(t, l)| serde_json::json!({ "step": reviewed.steps.iter().position(|s| s.t_start == *t).map(|i| i + 1), "t_start": t, "label": l })).collect();
+            serde_json::json!({ "reviewer": reviewer, "labels": labels, "review": state.trajectory })
+        })
+        .collect()
 }
 
 /// The caller's lease with its steps.
 pub async fn lease(client: &impl deadpool_postgres::GenericClient, checkouts: &Checkouts, caller: &Caller, id: i64) -> Result<Lease, ApiError> {
     let r = mine(client, caller, id, false).await?;
     let (view, _) = reviewed(client, checkouts, &r, &caller.pseudonym, false).await?;
-    Ok(lease_of(&r, &view.reviewed))
+    // An adjudicator sees who said what; a reviewer never does.
+    let others = if r.kind == "adjudication" { who_said_what(&submitted_reviews(client, &r.recording_id).await?, &view.reviewed) } else { vec![] };
+    Ok(lease_of(&r, &view.reviewed, others))
 }
 
 /// Leases the caller the next recording of `campaign` that still wants a reviewer and that they
@@ -142,23 +185,32 @@ pub async fn next(client: &mut deadpool_postgres::Client, checkouts: &Checkouts,
     let id: i64 = match held {
         Some(h) => h.get(0),
         None => {
-            // A recording whose places (submitted reviews and other reviewers' live leases) are
-            // not all taken; the caller's own expired lease first, then the oldest. The row lock
-            // (SKIP LOCKED) keeps two reviewers from taking one last place at once.
-            let pick = tx
-                .query_opt(
-                    "SELECT r.id, EXISTS (SELECT 1 FROM reviews v WHERE v.recording_id = r.id AND v.reviewer_id = $1 AND v.state = 'leased') AS mine
-                     FROM recordings r JOIN campaigns c ON c.id = r.campaign_id
-                     WHERE r.campaign_id = $2
-                       AND NOT EXISTS (SELECT 1 FROM reviews v WHERE v.recording_id = r.id AND v.reviewer_id = $1 AND v.state IN ('submitted', 'skipped'))
-                       AND (SELECT count(*) FROM reviews v WHERE v.recording_id = r.id AND v.reviewer_id <> $1
-                              AND (v.state = 'submitted' OR (v.state = 'leased' AND v.expires_at > now()))) < c.reviews
-                     ORDER BY mine DESC, r.received_at, r.id
-                     LIMIT 1 FOR UPDATE OF r SKIP LOCKED",
-                    &[&caller.user_id, &cid],
-                )
-                .await
-                .map_err(ApiError::db)?;
+            // Reviewers: a recording whose places (submitted reviews and other reviewers' live
+            // leases) are not all taken, or a gold one they have not reviewed (gold comes
+            // unannounced, beyond the places). Admins: a recording waiting for adjudication.
+            // The caller's own expired lease first, then the oldest. The row lock (SKIP LOCKED)
+            // keeps two reviewers from taking one last place at once.
+            let kind = if caller.role == crate::auth::Role::Admin { "adjudication" } else { "review" };
+            let wanted = if kind == "review" {
+                "(EXISTS (SELECT 1 FROM gold g WHERE g.recording_id = r.id)
+                  OR (NOT EXISTS (SELECT 1 FROM adjudications a WHERE a.recording_id = r.id)
+                      AND (SELECT count(*) FROM reviews v WHERE v.recording_id = r.id AND v.kind = 'review' AND v.reviewer_id <> $1
+                             AND (v.state = 'submitted' OR (v.state = 'leased' AND v.expires_at > now()))) < c.reviews + r.extra_reviews))"
+            } else {
+                "EXISTS (SELECT 1 FROM adjudications a WHERE a.recording_id = r.id)
+                 AND NOT EXISTS (SELECT 1 FROM reviews v WHERE v.recording_id = r.id AND v.kind = 'adjudication' AND v.reviewer_id <> $1
+                                   AND (v.state = 'submitted' OR (v.state = 'leased' AND v.expires_at > now())))"
+            };
+            let sql = format!(
+                "SELECT r.id, EXISTS (SELECT 1 FROM reviews v WHERE v.recording_id = r.id AND v.reviewer_id = $1 AND v.state = 'leased') AS mine
+                 FROM recordings r JOIN campaigns c ON c.id = r.campaign_id
+                 WHERE r.campaign_id = $2
+                   AND NOT EXISTS (SELECT 1 FROM reviews v WHERE v.recording_id = r.id AND v.reviewer_id = $1 AND v.state IN ('submitted', 'skipped'))
+                   AND {wanted}
+                 ORDER BY mine DESC, r.received_at, r.id
+                 LIMIT 1 FOR UPDATE OF r SKIP LOCKED"
+            );
+            let pick = tx.query_opt(&sql, &[&caller.user_id, &cid]).await.map_err(ApiError::db)?;
             let Some(pick) = pick else {
                 tx.commit().await.map_err(ApiError::db)?;
                 return Ok(None);
@@ -180,10 +232,14 @@ pub async fn next(client: &mut deadpool_postgres::Client, checkouts: &Checkouts,
                 )
                 .await
             } else {
-                tx.query_one("INSERT INTO reviews (recording_id, reviewer_id, expires_at) VALUES ($1, $2, now() + $3::TEXT::INTERVAL) RETURNING id", &[&recording, &caller.user_id, &interval]).await
+                tx.query_one(
+                    "INSERT INTO reviews (recording_id, reviewer_id, expires_at, kind) VALUES ($1, $2, now() + $3::TEXT::INTERVAL, $4) RETURNING id",
+                    &[&recording, &caller.user_id, &interval, &kind],
+                )
+                .await
             }
             .map_err(ApiError::db)?;
-            tracing::info!(reviewer = %caller.name, recording = %recording, again = mine, "recording leased");
+            tracing::info!(reviewer = %caller.name, recording = %recording, again = mine, kind, "recording leased");
             row.get(0)
         }
     };
@@ -299,24 +355,52 @@ fn uuid_v7() -> String {
 
 /// The changes a labels file makes: each step's label (by number or start time) and the
 /// trajectory's scores, verdict and comment.
-fn label_changes(labels: &ReviewLabels, lease: &Lease) -> Result<Vec<Change>, ApiError> {
+fn label_changes(labels: &ReviewLabels, t_starts: &[Micros]) -> Result<Vec<Change>, ApiError> {
     let mut changes = vec![];
     for s in &labels.steps {
         let t_start = match (s.step, s.t_start) {
             (_, Some(t)) => t,
-            (Some(n), None) => lease
-                .steps
-                .get((n as usize).wrapping_sub(1))
-                .and_then(|st| st["t_start"].as_u64())
-                .ok_or_else(|| invalid(format!("the recording has {} steps: there is no step {n}", lease.steps.len())))?,
+            (Some(n), None) => *t_starts.get((n as usize).wrapping_sub(1)).ok_or_else(|| invalid(format!("the recording has {} steps: there is no step {n}", t_starts.len())))?,
             (None, None) => return Err(invalid("each step's label names its step (\"step\": N, from 1) or its \"t_start\"")),
         };
         changes.push(Change::Label { step: t_start, label: s.label.clone() });
     }
     if labels.verdict.is_some() || labels.comment.is_some() || labels.scores != Scores::default() {
+        review::check_scores(&labels.scores).map_err(invalid)?;
         changes.push(Change::Trajectory(TrajectoryReview { scores: labels.scores.clone(), verdict: labels.verdict, comment: labels.comment.clone(), ..Default::default() }));
     }
     Ok(changes)
+}
+
+/// The review state a labels file describes, over a recording's steps as segmented (a gold
+/// reference); labels signed as `by`.
+pub async fn labels_state(client: &impl deadpool_postgres::GenericClient, checkouts: &Checkouts, recording: &str, labels: &ReviewLabels, by: &str) -> Result<ReviewState, ApiError> {
+    let dir = checkouts.library_dir(client, recording).await?;
+    let id = recording.to_string();
+    let steps = tokio::task::spawn_blocking(move || -> Result<Vec<Micros>, ApiError> {
+        let lib = checkout::open(&dir).map_err(|e| ApiError::internal(e.to_string()))?;
+        let reviewed = review::load_as(&lib, &id, &ReviewState::default()).map_err(|e| ApiError::internal(e.to_string()))?;
+        Ok(reviewed.steps.iter().map(|s| s.t_start).collect())
+    })
+    .await
+    .map_err(|e| ApiError::internal(format!("steps: {e}")))??;
+    let mut state = ReviewState::default();
+    for change in label_changes(labels, &steps)? {
+        match change {
+            Change::Label { step, label } if label.is_empty() => {
+                state.labels.remove(&step);
+            }
+            Change::Label { step, label } => {
+                if !steps.contains(&step) {
+                    return Err(invalid(review::ReviewError::NoSuchStep(step)));
+                }
+                state.labels.insert(step, StepLabel { reviewer: by.to_string(), updated_at: now(), ..label });
+            }
+            Change::Trajectory(t) => state.trajectory = Some(TrajectoryReview { reviewer: by.to_string(), updated_at: now(), ..t }),
+            _ => {}
+        }
+    }
+    Ok(state)
 }
 
 /// Applies a labels file (if any) and submits the review, ending the lease. A review is
@@ -329,7 +413,8 @@ pub async fn submit(client: &mut deadpool_postgres::Client, checkouts: &Checkout
         if labels.verdict.is_none() && ReviewState::from_log(log(&*client, id, &caller.pseudonym).await?).trajectory.and_then(|t| t.verdict).is_none() {
             return Err(no_verdict(id));
         }
-        let changes = label_changes(&labels, &current)?;
+        let t_starts: Vec<Micros> = current.steps.iter().filter_map(|s| s["t_start"].as_u64()).collect();
+        let changes = label_changes(&labels, &t_starts)?;
         if !changes.is_empty() {
             change(client, checkouts, caller, id, changes).await?;
         }
@@ -340,9 +425,41 @@ pub async fn submit(client: &mut deadpool_postgres::Client, checkouts: &Checkout
     let state = ReviewState::from_log(log(&tx, r.id, &caller.pseudonym).await?);
     let Some(verdict) = state.trajectory.as_ref().and_then(|t| t.verdict) else { return Err(no_verdict(id)) };
     tx.execute("UPDATE reviews SET state = 'submitted', ended_at = now(), verdict = $2 WHERE id = $1", &[&id, &verdict.as_str()]).await.map_err(ApiError::db)?;
+    if r.kind == "review" {
+        check_disagreement(&tx, &r.recording_id).await?;
+    }
     tx.commit().await.map_err(ApiError::db)?;
     tracing::info!(reviewer = %caller.name, recording = %r.recording_id, verdict = verdict.as_str(), "review submitted");
     lease(&*client, checkouts, caller, id).await
+}
+
+/// Once a recording has all its reviews: if its reviewers agree less than the campaign asks,
+/// it gets one more reviewer (once, where the campaign says so) or goes to an adjudicator.
+/// Gold recordings have their reference and never need one.
+async fn check_disagreement(tx: &deadpool_postgres::Transaction<'_>, recording: &str) -> Result<(), ApiError> {
+    let row = tx
+        .query_one(
+            "SELECT c.min_agreement, c.on_disagreement, c.reviews + r.extra_reviews, r.extra_reviews, EXISTS (SELECT 1 FROM gold g WHERE g.recording_id = r.id)
+             FROM recordings r JOIN campaigns c ON c.id = r.campaign_id WHERE r.id = $1",
+            &[&recording],
+        )
+        .await
+        .map_err(ApiError::db)?;
+    let (min, mode, wanted, extra, gold): (Option<f64>, String, i32, i32, bool) = (row.get(0), row.get(1), row.get(2), row.get(3), row.get(4));
+    let Some(min) = min.filter(|_| !gold) else { return Ok(()) };
+    let reviews = submitted_reviews(tx, recording).await?;
+    if (reviews.len() as i32) < wanted {
+        return Ok(());
+    }
+    let Some(agreement) = crate::agreement::of_recording(&reviews).filter(|a| *a < min) else { return Ok(()) };
+    if mode == "extra_review" && extra == 0 {
+        tx.execute("UPDATE recordings SET extra_reviews = 1 WHERE id = $1", &[&recording]).await.map_err(ApiError::db)?;
+        tracing::info!(recording, agreement, "reviewers disagree: one more review");
+    } else {
+        tx.execute("INSERT INTO adjudications (recording_id, agreement) VALUES ($1, $2) ON CONFLICT DO NOTHING", &[&recording, &agreement]).await.map_err(ApiError::db)?;
+        tracing::info!(recording, agreement, "reviewers disagree: to adjudication");
+    }
+    Ok(())
 }
 
 fn no_verdict(id: i64) -> ApiError {

@@ -353,3 +353,90 @@ fn a_published_hf_dataset_loads_from_s3_holds_only_what_consent_and_verdict_allo
     let approved: i64 = progress.as_array().expect("tasks").iter().map(|t| t["approved"].as_i64().unwrap_or(0)).sum();
     assert_eq!(approved, 3, "{progress}");
 }
+
+/// Every step labelled alike: `good` says correct and approves, else incorrect, a mistake,
+/// unsafe, rejected.
+fn uniform_labels(lease: &Value, good: bool) -> Value {
+    let n = lease["steps"].as_array().map(Vec::len).unwrap_or(0);
+    let steps: Vec<Value> = (1..=n).map(|i| json!({ "step": i, "correctness": if good { "correct" } else { "incorrect" }, "mistake": !good, "unsafe": !good })).collect();
+    json!({ "steps": steps, "verdict": if good { "approved" } else { "rejected" } })
+}
+
+#[test]
+fn gold_comes_unannounced_and_is_scored_and_disagreements_go_to_an_adjudicator_or_one_more_reviewer() {
+    let w = review_world(2, 1800);
+    w.pg.psql("hub", "UPDATE campaigns SET min_agreement = 0.9");
+    let url = |p: &str| format!("{}{p}", w.hub.url);
+    let (_, tom) = request("POST", &url("/api/users"), Some(&w.admin), Some(json!({ "name": "tom", "role": "reviewer" })));
+    let tom = tom["token"].as_str().expect("token").to_string();
+    record(&w.ann, SEED_ANN, "rec-gold", "t1", 3);
+    record(&w.ann, SEED_ANN, "rec-a1", "t2", 3);
+
+    // The admin marks rec-gold gold: every step correct, approved.
+    let reference = tempfile::NamedTempFile::new().expect("tmp");
+    std::fs::write(
+        reference.path(),
+        json!({ "steps": [{ "step": 1, "correctness": "correct" }, { "step": 2, "correctness": "correct" }, { "step": 3, "correctness": "correct" }], "verdict": "approved" }).to_string(),
+    )
+    .expect("write");
+    let out = ok(hub_cli(&["gold", "mark", "rec-gold", "--labels", reference.path().to_str().expect("path"), "--hub", &w.hub.url, "--token", &w.admin]));
+    assert!(out.contains("rec-gold is gold"), "{out}");
+    let (status, _) = request("PUT", &url("/api/recordings/rec-gold/gold"), Some(&w.rita), Some(json!({ "verdict": "approved" })));
+    assert_eq!(status, 403, "only admins mark gold");
+
+    // rita judges well, sam badly; they disagree on rec-a1 too. tom gets the gold recording
+    // although its two places are taken (gold comes to everyone), and not rec-a1.
+    let work = |token: &str, good: bool| -> Vec<String> {
+        let mut got = vec![];
+        while let Some(lease) = next_lease(&w, token) {
+            assert_eq!(lease["kind"], "review", "{lease}");
+            assert!(lease.get("others").is_none(), "a reviewer never sees what others said: {lease}");
+            ok(submit_labels(&w, token, lease["id"].as_i64().expect("id"), &uniform_labels(&lease, good)));
+            got.push(lease["recording"].as_str().expect("id").to_string());
+        }
+        got
+    };
+    assert_eq!(work(&w.rita, true), ["rec-gold", "rec-a1"]);
+    assert_eq!(work(&w.sam, false), ["rec-gold", "rec-a1"]);
+    assert_eq!(work(&tom, true), ["rec-gold"], "gold beyond the places; rec-a1 is full and waits for adjudication");
+
+    let gold: Value = serde_json::from_str(&ok(hub_cli(&["gold", "accuracy", "c1", "--json", "--hub", &w.hub.url, "--token", &w.admin]))).expect("gold accuracy --json");
+    let by: BTreeMap<&str, &Value> = gold.as_array().expect("list").iter().map(|a| (a["reviewer"].as_str().unwrap_or_default(), a)).collect();
+    assert_eq!((by["rita"]["accuracy"].as_f64(), by["rita"]["recordings"].as_u64()), (Some(1.0), Some(1)), "{gold}");
+    assert_eq!(by["tom"]["accuracy"].as_f64(), Some(1.0), "{gold}");
+    let sam = by["sam"]["accuracy"].as_f64().expect("sam's accuracy");
+    assert!(sam < 0.5, "sam called every correct step incorrect: {gold}");
+    assert_eq!(by["rita"]["compared"], by["sam"]["compared"], "both answered every question of the reference: {gold}");
+
+    // rec-a1: reviewers disagree (below 0.9) → the admin's queue; the gold recording never goes there.
+    assert_eq!(w.pg.psql("hub", "SELECT string_agg(recording_id, ',') FROM adjudications"), "rec-a1");
+    let (_, progress) = request("GET", &url("/api/campaigns/c1/progress"), Some(&w.admin), None);
+    let t2 = progress.as_array().and_then(|a| a.iter().find(|t| t["id"] == "t2")).cloned().expect("t2");
+    assert_eq!(t2["reviewed"], 0, "not reviewed until adjudicated: {t2}");
+    let adjudication = next_lease(&w, &w.admin).expect("the admin's adjudication");
+    assert_eq!((adjudication["kind"].as_str(), adjudication["recording"].as_str()), (Some("adjudication"), Some("rec-a1")), "{adjudication}");
+    let said = adjudication["others"].as_array().expect("who said what");
+    assert_eq!(said.len(), 2, "{adjudication}");
+    let verdicts: Vec<&str> = said.iter().map(|o| o["review"]["verdict"].as_str().unwrap_or_default()).collect();
+    assert_eq!(verdicts, ["approved", "rejected"]);
+    assert!(said.iter().all(|o| o["reviewer"].as_str().is_some_and(|r| r.starts_with("reviewer-"))), "{said:?}");
+    ok(submit_labels(&w, &w.admin, adjudication["id"].as_i64().expect("id"), &uniform_labels(&adjudication, true)));
+    assert!(next_lease(&w, &w.admin).is_none(), "nothing else to adjudicate");
+    let (_, progress) = request("GET", &url("/api/campaigns/c1/progress"), Some(&w.admin), None);
+    let t2 = progress.as_array().and_then(|a| a.iter().find(|t| t["id"] == "t2")).cloned().expect("t2");
+    assert_eq!((t2["reviewed"].as_i64(), t2["approved"].as_i64()), (Some(1), Some(1)), "the adjudicator's verdict is final: {t2}");
+    let report: Value = serde_json::from_str(&ok(hub_cli(&["agreement", "c1", "--json", "--hub", &w.hub.url, "--token", &w.admin]))).expect("agreement");
+    assert_eq!(report["reviews"], 5, "adjudications are no reviews to agree with: {report}");
+
+    // A campaign that asks for one more reviewer first: tom is offered rec-a2 once rita and sam
+    // disagree; still no agreement with three, so it goes to the adjudicator.
+    w.pg.psql("hub", "UPDATE campaigns SET on_disagreement = 'extra_review'");
+    record(&w.ann, SEED_ANN, "rec-a2", "t1", 2);
+    assert_eq!(work(&w.rita, true), ["rec-a2"]);
+    let sams = next_lease(&w, &w.sam).expect("sam's lease");
+    assert!(next_lease(&w, &tom).is_none(), "two places: rita's review and sam's lease");
+    ok(submit_labels(&w, &w.sam, sams["id"].as_i64().expect("id"), &uniform_labels(&sams, false)));
+    assert_eq!(w.pg.psql("hub", "SELECT extra_reviews FROM recordings WHERE id = 'rec-a2'"), "1");
+    assert_eq!(work(&tom, true), ["rec-a2"], "the extra place is tom's");
+    assert_eq!(w.pg.psql("hub", "SELECT string_agg(recording_id, ',' ORDER BY recording_id) FROM adjudications"), "rec-a1,rec-a2");
+}

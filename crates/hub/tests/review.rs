@@ -339,6 +339,20 @@ fn a_published_hf_dataset_loads_from_s3_holds_only_what_consent_and_verdict_allo
     assert_eq!(loaded["recordings"], json!(["rec-a1"]), "{loaded}");
     assert_eq!(loaded["rows"], 3, "one row per step: {loaded} {first}");
 
+    // The same recordings as step rewards, to a local directory: +1 for the step labelled
+    // correct, 0 for the unlabelled ones.
+    let local = tempfile::tempdir().expect("tmp");
+    let mut c = Command::new(hub_bin());
+    c.args(["publish", "c1", "--format", "rewards", "--verdict", "approved", "--json", "--db", &w.pg.url("hub"), "--store", "s3://hub/store", "--s3-endpoint", &w.s3.endpoint, "--to"]).arg(local.path());
+    c.arg("--key").arg(key_dir.path().join("publisher.key"));
+    c.env("AWS_ACCESS_KEY_ID", S3Server::ACCESS_KEY).env("AWS_SECRET_ACCESS_KEY", S3Server::SECRET_KEY).env("AWS_REGION", "us-east-1");
+    let rewards: Value = serde_json::from_str(&ok(c.output().expect("publish rewards"))).expect("publish --json");
+    assert_eq!(rewards["recordings"], json!(["rec-a1"]), "{rewards}");
+    let line: Value = serde_json::from_str(std::fs::read_to_string(local.path().join("part-0001/rewards.jsonl")).expect("rewards.jsonl").trim()).expect("one JSON line");
+    assert_eq!((&line["rewards"], &line["labelled"], &line["labels"]), (&json!([1, 0, 0]), &json!([true, false, false]), &json!([true, false, false])), "{line}");
+    assert_eq!(line["completions"].as_array().map(Vec::len), Some(3));
+    assert!(line["completions"][0].as_str().is_some_and(|c| c.contains("pyautogui.click")), "{line}");
+
     // Nothing new: nothing written. A new approved recording: the next part, with it alone.
     let again = publish(&[]);
     assert!(again["part"].is_null() && again["recordings"] == json!([]), "{again}");

@@ -13,6 +13,7 @@ pub mod manifest;
 pub mod openai;
 pub mod pyautogui;
 pub mod registry;
+pub mod rewards;
 pub mod screen;
 pub mod select;
 pub mod webdataset;

@@ -9,7 +9,7 @@
 use std::path::Path;
 
 use super::select::{self, Selection};
-use super::{agentnet, anthropic, atif, canonical, hf, html, openai, webdataset, ExportError, ExportSource, Progress};
+use super::{agentnet, anthropic, atif, canonical, hf, html, openai, rewards, webdataset, ExportError, ExportSource, Progress};
 use crate::model::RecordingStatus;
 use crate::provenance::keys::StationKey;
 use crate::store::Library;
@@ -56,6 +56,7 @@ pub static FORMATS: &[Format] = &[
     Format { name: "atif", about: "ATIF (Harbor's Agent Trajectory Interchange Format, v1.8) with screenshots as image parts.", write: write_atif },
     Format { name: "html", about: "A self-contained HTML report per recording (steps, screens, actions drawn, reasoning, labels).", write: write_html },
     Format { name: "hf", about: "Hugging Face dataset: Parquet shards (one row per step, PNG image columns) and a dataset card.", write: write_hf },
+    Format { name: "rewards", about: "Step rewards for process reward models (+1/0/-1 per step from review labels; TRL stepwise JSONL).", write: write_rewards },
 ];
 
 /// The format called `name`.
@@ -160,6 +161,10 @@ fn write_webdataset(lib: &Library, sources: Sources<'_>, dir: &Path, options: &O
     Ok(format!("{} samples in {} shards", s.samples, s.shards.len()))
 }
 
+fn write_rewards(_: &Library, sources: Sources<'_>, dir: &Path, _: &Options, _: usize) -> Result<String, ExportError> {
+    Ok(format!("{} trajectories", rewards::export(sources, dir)?))
+}
+
 fn write_hf(lib: &Library, sources: Sources<'_>, dir: &Path, options: &Options, _: usize) -> Result<String, ExportError> {
     let s = hf::export(lib, sources, dir, options.shard_bytes)?;
     Ok(format!("{} rows ({} trajectories) in {} shards", s.rows, s.trajectories, s.shards.len()))
@@ -178,7 +183,7 @@ mod tests {
         assert_eq!(names.len(), FORMATS.len());
         assert_eq!(find("hf").map(|f| f.name).ok(), Some("hf"));
         let err = find("csv").err().map(|e| e.to_string()).unwrap_or_default();
-        assert_eq!(err, "unknown export format 'csv'; use one of: canonical, agentnet, anthropic, openai, webdataset, atif, html, hf");
+        assert_eq!(err, "unknown export format 'csv'; use one of: canonical, agentnet, anthropic, openai, webdataset, atif, html, hf, rewards");
     }
 
     #[test]

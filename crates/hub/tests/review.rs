@@ -343,7 +343,8 @@ fn a_published_hf_dataset_loads_from_s3_holds_only_what_consent_and_verdict_allo
     // correct, 0 for the unlabelled ones.
     let local = tempfile::tempdir().expect("tmp");
     let mut c = Command::new(hub_bin());
-    c.args(["publish", "c1", "--format", "rewards", "--verdict", "approved", "--json", "--db", &w.pg.url("hub"), "--store", "s3://hub/store", "--s3-endpoint", &w.s3.endpoint, "--to"]).arg(local.path());
+    c.args(["publish", "c1", "--format", "rewards", "--verdict", "approved", "--json", "--db", &w.pg.url("hub"), "--store", "s3://hub/store", "--s3-endpoint", &w.s3.endpoint, "--to"])
+        .arg(local.path());
     c.arg("--key").arg(key_dir.path().join("publisher.key"));
     c.env("AWS_ACCESS_KEY_ID", S3Server::ACCESS_KEY).env("AWS_SECRET_ACCESS_KEY", S3Server::SECRET_KEY).env("AWS_REGION", "us-east-1");
     let rewards: Value = serde_json::from_str(&ok(c.output().expect("publish rewards"))).expect("publish --json");

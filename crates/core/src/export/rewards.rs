@@ -82,9 +82,13 @@ mod tests {
         assert_eq!(reward(Some(&l(|x| x.correctness = Some(Correctness::Redundant)))), 0);
         assert_eq!(reward(Some(&l(|x| x.correctness = Some(Correctness::Incorrect)))), -1);
         assert_eq!(reward(Some(&l(|x| x.recovery = true))), 1);
-        assert_eq!(reward(Some(&l(|x| {
-            x.correctness = Some(Correctness::Correct);
-            x.is_unsafe = true;
-        }))), -1, "unsafe outweighs correct");
+        assert_eq!(
+            reward(Some(&l(|x| {
+                x.correctness = Some(Correctness::Correct);
+                x.is_unsafe = true;
+            }))),
+            -1,
+            "unsafe outweighs correct"
+        );
     }
 }

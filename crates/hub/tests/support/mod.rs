@@ -375,15 +375,20 @@ impl Drop for S3Server {
 /// A finished recording of `task` (campaign c1) sealed by the station key `seed`, with `frames` distinct
 /// media files of `frame_bytes` each.
 pub fn sealed_recording(lib: &apprentice_core::store::Library, id: &str, task: &str, seed: [u8; 32], frames: u64, frame_bytes: usize) {
-    sealed_recording_of(lib, id, task, seed, frames, &|i| (0..frame_bytes).map(|j| ((j as u64 * 31 + i * 7919 + seed[0] as u64) % 251) as u8).chain(id.bytes()).collect())
+    sealed_recording_of(lib, id, task, seed, frames, (96, 64), &|i| (0..frame_bytes).map(|j| ((j as u64 * 31 + i * 7919 + seed[0] as u64) % 251) as u8).chain(id.bytes()).collect())
 }
 
 /// As [`sealed_recording`], with frames that are real 96×64 key frames (a different colour and
 /// stripe each), so they render: what review and publishing read.
 pub fn reviewable_recording(lib: &apprentice_core::store::Library, id: &str, task: &str, seed: [u8; 32], frames: u64) {
+    reviewable_recording_sized(lib, id, task, seed, frames, (96, 64));
+}
+
+/// As [`reviewable_recording`], with frames of `size` (a benchmark's full-HD screens).
+pub fn reviewable_recording_sized(lib: &apprentice_core::store::Library, id: &str, task: &str, seed: [u8; 32], frames: u64, size: (u32, u32)) {
     let salt = id.bytes().fold(0u32, |a, b| a.wrapping_mul(31).wrapping_add(b as u32));
-    sealed_recording_of(lib, id, task, seed, frames, &|i| {
-        let img = image::RgbImage::from_fn(96, 64, |x, y| {
+    sealed_recording_of(lib, id, task, seed, frames, size, &|i| {
+        let img = image::RgbImage::from_fn(size.0, size.1, |x, y| {
             let stripe = (x / 8) as u64 == i % 12;
             image::Rgb([(i * 40 % 256) as u8, (salt % 256) as u8, if stripe { 255 } else { (y * 3) as u8 }])
         });
@@ -391,7 +396,7 @@ pub fn reviewable_recording(lib: &apprentice_core::store::Library, id: &str, tas
     })
 }
 
-fn sealed_recording_of(lib: &apprentice_core::store::Library, id: &str, task: &str, seed: [u8; 32], frames: u64, frame: &dyn Fn(u64) -> Vec<u8>) {
+fn sealed_recording_of(lib: &apprentice_core::store::Library, id: &str, task: &str, seed: [u8; 32], frames: u64, size: (u32, u32), frame: &dyn Fn(u64) -> Vec<u8>) {
     let rec = Recording {
         id: id.into(),
         task: Task { id: Some(task.into()), instruction: format!("instruction of {task}"), campaign: Some("c1".into()) },
@@ -421,7 +426,7 @@ fn sealed_recording_of(lib: &apprentice_core::store::Library, id: &str, task: &s
         let bytes = frame(i);
         let sha = lib.media().put(&bytes, "webp").expect("media");
         let t = 100_000 * (i + 1);
-        w.send(WriteOp::Frame(Frame { seq: i, t, display: 0, width: 96, height: 64, reason: FrameReason::Input, encoding: FrameEncoding::Key, sha256: sha, bytes: bytes.len() as u64 }));
+        w.send(WriteOp::Frame(Frame { seq: i, t, display: 0, width: size.0, height: size.1, reason: FrameReason::Input, encoding: FrameEncoding::Key, sha256: sha, bytes: bytes.len() as u64 }));
         // Each click somewhere else: clicks in one place this close together are one multi-click.
         let (x, y) = (5 + (i as i32 * 17) % 85, 5 + (i as i32 * 11) % 55);
         let ev = |kind, t| InputEvent { t, kind, x, y, button: Some("left".into()), key: None, code: None, text: None, dx: 0, dy: 0, modifiers: Modifiers(0), origin: InputOrigin::Device };

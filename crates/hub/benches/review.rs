@@ -103,10 +103,8 @@ fn main() {
     for format in ["canonical", "hf"] {
         let out = tempfile::tempdir().expect("tmp");
         let t = Instant::now();
-        let mut c = std::process::Command::new(hub_bin());
-        c.args(["publish", "c1", "--format", format, "--json", "--db", &w.pg.url("hub"), "--store", "s3://hub/store", "--s3-endpoint", &w.s3.endpoint, "--to"]).arg(out.path());
-        c.arg("--key").arg(key.path().join("publisher.key"));
-        c.env("AWS_ACCESS_KEY_ID", S3Server::ACCESS_KEY).env("AWS_SECRET_ACCESS_KEY", S3Server::SECRET_KEY).env("AWS_REGION", "us-east-1");
+        let mut c = publish_command(&w, format, &key.path().join("publisher.key"));
+        c.arg("--to").arg(out.path());
         let published: Value = serde_json::from_str(&ok(c.output().expect("publish"))).expect("publish --json");
         let secs = t.elapsed().as_secs_f64();
         let bytes = dir_bytes(out.path());

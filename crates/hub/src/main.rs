@@ -36,6 +36,32 @@ struct Remote {
     json: bool,
 }
 
+/// Where the hub's data is (server-side commands: `serve`, `publish`).
+#[derive(clap::Args)]
+struct HubData {
+    #[arg(long, env = "APPRENTICE_HUB_DB")]
+    db: String,
+    /// Where recordings and media go: file:///path/to/dir, or s3://bucket/prefix (credentials
+    /// from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY).
+    #[arg(long, env = "APPRENTICE_HUB_STORE")]
+    store: String,
+    /// An S3-compatible server's URL, e.g. http://127.0.0.1:9000 (default: AWS, or AWS_ENDPOINT_URL).
+    #[arg(long, env = "APPRENTICE_HUB_S3_ENDPOINT")]
+    s3_endpoint: Option<String>,
+    /// The S3 region (default: AWS_REGION, else us-east-1).
+    #[arg(long, env = "APPRENTICE_HUB_S3_REGION")]
+    s3_region: Option<String>,
+}
+
+impl HubData {
+    fn s3(&self) -> S3Options {
+        S3Options { endpoint: self.s3_endpoint.clone(), region: self.s3_region.clone() }
+    }
+    fn store(&self) -> Result<Store> {
+        Store::parse(&self.store, &self.s3())
+    }
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Create the hub's tables in the database and its first admin; prints the admin's token
@@ -51,18 +77,8 @@ enum Command {
     },
     /// Serve the hub's HTTP API (migrating the database first) until SIGINT or SIGTERM.
     Serve {
-        #[arg(long, env = "APPRENTICE_HUB_DB")]
-        db: String,
-        /// Where recordings and media go: file:///path/to/dir, or s3://bucket/prefix (credentials
-        /// from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY).
-        #[arg(long, env = "APPRENTICE_HUB_STORE")]
-        store: String,
-        /// An S3-compatible server's URL, e.g. http://127.0.0.1:9000 (default: AWS, or AWS_ENDPOINT_URL).
-        #[arg(long, env = "APPRENTICE_HUB_S3_ENDPOINT")]
-        s3_endpoint: Option<String>,
-        /// The S3 region (default: AWS_REGION, else us-east-1).
-        #[arg(long, env = "APPRENTICE_HUB_S3_REGION")]
-        s3_region: Option<String>,
+        #[command(flatten)]
+        at: HubData,
         /// Address to listen on (port 0: any free port; the bound address is printed).
         #[arg(long, default_value = "127.0.0.1:8420")]
         listen: SocketAddr,
@@ -146,14 +162,8 @@ enum Command {
         /// pairs of reviewers and labels); recordings with one review are left out.
         #[arg(long)]
         min_agreement: Option<f64>,
-        #[arg(long, env = "APPRENTICE_HUB_DB")]
-        db: String,
-        #[arg(long, env = "APPRENTICE_HUB_STORE")]
-        store: String,
-        #[arg(long, env = "APPRENTICE_HUB_S3_ENDPOINT")]
-        s3_endpoint: Option<String>,
-        #[arg(long, env = "APPRENTICE_HUB_S3_REGION")]
-        s3_region: Option<String>,
+        #[command(flatten)]
+        at: HubData,
         /// Local space for the gathered recordings and the export (default: the system's temp dir).
         #[arg(long, env = "APPRENTICE_HUB_SCRATCH")]
         scratch: Option<std::path::PathBuf>,
@@ -363,10 +373,9 @@ fn run(cli: Cli) -> Result<()> {
             let created = runtime()?.block_on(server::init(&db, &admin))?;
             print_created(&created, json, out)?;
         }
-        Command::Serve { db, store, s3_endpoint, s3_region, listen, scratch, max_file_mb } => {
-            let store = Store::parse(&store, &S3Options { endpoint: s3_endpoint, region: s3_region })?;
+        Command::Serve { at, listen, scratch, max_file_mb } => {
             let options = ServeOptions { listen, scratch: scratch.unwrap_or_else(std::env::temp_dir), max_file_bytes: max_file_mb.saturating_mul(1_000_000) };
-            runtime()?.block_on(server::serve(&db, store, options))?;
+            runtime()?.block_on(server::serve(&at.db, at.store()?, options))?;
         }
         Command::Recordings { campaign, remote } => {
             let path = match &campaign {
@@ -524,10 +533,9 @@ fn run(cli: Cli) -> Result<()> {
                 Ok(())
             })?;
         }
-        Command::Publish { campaign, format, to, verdict, min_agreement, db, store, s3_endpoint, s3_region, scratch, key, json } => {
+        Command::Publish { campaign, format, to, verdict, min_agreement, at, scratch, key, json } => {
             let verdict = verdict.map(|v| apprentice_core::model::Verdict::parse(&v).with_context(|| format!("--verdict {v}: use approved, needs_edit or rejected"))).transpose()?;
-            let s3 = S3Options { endpoint: s3_endpoint, region: s3_region };
-            let store = Store::parse(&store, &s3)?;
+            let (s3, store, db) = (at.s3(), at.store()?, at.db.clone());
             let key = key.unwrap_or_else(|| dirs_data().join("apprentice-hub").join("publisher.key"));
             let opts = PublishOptions { campaign, format, to, s3, verdict, min_agreement, scratch: scratch.unwrap_or_else(std::env::temp_dir), key };
             let published = runtime()?.block_on(async {

@@ -317,10 +317,8 @@ fn a_published_hf_dataset_loads_from_s3_holds_only_what_consent_and_verdict_allo
 
     let key_dir = tempfile::tempdir().expect("tmp");
     let publish = |extra: &[&str]| -> Value {
-        let mut c = Command::new(hub_bin());
-        c.args(["publish", "c1", "--format", "hf", "--to", "s3://out/ds", "--verdict", "approved", "--json", "--db", &w.pg.url("hub"), "--store", "s3://hub/store", "--s3-endpoint", &w.s3.endpoint]);
-        c.args(extra).arg("--key").arg(key_dir.path().join("publisher.key"));
-        c.env("AWS_ACCESS_KEY_ID", S3Server::ACCESS_KEY).env("AWS_SECRET_ACCESS_KEY", S3Server::SECRET_KEY).env("AWS_REGION", "us-east-1");
+        let mut c = publish_command(&w, "hf", &key_dir.path().join("publisher.key"));
+        c.args(["--to", "s3://out/ds", "--verdict", "approved"]).args(extra);
         serde_json::from_str(&ok(c.output().expect("publish"))).expect("publish --json")
     };
     let first = publish(&[]);
@@ -342,11 +340,8 @@ fn a_published_hf_dataset_loads_from_s3_holds_only_what_consent_and_verdict_allo
     // The same recordings as step rewards, to a local directory: +1 for the step labelled
     // correct, 0 for the unlabelled ones.
     let local = tempfile::tempdir().expect("tmp");
-    let mut c = Command::new(hub_bin());
-    c.args(["publish", "c1", "--format", "rewards", "--verdict", "approved", "--json", "--db", &w.pg.url("hub"), "--store", "s3://hub/store", "--s3-endpoint", &w.s3.endpoint, "--to"])
-        .arg(local.path());
-    c.arg("--key").arg(key_dir.path().join("publisher.key"));
-    c.env("AWS_ACCESS_KEY_ID", S3Server::ACCESS_KEY).env("AWS_SECRET_ACCESS_KEY", S3Server::SECRET_KEY).env("AWS_REGION", "us-east-1");
+    let mut c = publish_command(&w, "rewards", &key_dir.path().join("publisher.key"));
+    c.args(["--verdict", "approved", "--to"]).arg(local.path());
     let rewards: Value = serde_json::from_str(&ok(c.output().expect("publish rewards"))).expect("publish --json");
     assert_eq!(rewards["recordings"], json!(["rec-a1"]), "{rewards}");
     let line: Value = serde_json::from_str(std::fs::read_to_string(local.path().join("part-0001/rewards.jsonl")).expect("rewards.jsonl").trim()).expect("one JSON line");

@@ -530,3 +530,13 @@ pub fn submit_labels(w: &ReviewWorld, token: &str, lease: i64, labels: &serde_js
     args.extend(remote(w, token));
     hub_cli(&args)
 }
+
+/// `apprentice-hub publish c1 --format FORMAT --json` against `w`'s database and S3 store,
+/// signing with the key at `key`; the caller adds `--to` and any filter.
+pub fn publish_command(w: &ReviewWorld, format: &str, key: &Path) -> Command {
+    let mut c = Command::new(hub_bin());
+    c.args(["publish", "c1", "--format", format, "--json", "--db", &w.pg.url("hub"), "--store", "s3://hub/store", "--s3-endpoint", &w.s3.endpoint]);
+    c.arg("--key").arg(key);
+    c.env("AWS_ACCESS_KEY_ID", S3Server::ACCESS_KEY).env("AWS_SECRET_ACCESS_KEY", S3Server::SECRET_KEY).env("AWS_REGION", "us-east-1");
+    c
+}

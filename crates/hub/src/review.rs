@@ -201,16 +201,36 @@ pub async fn next(client: &mut deadpool_postgres::Client, checkouts: &Checkouts,
                  AND NOT EXISTS (SELECT 1 FROM reviews v WHERE v.recording_id = r.id AND v.kind = 'adjudication' AND v.reviewer_id <> $1
                                    AND (v.state = 'submitted' OR (v.state = 'leased' AND v.expires_at > now())))"
             };
-            let sql = format!(
+            let base = format!(
                 "SELECT r.id, EXISTS (SELECT 1 FROM reviews v WHERE v.recording_id = r.id AND v.reviewer_id = $1 AND v.state = 'leased') AS mine
                  FROM recordings r JOIN campaigns c ON c.id = r.campaign_id
                  WHERE r.campaign_id = $2
                    AND NOT EXISTS (SELECT 1 FROM reviews v WHERE v.recording_id = r.id AND v.reviewer_id = $1 AND v.state IN ('submitted', 'skipped'))
-                   AND {wanted}
-                 ORDER BY mine DESC, r.received_at, r.id
-                 LIMIT 1 FOR UPDATE OF r SKIP LOCKED"
+                   AND {wanted}"
             );
-            let pick = tx.query_opt(&sql, &[&caller.user_id, &cid]).await.map_err(ApiError::db)?;
+            let candidates = format!("{base} AND r.id <> ALL($3) ORDER BY mine DESC, r.received_at, r.id LIMIT 1");
+            let check = format!("{base} AND r.id = $3");
+            let locking = format!("{candidates} FOR UPDATE OF r SKIP LOCKED");
+            // A recording another reviewer is leasing right now is locked: wait for them rather
+            // than answer "nothing left". Once locked, the places are counted again by a new
+            // statement (which sees every lease committed meanwhile) before one is taken.
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+            let mut passed: Vec<String> = vec![];
+            let pick = loop {
+                match tx.query_opt(&locking, &[&caller.user_id, &cid, &passed]).await.map_err(ApiError::db)? {
+                    Some(row) => {
+                        let id: String = row.get(0);
+                        if tx.query_opt(&check, &[&caller.user_id, &cid, &id]).await.map_err(ApiError::db)?.is_some() {
+                            break Some(row);
+                        }
+                        passed.push(id);
+                    }
+                    None if std::time::Instant::now() < deadline && tx.query_opt(&candidates, &[&caller.user_id, &cid, &passed]).await.map_err(ApiError::db)?.is_some() => {
+                        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                    }
+                    None => break None,
+                }
+            };
             let Some(pick) = pick else {
                 tx.commit().await.map_err(ApiError::db)?;
                 return Ok(None);

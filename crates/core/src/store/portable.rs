@@ -55,29 +55,19 @@ pub fn extract(lib: &Library, id: &str, dest: &Path) -> Result<Extract, StoreErr
     drop(Library::open_received(dest)?);
     let conn = &lib.conn;
     let err = |e| StoreError::db(&db, e);
-    conn.execute("ATTACH DATABASE ?1 AS extract", [db.to_string_lossy()]).map_err(err)?;
-    let copied = (|| -> rusqlite::Result<()> {
-        let tables: Vec<String> = {
-            let mut stmt = conn.prepare("SELECT name FROM main.sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")?;
-            let names = stmt.query_map([], |r| r.get::<_, String>(0))?.collect::<Result<Vec<_>, _>>()?;
-            names
-        };
-        conn.execute_batch("BEGIN")?;
+    copy_attached(conn, &db, "extract", || {
         conn.execute("INSERT INTO extract.recordings SELECT * FROM main.recordings WHERE id = ?1", [&rec.id])?;
-        for t in tables.iter().filter(|t| t.as_str() != "recordings" && !STATION_TABLES.contains(&t.as_str())) {
+        for t in names(conn, "SELECT name FROM main.sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")?
+            .iter()
+            .filter(|t| t.as_str() != "recordings" && !STATION_TABLES.contains(&t.as_str()))
+        {
             let has_recording: bool = conn.query_row(&format!("SELECT EXISTS (SELECT 1 FROM pragma_table_info('{t}') WHERE name = 'recording_id')"), [], |r| r.get(0))?;
             if has_recording {
                 conn.execute(&format!("INSERT INTO extract.\"{t}\" SELECT * FROM main.\"{t}\" WHERE recording_id = ?1"), params![rec.id])?;
             }
         }
-        conn.execute_batch("COMMIT")
-    })();
-    if copied.is_err() {
-        let _ = conn.execute_batch("ROLLBACK");
-    }
-    let detached = conn.execute_batch("DETACH DATABASE extract");
-    copied.map_err(err)?;
-    detached.map_err(err)?;
+        Ok(())
+    })?;
     // One compact file: nothing left in a WAL beside it.
     let out = super::open_connection(&db)?;
     out.execute_batch("PRAGMA wal_checkpoint(TRUNCATE); PRAGMA journal_mode = DELETE;").map_err(err)?;
@@ -117,37 +107,41 @@ pub fn import(lib: &Library, received: &Path) -> Result<String, StoreError> {
     }
     let db = received.join(DB_FILE);
     let conn = &lib.conn;
-    let err = |e| StoreError::db(&db, e);
-    conn.execute("ATTACH DATABASE ?1 AS received", [db.to_string_lossy()]).map_err(err)?;
-    let copied = (|| -> rusqlite::Result<()> {
-        let tables: Vec<String> = {
-            let mut stmt = conn.prepare("SELECT name FROM received.sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")?;
-            let names = stmt.query_map([], |r| r.get::<_, String>(0))?.collect::<Result<Vec<_>, _>>()?;
-            names
-        };
-        conn.execute_batch("BEGIN")?;
+    copy_attached(conn, &db, "received", || {
+        let tables = names(conn, "SELECT name FROM received.sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")?;
         // The recording first (other tables refer to it), then every table that names it.
         for t in std::iter::once("recordings").chain(tables.iter().map(String::as_str).filter(|t| *t != "recordings" && !STATION_TABLES.contains(t))) {
-            let cols: Vec<String> = {
-                let mut stmt = conn.prepare(&format!("SELECT name FROM pragma_table_info('{t}')"))?;
-                let names = stmt.query_map([], |r| r.get::<_, String>(0))?.collect::<Result<Vec<_>, _>>()?;
-                names
-            };
+            let cols = names(conn, &format!("SELECT name FROM pragma_table_info('{t}')"))?;
             if t != "recordings" && !cols.iter().any(|c| c == "recording_id") {
                 continue;
             }
             let cols = cols.iter().map(|c| format!("\"{c}\"")).collect::<Vec<_>>().join(", ");
             conn.execute(&format!("INSERT INTO main.\"{t}\" ({cols}) SELECT {cols} FROM received.\"{t}\""), [])?;
         }
-        conn.execute_batch("COMMIT")
-    })();
+        Ok(())
+    })?;
+    Ok(id.clone())
+}
+
+/// The first column of every row `sql` answers (table or column names).
+fn names(conn: &rusqlite::Connection, sql: &str) -> rusqlite::Result<Vec<String>> {
+    let mut stmt = conn.prepare(sql)?;
+    let names = stmt.query_map([], |r| r.get::<_, String>(0))?.collect();
+    names
+}
+
+/// Attaches the database `db` as `alias`, runs `copy` in one transaction (rolled back if it
+/// fails), and detaches it again whatever happened.
+fn copy_attached(conn: &rusqlite::Connection, db: &Path, alias: &str, copy: impl FnOnce() -> rusqlite::Result<()>) -> Result<(), StoreError> {
+    let err = |e| StoreError::db(db, e);
+    conn.execute(&format!("ATTACH DATABASE ?1 AS {alias}"), [db.to_string_lossy()]).map_err(err)?;
+    let copied = conn.execute_batch("BEGIN").and_then(|()| copy()).and_then(|()| conn.execute_batch("COMMIT"));
     if copied.is_err() {
         let _ = conn.execute_batch("ROLLBACK");
     }
-    let detached = conn.execute_batch("DETACH DATABASE received");
+    let detached = conn.execute_batch(&format!("DETACH DATABASE {alias}"));
     copied.map_err(err)?;
-    detached.map_err(err)?;
-    Ok(id.clone())
+    detached.map_err(err)
 }
 
 /// The distinct media files recording `id`'s frames use, as they are in `lib`.

@@ -84,7 +84,7 @@ impl From<ReviewError> for CommandError {
         match e {
             ReviewError::Store(e) => e.into(),
             ReviewError::NoSuchStep(_) => Self::new(ErrorKind::NotFound, e.to_string()),
-            ReviewError::NothingToMerge(_) | ReviewError::CannotMerge(..) | ReviewError::CannotSplit { .. } | ReviewError::ScoreOutOfRange(_) => Self::invalid(e.to_string()),
+            ReviewError::NothingToMerge(_) | ReviewError::CannotMerge(..) | ReviewError::CannotSplit { .. } | ReviewError::ScoreOutOfRange(_) | ReviewError::Rubric(_) => Self::invalid(e.to_string()),
         }
     }
 }

@@ -60,13 +60,10 @@ impl Uploader {
 
 /// The task a recording is made for, with the exclusion rules it adds: the hub's assigned task
 /// `task_id` (and its campaign's exclusions) on a joined station, else the task as typed.
-pub fn bind_task(instruction: String, task_id: Option<String>) -> CmdResult<(Task, Vec<String>)> {
+pub fn bind_task(instruction: String, task_id: Option<String>) -> CmdResult<apprentice_station::HubTask> {
     match (&task_id, config::load()?) {
-        (Some(id), Some(_)) => {
-            let t = apprentice_station::find_task(&config::required()?, id, None)?;
-            Ok((t.task, t.exclusions))
-        }
-        _ => Ok((Task { id: task_id, instruction, campaign: None }, vec![])),
+        (Some(id), Some(_)) => Ok(apprentice_station::find_task(&config::required()?, id, None)?),
+        _ => Ok(apprentice_station::HubTask { task: Task { id: task_id, instruction, campaign: None }, ..Default::default() }),
     }
 }
 

@@ -94,13 +94,14 @@ async fn start_recording(app: AppHandle, request: RecordingRequest) -> CmdResult
     let RecordingRequest { task, task_id, mut exclusions, audio, push_to_talk } = request;
     let task_id = task_id.filter(|t| !t.trim().is_empty());
     // A hub task brings its campaign's exclusions, on top of the expert's own.
-    let (task, campaign_exclusions) = hub::bind_task(task, task_id)?;
-    exclusions.extend(campaign_exclusions);
+    let bound = hub::bind_task(task, task_id)?;
+    exclusions.extend(bound.exclusions.iter().cloned());
     let mut rules: Vec<ExclusionRule> =
         exclusions.iter().filter(|s| !s.trim().is_empty()).map(|s| s.parse::<ExclusionRule>().map_err(|e| CommandError::invalid(e.to_string()))).collect::<CmdResult<_>>()?;
     rules.push(own_window_rule());
     let lib = Library::open(&state.library_dir)?;
-    let config = RecorderConfig { task: Some(task), exclusions: rules, audio: AudioSettings { enabled: audio, device: None, push_to_talk }, ..Default::default() };
+    bound.keep_rubric(&lib)?;
+    let config = RecorderConfig { task: Some(bound.task), exclusions: rules, audio: AudioSettings { enabled: audio, device: None, push_to_talk }, ..Default::default() };
     let started = RecordingSession::start(&lib, config)?;
     let status = started.control().status();
     let stop_rx = started.stop_requests().clone();

@@ -18,8 +18,7 @@ use apprentice_core::store::Library;
 pub use apprentice_core::review::TrajectoryView;
 
 pub(super) fn view(lib: &Library, id: &str) -> CmdResult<TrajectoryView> {
-    let reviewed = review::load(lib, id)?;
-    Ok(TrajectoryView { recording: lib.recording(id)?, reviewed })
+    Ok(review::view(lib, id)?)
 }
 
 fn library(state: &State<'_, AppState>) -> CmdResult<Library> {
@@ -48,7 +47,7 @@ pub fn set_review_layout(window: tauri::WebviewWindow, reviewing: bool) -> CmdRe
 #[tauri::command]
 #[specta::specta]
 pub fn set_step_label(state: State<'_, AppState>, id: String, step: Micros, label: StepLabel, reviewer: String) -> CmdResult<Option<StepLabel>> {
-    Ok(library(&state)?.set_step_label(&id, step, label, &reviewer)?)
+    Ok(review::set_step_label(&library(&state)?, &id, step, label, &reviewer)?)
 }
 
 #[tauri::command]

@@ -7,7 +7,7 @@
 import type * as B from "./bindings";
 
 // Types without a serde difference between the two directions, as generated.
-export type { ActionKind, CheckStatus, CommandError, Correctness, DisplayInfo, EnvResponse, ErrorKind, HubTask, MarkerKind, Outcome, RecordingStatus, TranscriptionState, Verdict } from "./bindings";
+export type { ActionKind, Answer, AnswerKind, RubricScope, CheckStatus, CommandError, Correctness, DisplayInfo, EnvResponse, ErrorKind, HubTask, MarkerKind, Outcome, RecordingStatus, TranscriptionState, Verdict } from "./bindings";
 
 // What the backend sends (every field it always writes is required here)…
 export type Action = B.Action_Serialize;
@@ -17,6 +17,7 @@ export type Health = B.Health_Serialize;
 export type RecorderStatus = B.RecorderStatus_Serialize;
 export type RecordingSummary = B.RecordingSummary_Serialize;
 export type Scores = B.Scores_Serialize;
+export type RubricQuestion = B.RubricQuestion_Serialize;
 export type Step = B.Step_Serialize;
 export type SyncSummary = B.SyncSummary_Serialize;
 export type StepLabel = B.StepLabel_Serialize;

@@ -148,6 +148,16 @@ export type Action_Serialize = {
 	origin: InputOrigin,
 };
 
+/**
+ *  One answer: `true`/`false` to a yes/no question, 1–5 on a scale, the option chosen or the
+ *  words written.
+ */
+export type Answer = boolean | number | string;
+
+export type AnswerKind = "yes_no" | "choice" | 
+/**  1 (poor) to 5 (excellent), like the built-in scores. */
+"scale" | "text";
+
 export type AudioState = "off" | "live" | "no_microphone" | "lost";
 
 export type AuditEntry = AuditEntry_Serialize | AuditEntry_Deserialize;
@@ -416,6 +426,11 @@ export type Lease_Deserialize = {
 	 *  step, `review` with scores and verdict).
 	 */
 	others?: Value[],
+	/**
+	 *  The campaign's own questions, answered in each step label's `answers` (step questions)
+	 *  and the labels file's `answers` (trajectory questions).
+	 */
+	rubric?: Rubric_Deserialize | null,
 };
 
 /**
@@ -446,6 +461,11 @@ export type Lease_Serialize = {
 	 *  step, `review` with scores and verdict).
 	 */
 	others?: Value[],
+	/**
+	 *  The campaign's own questions, answered in each step label's `answers` (step questions)
+	 *  and the labels file's `answers` (trajectory questions).
+	 */
+	rubric?: Rubric_Serialize,
 };
 
 export type Marker = Marker_Serialize | Marker_Deserialize;
@@ -758,6 +778,61 @@ export type Reviewed_Serialize = {
 /**  What an account may do: admins run the hub, experts record, reviewers review. */
 export type Role = "admin" | "expert" | "reviewer";
 
+/**
+ *  A campaign's own questions, asked beside the built-in labels: per step or per trajectory,
+ *  answered yes/no, by one of a list of choices, on a 1–5 scale or in words. Labs change what
+ *  they ask for; the built-in labels stay the same.
+ */
+export type Rubric = Rubric_Serialize | Rubric_Deserialize;
+
+export type RubricQuestion = RubricQuestion_Serialize | RubricQuestion_Deserialize;
+
+export type RubricQuestion_Deserialize = {
+	/**  What answers are keyed by: lowercase letters, digits and `_`, unique in the rubric. */
+	id: string,
+	/**  The question as reviewers read it. */
+	text: string,
+	scope: RubricScope,
+	kind: AnswerKind,
+	/**  The choices of a `choice` question (two or more). */
+	options?: string[],
+};
+
+export type RubricQuestion_Serialize = {
+	/**  What answers are keyed by: lowercase letters, digits and `_`, unique in the rubric. */
+	id: string,
+	/**  The question as reviewers read it. */
+	text: string,
+	scope: RubricScope,
+	kind: AnswerKind,
+	/**  The choices of a `choice` question (two or more). */
+	options?: string[],
+};
+
+export type RubricScope = 
+/**  Asked of every step (answers in the step's label). */
+"step" | 
+/**  Asked once of the whole trajectory (answers in the trajectory review). */
+"trajectory";
+
+/**
+ *  A campaign's own questions, asked beside the built-in labels: per step or per trajectory,
+ *  answered yes/no, by one of a list of choices, on a 1–5 scale or in words. Labs change what
+ *  they ask for; the built-in labels stay the same.
+ */
+export type Rubric_Deserialize = {
+	questions: RubricQuestion_Deserialize[],
+};
+
+/**
+ *  A campaign's own questions, asked beside the built-in labels: per step or per trajectory,
+ *  answered yes/no, by one of a list of choices, on a 1–5 scale or in words. Labs change what
+ *  they ask for; the built-in labels stay the same.
+ */
+export type Rubric_Serialize = {
+	questions: RubricQuestion_Serialize[],
+};
+
 /**  Scores of a whole trajectory, each 1 (poor) to 5 (excellent). */
 export type Scores = Scores_Serialize | Scores_Deserialize;
 
@@ -810,6 +885,8 @@ export type StepLabel_Deserialize = {
 	comment?: string | null,
 	/**  Reasoning the reviewer corrected or added; exported as a `review` reasoning item. */
 	reasoning?: string | null,
+	/**  Answers to the campaign rubric's step questions, by question id. */
+	answers?: { [key in string]: Answer },
 	reviewer?: string,
 	/**  RFC 3339. */
 	updated_at?: string,
@@ -825,6 +902,8 @@ export type StepLabel_Serialize = {
 	comment?: string,
 	/**  Reasoning the reviewer corrected or added; exported as a `review` reasoning item. */
 	reasoning?: string,
+	/**  Answers to the campaign rubric's step questions, by question id. */
+	answers?: { [key in string]: Answer },
 	reviewer: string,
 	/**  RFC 3339. */
 	updated_at: string,
@@ -936,6 +1015,8 @@ export type TrajectoryReview_Deserialize = {
 	scores?: Scores_Deserialize,
 	verdict?: Verdict | null,
 	comment?: string | null,
+	/**  Answers to the campaign rubric's trajectory questions, by question id. */
+	answers?: { [key in string]: Answer },
 	reviewer?: string,
 	updated_at?: string,
 };
@@ -945,6 +1026,8 @@ export type TrajectoryReview_Serialize = {
 	scores: Scores_Serialize,
 	verdict?: Verdict,
 	comment?: string,
+	/**  Answers to the campaign rubric's trajectory questions, by question id. */
+	answers?: { [key in string]: Answer },
 	reviewer: string,
 	updated_at: string,
 };
@@ -955,11 +1038,15 @@ export type TrajectoryView = TrajectoryView_Serialize | TrajectoryView_Deseriali
 /**  What a review view shows of one recording (the desktop app's and the hub's alike). */
 export type TrajectoryView_Deserialize = {
 	recording: Recording_Deserialize,
+	/**  The campaign's own questions, asked beside the built-in labels. */
+	rubric?: Rubric_Deserialize | null,
 } & Reviewed_Deserialize;
 
 /**  What a review view shows of one recording (the desktop app's and the hub's alike). */
 export type TrajectoryView_Serialize = {
 	recording: Recording_Serialize,
+	/**  The campaign's own questions, asked beside the built-in labels. */
+	rubric: Rubric_Serialize | null,
 } & Reviewed_Serialize;
 
 /**  What the panel and library hear about a transcription. */

@@ -315,6 +315,7 @@ pub fn run(cli: Cli) -> Result<()> {
                     for rule in &t.exclusions {
                         exclude.push(rule.parse().with_context(|| format!("the campaign's exclusion rule {rule:?}"))?);
                     }
+                    t.keep_rubric(&lib)?;
                     (Some(cfg.hub), t.task)
                 }
                 (None, Some(instruction)) => (None, Task { id: task_id, instruction, campaign: None }),

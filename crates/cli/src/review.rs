@@ -34,6 +34,9 @@ pub enum ReviewCommand {
         /// Corrected or added reasoning for the step.
         #[arg(long)]
         reasoning: Option<String>,
+        /// An answer to one of the campaign rubric's step questions, as ID=VALUE (repeatable).
+        #[arg(long = "answer", value_name = "ID=VALUE")]
+        answers: Vec<String>,
     },
     /// Score the trajectory (1–5 each) and give a verdict.
     Score {
@@ -51,6 +54,9 @@ pub enum ReviewCommand {
         verdict: Option<Verdict>,
         #[arg(long)]
         comment: Option<String>,
+        /// An answer to one of the campaign rubric's trajectory questions, as ID=VALUE (repeatable).
+        #[arg(long = "answer", value_name = "ID=VALUE")]
+        answers: Vec<String>,
     },
     /// Delete a step.
     Delete { id: String, step: u32 },
@@ -110,6 +116,15 @@ impl ReviewCommand {
     }
 }
 
+/// `--answer ID=VALUE` arguments as answers to the recording's campaign rubric.
+fn parse_answers(lib: &Library, id: &str, scope: RubricScope, given: &[String]) -> Result<Answers> {
+    if given.is_empty() {
+        return Ok(Answers::new());
+    }
+    let rubric = lib.rubric_of(&lib.recording(id)?)?.with_context(|| format!("recording {id} has no rubric: its campaign asks no questions of its own"))?;
+    given.iter().map(|g| Ok(review::rubric::parse_answer(&rubric, scope, g)?)).collect()
+}
+
 pub fn run(lib: &Library, cmd: ReviewCommand, reviewer: &str, out: &mut impl Write) -> Result<()> {
     let id = lib.resolve_id(cmd.id())?;
     let step_start = |index: u32| -> Result<Micros> {
@@ -118,13 +133,15 @@ pub fn run(lib: &Library, cmd: ReviewCommand, reviewer: &str, out: &mut impl Wri
         current.steps.get(index as usize).map(|s| s.t_start).with_context(|| format!("recording {id} has {n} steps; there is no step {index}"))
     };
     match cmd {
-        ReviewCommand::Label { step, correctness, mistake, recovery, is_unsafe, env, comment, reasoning, .. } => {
-            let label = StepLabel { correctness, mistake, recovery, is_unsafe, env_response: env, comment, reasoning, ..Default::default() };
-            let saved = lib.set_step_label(&id, step_start(step)?, label, reviewer)?;
+        ReviewCommand::Label { step, correctness, mistake, recovery, is_unsafe, env, comment, reasoning, answers, .. } => {
+            let answers = parse_answers(lib, &id, RubricScope::Step, &answers)?;
+            let label = StepLabel { correctness, mistake, recovery, is_unsafe, env_response: env, comment, reasoning, answers, ..Default::default() };
+            let saved = review::set_step_label(lib, &id, step_start(step)?, label, reviewer)?;
             writeln!(out, "step {step}: {}", if saved.is_some() { "labelled" } else { "label removed" })?;
         }
-        ReviewCommand::Score { goal_completion, efficiency, error_handling, safety, verdict, comment, .. } => {
-            let r = TrajectoryReview { scores: Scores { goal_completion, efficiency, error_handling, safety }, verdict, comment, ..Default::default() };
+        ReviewCommand::Score { goal_completion, efficiency, error_handling, safety, verdict, comment, answers, .. } => {
+            let answers = parse_answers(lib, &id, RubricScope::Trajectory, &answers)?;
+            let r = TrajectoryReview { scores: Scores { goal_completion, efficiency, error_handling, safety }, verdict, comment, answers, ..Default::default() };
             let saved = review::set_trajectory_review(lib, &id, r, reviewer)?;
             writeln!(out, "{}: {}", id, saved.verdict.map(Verdict::as_str).unwrap_or("scored"))?;
         }

@@ -165,6 +165,12 @@ pub struct NewCampaign {
     /// `title:GLOB` or `GLOB`), on top of each station's own.
     #[serde(default)]
     pub exclusions: Vec<String>,
+    /// The campaign's own review questions (`{"questions": [{"id", "text", "scope": step |
+    /// trajectory, "kind": yes_no | choice | scale | text, "options"}]}`), asked beside the
+    /// built-in labels.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub rubric: Option<apprentice_core::model::Rubric>,
 }
 
 #[derive(Debug, Serialize, Deserialize, utoipa::ToSchema, specta::Type)]
@@ -228,6 +234,11 @@ pub struct AssignedTask {
     /// The campaign's exclusion rules, which the station adds to its own when recording it.
     #[serde(default)]
     pub exclusions: Vec<String>,
+    /// The campaign's own review questions, kept with the recording so the station's review
+    /// asks them too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub rubric: Option<apprentice_core::model::Rubric>,
 }
 
 /// One task's progress.
@@ -417,6 +428,11 @@ pub struct Lease {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schema(value_type = Vec<Object>)]
     pub others: Vec<serde_json::Value>,
+    /// The campaign's own questions, answered in each step label's `answers` (step questions)
+    /// and the labels file's `answers` (trajectory questions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub rubric: Option<apprentice_core::model::Rubric>,
 }
 
 /// One step's label in a labels file: the step by number (1-based, as `queue next` lists them)
@@ -449,6 +465,11 @@ pub struct ReviewLabels {
     pub verdict: Option<apprentice_core::model::Verdict>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+    /// Answers to the campaign rubric's trajectory questions, by question id (step questions
+    /// are answered in each step's `answers`).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    #[schema(value_type = Object)]
+    pub answers: apprentice_core::model::Answers,
 }
 
 /// Why a reviewer gives a recording back without reviewing it.

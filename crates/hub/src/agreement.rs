@@ -1,7 +1,8 @@
 //! A campaign's agreement report: every submitted review replayed to its labels, gathered into
 //! units per label dimension — a step (by recording and start time) for correctness, the
-//! mistake / recovery / unsafe flags and the environment's response; a recording for each score
-//! and the verdict — and measured with the core's Krippendorff's alpha (nominal for categories,
+//! mistake / recovery / unsafe flags, the environment's response and each of the campaign rubric's
+//! step questions; a recording for each score, the verdict and each rubric trajectory question
+//! (named `rubric.<id>`; free-text answers are not measured) — and measured with the core's Krippendorff's alpha (nominal for categories,
 //! ordinal for 1–5 scores) with its bootstrap interval and reviewer × reviewer agreement. Not its
 //! job: the arithmetic (`apprentice_core::review::agreement`) or HTTP (api.rs).
 
@@ -9,6 +10,7 @@ use std::collections::BTreeMap;
 
 use apprentice_core::model::*;
 use apprentice_core::review::agreement::{self, Level, Unit};
+use apprentice_core::review::rubric;
 use apprentice_hub_api::{AgreementReport, DimensionAgreement, ReviewerPair};
 
 use crate::api::ApiError;
@@ -84,7 +86,7 @@ const TRAJECTORY_DIMENSIONS: &[(&str, Level, TrajectoryValue)] = &[
 ];
 
 /// Units of every dimension, by dimension name, from the submitted reviews.
-pub fn units(reviews: &[(String, String, ReviewState)]) -> Vec<(&'static str, Level, Vec<Unit>)> {
+pub fn units(reviews: &[(String, String, ReviewState)], rubric: &Rubric) -> Vec<(String, Level, Vec<Unit>)> {
     let mut out = vec![];
     for (name, value) in STEP_DIMENSIONS {
         let mut by_step: BTreeMap<(&str, Micros), Unit> = BTreeMap::new();
@@ -95,7 +97,7 @@ pub fn units(reviews: &[(String, String, ReviewState)]) -> Vec<(&'static str, Le
                 }
             }
         }
-        out.push((*name, Level::Nominal, by_step.into_values().collect()));
+        out.push((name.to_string(), Level::Nominal, by_step.into_values().collect()));
     }
     for (name, level, value) in TRAJECTORY_DIMENSIONS {
         let mut by_recording: BTreeMap<&str, Unit> = BTreeMap::new();
@@ -104,7 +106,23 @@ pub fn units(reviews: &[(String, String, ReviewState)]) -> Vec<(&'static str, Le
                 by_recording.entry(recording).or_default().insert(reviewer.clone(), v);
             }
         }
-        out.push((*name, *level, by_recording.into_values().collect()));
+        out.push((name.to_string(), *level, by_recording.into_values().collect()));
+    }
+    for q in &rubric.questions {
+        let Some(level) = rubric::level(q) else { continue };
+        let mut by_unit: BTreeMap<(&str, Option<Micros>), Unit> = BTreeMap::new();
+        for (recording, reviewer, state) in reviews {
+            let answers: Vec<(Option<Micros>, &Answers)> = match q.scope {
+                RubricScope::Step => state.labels.iter().map(|(t, l)| (Some(*t), &l.answers)).collect(),
+                RubricScope::Trajectory => state.trajectory.iter().map(|t| (None, &t.answers)).collect(),
+            };
+            for (t, answers) in answers {
+                if let Some(v) = answers.get(&q.id).and_then(|a| rubric::value(q, a)) {
+                    by_unit.entry((recording, t)).or_default().insert(reviewer.clone(), v);
+                }
+            }
+        }
+        out.push((format!("rubric.{}", q.id), level, by_unit.into_values().collect()));
     }
     out
 }
@@ -112,19 +130,19 @@ pub fn units(reviews: &[(String, String, ReviewState)]) -> Vec<(&'static str, Le
 /// How much one recording's reviewers agree: the share of equal values over every pair of
 /// reviewers and every label both gave, all dimensions together. None with fewer than two
 /// reviews or nothing both labelled.
-pub fn of_recording(reviews: &[(String, ReviewState)]) -> Option<f64> {
+pub fn of_recording(reviews: &[(String, ReviewState)], rubric: &Rubric) -> Option<f64> {
     if reviews.len() < 2 {
         return None;
     }
     let tagged: Vec<(String, String, ReviewState)> = reviews.iter().map(|(r, s)| (String::new(), r.clone(), s.clone())).collect();
-    let (compared, matched) = pooled(&tagged);
+    let (compared, matched) = pooled(&tagged, rubric);
     (compared > 0).then(|| matched as f64 / compared as f64)
 }
 
 /// (values compared, values equal) over every pair of reviewers in every dimension.
-fn pooled(reviews: &[(String, String, ReviewState)]) -> (usize, usize) {
+fn pooled(reviews: &[(String, String, ReviewState)], rubric: &Rubric) -> (usize, usize) {
     let (mut compared, mut matched) = (0, 0);
-    for (_, _, dimension) in units(reviews) {
+    for (_, _, dimension) in units(reviews, rubric) {
         for p in agreement::pairs(&dimension) {
             compared += p.units;
             matched += (p.agreement.unwrap_or(0.0) * p.units as f64).round() as usize;
@@ -135,25 +153,26 @@ fn pooled(reviews: &[(String, String, ReviewState)]) -> (usize, usize) {
 
 /// How a review compares with a gold reference: (values the reference gives that the review
 /// also gives, of those the equal ones).
-pub fn against_reference(reference: &ReviewState, review: &ReviewState) -> (usize, usize) {
+pub fn against_reference(reference: &ReviewState, review: &ReviewState, rubric: &Rubric) -> (usize, usize) {
     // Only the reference's labels count: a step it leaves unlabelled is no question.
     let mut asked = review.clone();
     asked.labels.retain(|t, _| reference.labels.contains_key(t));
     if reference.trajectory.is_none() {
         asked.trajectory = None;
     }
-    pooled(&[(String::new(), "\u{0}reference".into(), reference.clone()), (String::new(), "review".into(), asked)])
+    pooled(&[(String::new(), "\u{0}reference".into(), reference.clone()), (String::new(), "review".into(), asked)], rubric)
 }
 
 /// The agreement report of `campaign`.
 pub async fn report(client: &impl deadpool_postgres::GenericClient, campaign: &str) -> Result<AgreementReport, ApiError> {
     let reviews = submitted(client, campaign).await?;
-    let dimensions = units(&reviews)
+    let rubric = crate::campaigns::rubric(client, campaign).await?;
+    let dimensions = units(&reviews, &rubric)
         .into_iter()
         .map(|(name, level, units)| {
             let pairable: Vec<&Unit> = units.iter().filter(|u| u.len() >= 2).collect();
             DimensionAgreement {
-                name: name.to_string(),
+                name,
                 level: match level {
                     Level::Nominal => "nominal",
                     Level::Ordinal => "ordinal",

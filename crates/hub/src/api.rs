@@ -17,6 +17,7 @@ use crate::checkout::Checkouts;
 use crate::review::{Change, Changed};
 use crate::uploads::Uploads;
 use crate::{accounts, agreement, campaigns, recordings, review, stations, uploads};
+use apprentice_core::model::Rubric;
 use apprentice_hub_api as wire;
 use apprentice_hub_api::{ErrorBody, Health, Me, NewUser, Revoked, TokenIssued};
 
@@ -95,7 +96,7 @@ fn bad_json(rejection: JsonRejection) -> ApiError {
         health, me, revoke_own_token, list_users, create_user, new_token, revoke_user, list_campaigns, create_campaign, assign, progress, my_tasks, join_station, list_stations, read_consent, decide_consent,
         edit_tasks, announce_upload, upload_status, upload_file, complete_upload, list_recordings, get_recording,
         queue_next, get_lease, lease_trajectory, lease_log, set_step_label, set_trajectory_review, edit_step, fix_transcript, undo_change, submit_review, skip_review, lease_frame,
-        campaign_agreement, sign_in, sign_out, lease_audio, mark_gold, unmark_gold, gold_accuracy
+        campaign_agreement, get_rubric, set_rubric, sign_in, sign_out, lease_audio, mark_gold, unmark_gold, gold_accuracy
     ),
     components(schemas(
         ErrorBody, Health, Me, NewUser, Role, wire::Created, wire::UserSummary, TokenIssued, Revoked,
@@ -103,7 +104,7 @@ fn bad_json(rejection: JsonRejection) -> ApiError {
         wire::Join, wire::Station, wire::Consent, wire::Decision,
         wire::TaskEdits, wire::TasksEdited, wire::UploadFile, wire::NewUpload, wire::UploadStatus, wire::RecordingSummary,
         wire::SignIn, wire::Lease, wire::StepLabels, wire::ReviewLabels, wire::Skip, wire::TranscriptFix, wire::AgreementReport, wire::DimensionAgreement, wire::ReviewerPair, wire::GoldAccuracy,
-        TrajectoryJson, StepLabelJson, TrajectoryReviewJson, StepEditJson, AuditEntryJson
+        TrajectoryJson, RubricJson, StepLabelJson, TrajectoryReviewJson, StepEditJson, AuditEntryJson
     )),
     modifiers(&BearerAuth)
 )]
@@ -131,6 +132,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/campaigns/{name}/assign", post(assign))
         .route("/api/campaigns/{name}/tasks", put(edit_tasks))
         .route("/api/campaigns/{name}/progress", get(progress))
+        .route("/api/campaigns/{name}/rubric", get(get_rubric).put(set_rubric))
         .route("/api/tasks", get(my_tasks))
         .route("/api/stations", get(list_stations).post(join_station))
         .route("/api/campaigns/{name}/consent", get(read_consent).post(decide_consent))
@@ -201,6 +203,23 @@ async fn edit_tasks(State(state): State<AppState>, caller: Caller, Path(name): P
     let edited = campaigns::edit_tasks(&mut db(&state).await?, &caller, &name, body).await?;
     tracing::info!(by = %caller.name, campaign = %name, added = edited.added, changed = edited.changed, "tasks edited");
     Ok(Json(edited))
+}
+
+/// The campaign's own review questions (admins and reviewers).
+#[utoipa::path(get, path = "/api/campaigns/{name}/rubric", security(("bearer" = [])), params(("name" = String, Path, description = "the campaign")), responses((status = 200, body = RubricJson), (status = 401, description = "no valid token", body = ErrorBody), (status = 403, description = "the caller is neither an admin nor a reviewer", body = ErrorBody), (status = 404, description = "no such campaign", body = ErrorBody)))]
+async fn get_rubric(State(state): State<AppState>, caller: Caller, Path(name): Path<String>) -> ApiResult<Json<Rubric>> {
+    caller.require(&[Role::Admin, Role::Reviewer], "reading a campaign's rubric")?;
+    Ok(Json(campaigns::rubric(&db(&state).await?, &name).await?))
+}
+
+/// Replaces the campaign's own review questions (admins only); answers already given stay.
+#[utoipa::path(put, path = "/api/campaigns/{name}/rubric", security(("bearer" = [])), params(("name" = String, Path, description = "the campaign")), request_body = RubricJson, responses((status = 200, body = RubricJson), (status = 400, description = "the rubric is not valid, or not JSON", body = ErrorBody), (status = 415, description = "not application/json", body = ErrorBody), (status = 422, description = "a field is missing or wrong", body = ErrorBody), (status = 401, description = "no valid token", body = ErrorBody), (status = 403, description = "the caller is not an admin", body = ErrorBody), (status = 404, description = "no such campaign", body = ErrorBody)))]
+async fn set_rubric(State(state): State<AppState>, caller: Caller, Path(name): Path<String>, body: Result<Json<Rubric>, JsonRejection>) -> ApiResult<Json<Rubric>> {
+    caller.require(&[Role::Admin], "changing a campaign's rubric")?;
+    let Json(rubric) = body.map_err(bad_json)?;
+    let saved = campaigns::set_rubric(&db(&state).await?, &name, &rubric).await?;
+    tracing::info!(by = %caller.name, campaign = %name, questions = saved.questions.len(), "rubric set");
+    Ok(Json(saved))
 }
 
 /// Each task's target and assignments (admins only).
@@ -320,6 +339,12 @@ async fn get_recording(State(state): State<AppState>, caller: Caller, Path(id): 
 // Review: a reviewer's queue and leases. Bodies and answers that are the core's review types
 // are described by these (documentation only).
 
+/// The core's `Rubric`: `{"questions": [{"id", "text", "scope": "step" | "trajectory", "kind":
+/// "yes_no" | "choice" | "scale" | "text", "options": [...]}]}`.
+#[derive(utoipa::ToSchema)]
+#[schema(value_type = Object)]
+#[allow(dead_code)]
+struct RubricJson(serde_json::Value);
 /// The core's `TrajectoryView`: the recording and its steps as this review has them.
 #[derive(utoipa::ToSchema)]
 #[schema(value_type = Object)]

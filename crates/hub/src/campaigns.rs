@@ -7,6 +7,8 @@ use sha2::{Digest, Sha256};
 
 use crate::api::ApiError;
 use crate::auth::{Caller, Role};
+use apprentice_core::model::Rubric;
+use apprentice_core::review;
 use apprentice_hub_api::{check_task, Assigned, AssignedTask, Assignment, CampaignSummary, NewCampaign, TaskEdits, TaskProgress, TaskSpec, TasksEdited};
 
 const CREATED_AT: &str = "to_char(c.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')";
@@ -40,14 +42,15 @@ pub async fn create(client: &mut deadpool_postgres::Client, by: &Caller, new: Ne
         return Err(ApiError::bad_request("exclusions: at most 200 rules, each 1 to 256 characters (class:GLOB, title:GLOB or GLOB)"));
     }
     let exclusions = serde_json::to_value(&new.exclusions).map_err(|e| ApiError::internal(e.to_string()))?;
+    let rubric = rubric_json(&new.rubric.clone().unwrap_or_default())?;
     let consent = new.consent.filter(|c| !c.trim().is_empty());
     let consent_sha = consent.as_ref().map(|c| hex(&Sha256::digest(c.as_bytes())));
     let tx = client.transaction().await.map_err(ApiError::db)?;
     let row = tx
         .query_opt(
-            "INSERT INTO campaigns (name, reviews, consent_text, consent_version, consent_sha256, created_by, exclusions, lease_seconds, min_agreement, on_disagreement)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (name) DO NOTHING RETURNING id",
-            &[&new.name, &(reviews as i32), &consent, &(consent.is_some() as i32), &consent_sha, &by.user_id, &exclusions, &(lease_seconds as i32), &new.min_agreement, &on_disagreement],
+            "INSERT INTO campaigns (name, reviews, consent_text, consent_version, consent_sha256, created_by, exclusions, lease_seconds, min_agreement, on_disagreement, rubric)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (name) DO NOTHING RETURNING id",
+            &[&new.name, &(reviews as i32), &consent, &(consent.is_some() as i32), &consent_sha, &by.user_id, &exclusions, &(lease_seconds as i32), &new.min_agreement, &on_disagreement, &rubric],
         )
         .await
         .map_err(ApiError::db)?;
@@ -178,11 +181,39 @@ pub async fn assign(client: &mut deadpool_postgres::Client, campaign: &str, a: A
     Ok(Assigned { campaign: campaign.to_string(), expert: a.expert, assigned, already: ids.len() as u64 - assigned })
 }
 
+/// A rubric checked by the core and ready to store.
+fn rubric_json(rubric: &Rubric) -> Result<serde_json::Value, ApiError> {
+    review::rubric::check(rubric).map_err(|e| ApiError::bad_request(e.to_string()))?;
+    serde_json::to_value(rubric).map_err(|e| ApiError::internal(e.to_string()))
+}
+
+fn stored_rubric(json: serde_json::Value) -> Result<Option<Rubric>, ApiError> {
+    serde_json::from_value(json).map(Some).map_err(|e| ApiError::internal(format!("a stored rubric: {e}")))
+}
+
+/// The rubric of campaign `name` (empty when it asks nothing of its own).
+pub async fn rubric(client: &impl deadpool_postgres::GenericClient, name: &str) -> Result<Rubric, ApiError> {
+    let row = client.query_opt("SELECT rubric FROM campaigns WHERE name = $1", &[&name]).await.map_err(ApiError::db)?;
+    let row = row.ok_or_else(|| ApiError::not_found(format!("no campaign named {name}")))?;
+    Ok(stored_rubric(row.get(0))?.unwrap_or_default())
+}
+
+/// Replaces campaign `name`'s rubric. Answers already given stay in their reviews; a question
+/// taken out is no longer asked, measured or exported.
+pub async fn set_rubric(client: &impl deadpool_postgres::GenericClient, name: &str, rubric: &Rubric) -> Result<Rubric, ApiError> {
+    let json = rubric_json(rubric)?;
+    let n = client.execute("UPDATE campaigns SET rubric = $2 WHERE name = $1", &[&name, &json]).await.map_err(ApiError::db)?;
+    if n == 0 {
+        return Err(ApiError::not_found(format!("no campaign named {name}")));
+    }
+    Ok(rubric.clone())
+}
+
 /// The tasks assigned to an expert, by campaign and task id.
 pub async fn assigned_to(client: &deadpool_postgres::Client, expert_id: i64) -> Result<Vec<AssignedTask>, ApiError> {
     let rows = client
         .query(
-            "SELECT c.name, t.version, t.spec, c.exclusions FROM assignments a JOIN tasks t ON t.campaign_id = a.campaign_id AND t.id = a.task_id JOIN campaigns c ON c.id = a.campaign_id WHERE a.expert_id = $1 ORDER BY c.name, t.id",
+            "SELECT c.name, t.version, t.spec, c.exclusions, c.rubric FROM assignments a JOIN tasks t ON t.campaign_id = a.campaign_id AND t.id = a.task_id JOIN campaigns c ON c.id = a.campaign_id WHERE a.expert_id = $1 ORDER BY c.name, t.id",
             &[&expert_id],
         )
         .await
@@ -196,6 +227,7 @@ pub async fn assigned_to(client: &deadpool_postgres::Client, expert_id: i64) -> 
                 version: r.get(1),
                 task: serde_json::from_value(spec).map_err(|e| ApiError::internal(format!("a stored task: {e}")))?,
                 exclusions: serde_json::from_value(exclusions).unwrap_or_default(),
+                rubric: stored_rubric(r.get(4))?.filter(|r| !r.questions.is_empty()),
             })
         })
         .collect()

@@ -15,6 +15,7 @@ const MIGRATIONS: &[(i32, &str)] = &[
     (5, include_str!("../migrations/0005_campaign_exclusions.sql")),
     (6, include_str!("../migrations/0006_review.sql")),
     (7, include_str!("../migrations/0007_gold_adjudication.sql")),
+    (8, include_str!("../migrations/0008_rubric.sql")),
 ];
 
 /// An arbitrary constant naming the hub's migration lock.

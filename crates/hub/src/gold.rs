@@ -48,12 +48,13 @@ pub async fn accuracy(client: &deadpool_postgres::Client, campaign: &str) -> Res
         )
         .await
         .map_err(ApiError::db)?;
+    let rubric = crate::campaigns::rubric(client, campaign).await?;
     let mut by: std::collections::BTreeMap<String, GoldAccuracy> = Default::default();
     for r in rows {
         let (name, pseudonym): (String, String) = (r.get(1), r.get(2));
         let reference: ReviewState = serde_json::from_value(r.get(3)).map_err(|e| ApiError::internal(format!("a stored gold reference: {e}")))?;
         let review = ReviewState::from_log(crate::review::log(client, r.get(0), &pseudonym).await?);
-        let (compared, matched) = crate::agreement::against_reference(&reference, &review);
+        let (compared, matched) = crate::agreement::against_reference(&reference, &review, &rubric);
         let a = by.entry(name.clone()).or_insert_with(|| GoldAccuracy { reviewer: name, pseudonym, recordings: 0, compared: 0, matched: 0, accuracy: None });
         a.recordings += 1;
         a.compared += compared;

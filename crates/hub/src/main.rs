@@ -8,6 +8,7 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use serde_json::json;
 
+use apprentice_core::model::Rubric;
 use apprentice_hub::publish::{self, PublishOptions};
 use apprentice_hub::server::{self, ServeOptions};
 use apprentice_hub::storage::{S3Options, Store};
@@ -215,6 +216,18 @@ enum CampaignCommand {
         /// title:GLOB or GLOB (repeatable).
         #[arg(long = "exclude", value_name = "RULE")]
         exclusions: Vec<String>,
+        /// The campaign's own review questions, a JSON file: {"questions": [{"id", "text",
+        /// "scope": step|trajectory, "kind": yes_no|choice|scale|text, "options": [...]}]}.
+        #[arg(long)]
+        rubric: Option<std::path::PathBuf>,
+        #[command(flatten)]
+        remote: Remote,
+    },
+    /// Show a campaign's rubric, or replace it with --file (answers already given stay).
+    Rubric {
+        name: String,
+        #[arg(long)]
+        file: Option<std::path::PathBuf>,
         #[command(flatten)]
         remote: Remote,
     },
@@ -403,12 +416,13 @@ fn run(cli: Cli) -> Result<()> {
             })?;
         }
         Command::Campaign { command } => match command {
-            CampaignCommand::Create { name, tasks, consent, reviews, lease_seconds, min_agreement, on_disagreement, exclusions, remote } => {
+            CampaignCommand::Create { name, tasks, consent, reviews, lease_seconds, min_agreement, on_disagreement, exclusions, rubric, remote } => {
+                let rubric = rubric.map(|f| read_rubric(&f)).transpose()?;
                 let bytes = std::fs::read(&tasks).with_context(|| format!("cannot read the task file {}", tasks.display()))?;
                 let file_name = tasks.file_name().and_then(|n| n.to_str()).unwrap_or_default();
                 let specs = apprentice_hub::tasks::parse(file_name, &bytes).with_context(|| format!("{}", tasks.display()))?;
                 let consent = consent.map(|c| std::fs::read_to_string(&c).with_context(|| format!("cannot read the consent text {}", c.display()))).transpose()?;
-                let body = json!({ "name": name, "tasks": specs, "consent": consent, "reviews": reviews, "lease_seconds": lease_seconds, "min_agreement": min_agreement, "on_disagreement": on_disagreement, "exclusions": exclusions });
+                let body = json!({ "name": name, "tasks": specs, "consent": consent, "reviews": reviews, "lease_seconds": lease_seconds, "min_agreement": min_agreement, "on_disagreement": on_disagreement, "exclusions": exclusions, "rubric": rubric });
                 let created: CampaignSummary = HubClient::new(&remote.hub, &remote.token).post("/api/campaigns", &body, "campaign create")?;
                 show(out, remote.json, &created, |out, created| {
                     writeln!(
@@ -429,6 +443,24 @@ fn run(cli: Cli) -> Result<()> {
                 let path = format!("/api/campaigns/{}/tasks", apprentice_hub_api::client::encode(&name));
                 let edited: TasksEdited = HubClient::new(&remote.hub, &remote.token).put(&path, &json!({ "tasks": specs }), "campaign edit")?;
                 show(out, remote.json, &edited, |out, e| writeln!(out, "campaign {}: {} added, {} changed (new version), {} unchanged", e.campaign, e.added, e.changed, e.unchanged))?;
+            }
+            CampaignCommand::Rubric { name, file, remote } => {
+                let path = format!("/api/campaigns/{}/rubric", apprentice_hub_api::client::encode(&name));
+                let hub = HubClient::new(&remote.hub, &remote.token);
+                let rubric: Rubric = match file {
+                    Some(f) => hub.put(&path, &serde_json::to_value(read_rubric(&f)?)?, "campaign rubric")?,
+                    None => hub.get(&path, "campaign rubric")?,
+                };
+                show(out, remote.json, &rubric, |out, r| {
+                    if r.questions.is_empty() {
+                        writeln!(out, "campaign {name} asks no questions of its own")?;
+                    }
+                    for q in &r.questions {
+                        let options = if q.options.is_empty() { String::new() } else { format!(" ({})", q.options.join(" / ")) };
+                        writeln!(out, "{:<24} {:<10} {:<7}{options} {}", q.id, format!("{:?}", q.scope).to_lowercase(), format!("{:?}", q.kind).to_lowercase(), q.text)?;
+                    }
+                    Ok(())
+                })?;
             }
             CampaignCommand::List { remote } => {
                 let list: Vec<CampaignSummary> = HubClient::new(&remote.hub, &remote.token).get("/api/campaigns", "campaign list")?;
@@ -597,4 +629,12 @@ fn run(cli: Cli) -> Result<()> {
         },
     }
     Ok(())
+}
+
+/// A rubric file, read and checked here so a mistake is told before anything is sent.
+fn read_rubric(path: &std::path::Path) -> Result<Rubric> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read the rubric {}", path.display()))?;
+    let rubric: Rubric = serde_json::from_str(&text).with_context(|| format!("{}: not a rubric ({{\"questions\": [...]}})", path.display()))?;
+    apprentice_core::review::rubric::check(&rubric).with_context(|| path.display().to_string())?;
+    Ok(rubric)
 }

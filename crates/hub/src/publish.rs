@@ -101,6 +101,7 @@ pub async fn publish(pool: &deadpool_postgres::Pool, store: Store, opts: &Publis
         .await?;
     let candidates: Vec<Candidate> =
         rows.iter().map(|r| Candidate { id: r.get(0), verdict: r.get(1), consent_ok: !asks_consent || r.get::<_, Option<String>>(2).as_deref() == Some("accept") }).collect();
+    let rubric = crate::campaigns::rubric(&client, &opts.campaign).await.map_err(|e| anyhow::anyhow!(e.message))?;
     let mut withheld = vec![];
     let mut chosen = vec![];
     for c in candidates {
@@ -117,7 +118,7 @@ pub async fn publish(pool: &deadpool_postgres::Pool, store: Store, opts: &Publis
         let (reviews, adjudicated) = reviews_of(&client, &c.id).await?;
         // An adjudicated recording is settled: its adjudicator's word stands.
         if let Some(min) = opts.min_agreement.filter(|_| !adjudicated) {
-            match crate::agreement::of_recording(&reviews) {
+            match crate::agreement::of_recording(&reviews, &rubric) {
                 Some(a) if a >= min => {}
                 Some(a) => {
                     withheld.push((c.id, format!("reviewers agree on {:.0}% (below {:.0}%)", a * 100.0, min * 100.0)));
@@ -156,11 +157,13 @@ pub async fn publish(pool: &deadpool_postgres::Pool, store: Store, opts: &Publis
     let checkouts = Checkouts::new(store, work.path().join("checkouts"));
     let lib_dir = work.path().join("library");
     let lib = Library::open_received(&lib_dir)?;
+    // The exports carry the campaign's own questions beside their answers.
+    lib.set_rubric(&opts.campaign, &rubric)?;
     for (i, (id, reviews)) in chosen.iter().enumerate() {
         progress(format!("gathering {}/{}: {id}", i + 1, chosen.len()));
         let dir = checkouts.library_dir(&client, id).await.map_err(|e| anyhow::anyhow!(e.message))?;
         portable::import(&lib, &dir)?;
-        apply_final_labels(&lib, id, reviews)?;
+        apply_final_labels(&lib, id, reviews, &rubric)?;
     }
     let out = work.path().join("out");
     let selection = Selection { ids: chosen.iter().map(|(id, _)| id.clone()).collect(), ..Default::default() };
@@ -270,10 +273,40 @@ fn order<T: serde::Serialize>(v: &T) -> String {
     serde_json::to_string(v).unwrap_or_default()
 }
 
+/// The final answer to each rubric question the reviewers answered: the majority (a scale's
+/// median when there is none; nothing on a tie otherwise), free text joined with who wrote it.
+/// Answers to questions the rubric no longer asks are left out.
+fn final_answers(given: &[(&str, &Answers)], rubric: &Rubric) -> Answers {
+    let mut out = Answers::new();
+    for q in &rubric.questions {
+        let answers: Vec<(&str, &Answer)> = given.iter().filter_map(|(r, a)| a.get(&q.id).map(|a| (*r, a))).collect();
+        if answers.is_empty() {
+            continue;
+        }
+        let answer = match q.kind {
+            AnswerKind::Text => {
+                let parts: Vec<String> = answers.iter().map(|(r, a)| if answers.len() > 1 { format!("{r}: {a}") } else { a.to_string() }).collect();
+                Some(Answer::Text(parts.join("\n")))
+            }
+            AnswerKind::Scale => {
+                let mut values: Vec<&Answer> = answers.iter().map(|(_, a)| *a).collect();
+                values.sort();
+                majority(values.iter().copied()).or_else(|| values.get(values.len().saturating_sub(1) / 2).copied()).cloned()
+            }
+            AnswerKind::YesNo | AnswerKind::Choice => majority(answers.iter().map(|(_, a)| *a)).cloned(),
+        };
+        if let Some(a) = answer {
+            out.insert(q.id.clone(), a);
+        }
+    }
+    out
+}
+
 /// Writes the final labels into the gathered library: per step and field the majority of the
 /// reviewers who labelled it, the trajectory's verdict and each score likewise (a score's
-/// median when no majority), comments kept with who made them.
-fn apply_final_labels(lib: &Library, id: &str, reviews: &[(String, ReviewState)]) -> Result<()> {
+/// median when no majority), rubric answers likewise (free text kept with who wrote it), comments
+/// kept with who made them.
+fn apply_final_labels(lib: &Library, id: &str, reviews: &[(String, ReviewState)], rubric: &Rubric) -> Result<()> {
     if reviews.is_empty() {
         return Ok(());
     }
@@ -302,6 +335,7 @@ fn apply_final_labels(lib: &Library, id: &str, reviews: &[(String, ReviewState)]
             env_response: majority(labels.iter().filter_map(|(_, l)| l.env_response.map(|e| order(&e)))).and_then(|e| serde_json::from_str(&e).ok()),
             comment: joined(|l| l.comment.as_ref()),
             reasoning: joined(|l| l.reasoning.as_ref()),
+            answers: final_answers(&labels.iter().map(|(r, l)| (*r, &l.answers)).collect::<Vec<_>>(), rubric),
             ..Default::default()
         };
         lib.set_step_label(id, t, label, &names)?;
@@ -318,6 +352,7 @@ fn apply_final_labels(lib: &Library, id: &str, reviews: &[(String, ReviewState)]
             scores: Scores { goal_completion: score(|s| s.goal_completion), efficiency: score(|s| s.efficiency), error_handling: score(|s| s.error_handling), safety: score(|s| s.safety) },
             verdict: majority(trajectories.iter().filter_map(|(_, t)| t.verdict.map(|v| v.as_str()))).and_then(Verdict::parse),
             comment: (!comments.is_empty()).then(|| comments.join("\n")),
+            answers: final_answers(&trajectories.iter().map(|(r, t)| (*r, &t.answers)).collect::<Vec<_>>(), rubric),
             ..Default::default()
         };
         lib.set_trajectory_review(id, review, &names)?;

@@ -8,7 +8,7 @@
 //! job: HTTP (api.rs), fetching recordings (checkout.rs), agreement (agreement.rs).
 
 use apprentice_core::model::*;
-use apprentice_core::review::{self, Reviewed, TrajectoryView};
+use apprentice_core::review::{self, rubric, Reviewed, TrajectoryView};
 use apprentice_hub_api::{Lease, ReviewLabels};
 
 use crate::api::ApiError;
@@ -30,11 +30,13 @@ pub struct ReviewRow {
     pub live: bool,
     /// review, or adjudication (an admin's final word on a recording its reviewers disagreed on).
     pub kind: String,
+    /// The campaign's own questions.
+    pub rubric: Rubric,
 }
 
 const ROW: &str = "SELECT v.id, v.recording_id, c.name, r.task_id, r.instruction, u.pseudonym,
         CASE WHEN v.state = 'leased' AND v.expires_at <= now() THEN 'expired' ELSE v.state END,
-        to_char(v.expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), v.state = 'leased' AND v.expires_at > now(), v.kind
+        to_char(v.expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), v.state = 'leased' AND v.expires_at > now(), v.kind, c.rubric
      FROM reviews v JOIN recordings r ON r.id = v.recording_id JOIN campaigns c ON c.id = r.campaign_id JOIN users u ON u.id = r.user_id";
 
 fn row_of(r: &tokio_postgres::Row) -> ReviewRow {
@@ -49,6 +51,10 @@ fn row_of(r: &tokio_postgres::Row) -> ReviewRow {
         expires_at: r.get(7),
         live: r.get(8),
         kind: r.get(9),
+        rubric: serde_json::from_value(r.get(10)).unwrap_or_else(|e| {
+            tracing::warn!("campaign {}'s stored rubric is unreadable ({e}): reviewing without it", r.get::<_, String>(2));
+            Rubric::default()
+        }),
     }
 }
 
@@ -83,6 +89,7 @@ async fn reviewed(client: &impl deadpool_postgres::GenericClient, checkouts: &Ch
     let state = ReviewState::from_log(log(client, r.id, reviewer).await?);
     let dir = checkouts.library_dir(client, &r.recording_id).await?;
     let (id, expert) = (r.recording_id.clone(), r.expert.clone());
+    let rubric = Some(r.rubric.clone()).filter(|r| !r.questions.is_empty());
     tokio::task::spawn_blocking(move || -> Result<_, ApiError> {
         let lib = checkout::open(&dir).map_err(|e| ApiError::internal(e.to_string()))?;
         let reviewed = review::load_as(&lib, &id, &state).map_err(|e| ApiError::internal(e.to_string()))?;
@@ -90,7 +97,7 @@ async fn reviewed(client: &impl deadpool_postgres::GenericClient, checkouts: &Ch
         // Reviewers know the expert only by pseudonym.
         recording.expert_id = Some(expert);
         let input = if with_input { lib.input_events(&id).map_err(|e| ApiError::internal(e.to_string()))? } else { vec![] };
-        Ok((TrajectoryView { recording, reviewed }, input))
+        Ok((TrajectoryView { recording, rubric, reviewed }, input))
     })
     .await
     .map_err(|e| ApiError::internal(format!("review: {e}")))?
@@ -129,6 +136,7 @@ fn lease_of(r: &ReviewRow, reviewed: &Reviewed, others: Vec<serde_json::Value>) 
         steps,
         kind: r.kind.clone(),
         others,
+        rubric: Some(r.rubric.clone()).filter(|r| !r.questions.is_empty()),
     }
 }
 
@@ -315,6 +323,7 @@ pub async fn change(client: &mut deadpool_postgres::Client, checkouts: &Checkout
                 if !view.reviewed.steps.iter().any(|s| s.t_start == *step) {
                     return Err(invalid(review::ReviewError::NoSuchStep(*step)));
                 }
+                rubric::check_answers(&r.rubric, RubricScope::Step, &label.answers).map_err(invalid)?;
                 let after = (!label.is_empty()).then(|| StepLabel { reviewer: reviewer.to_string(), updated_at: now(), ..label.clone() });
                 let before = match &after {
                     Some(a) => state.labels.insert(*step, a.clone()),
@@ -325,6 +334,7 @@ pub async fn change(client: &mut deadpool_postgres::Client, checkouts: &Checkout
             }
             Change::Trajectory(t) => {
                 review::check_scores(&t.scores).map_err(invalid)?;
+                rubric::check_answers(&r.rubric, RubricScope::Trajectory, &t.answers).map_err(invalid)?;
                 let after = TrajectoryReview { reviewer: reviewer.to_string(), updated_at: now(), ..t.clone() };
                 answer = Some(Changed::Trajectory(after.clone()));
                 Some(ReviewChange::Trajectory { before: state.trajectory.replace(after.clone()), after })
@@ -385,9 +395,15 @@ fn label_changes(labels: &ReviewLabels, t_starts: &[Micros]) -> Result<Vec<Chang
         };
         changes.push(Change::Label { step: t_start, label: s.label.clone() });
     }
-    if labels.verdict.is_some() || labels.comment.is_some() || labels.scores != Scores::default() {
+    if labels.verdict.is_some() || labels.comment.is_some() || labels.scores != Scores::default() || !labels.answers.is_empty() {
         review::check_scores(&labels.scores).map_err(invalid)?;
-        changes.push(Change::Trajectory(TrajectoryReview { scores: labels.scores.clone(), verdict: labels.verdict, comment: labels.comment.clone(), ..Default::default() }));
+        changes.push(Change::Trajectory(TrajectoryReview {
+            scores: labels.scores.clone(),
+            verdict: labels.verdict,
+            comment: labels.comment.clone(),
+            answers: labels.answers.clone(),
+            ..Default::default()
+        }));
     }
     Ok(changes)
 }
@@ -459,7 +475,7 @@ pub async fn submit(client: &mut deadpool_postgres::Client, checkouts: &Checkout
 async fn check_disagreement(tx: &deadpool_postgres::Transaction<'_>, recording: &str) -> Result<(), ApiError> {
     let row = tx
         .query_one(
-            "SELECT c.min_agreement, c.on_disagreement, c.reviews + r.extra_reviews, r.extra_reviews, EXISTS (SELECT 1 FROM gold g WHERE g.recording_id = r.id)
+            "SELECT c.min_agreement, c.on_disagreement, c.reviews + r.extra_reviews, r.extra_reviews, EXISTS (SELECT 1 FROM gold g WHERE g.recording_id = r.id), c.name
              FROM recordings r JOIN campaigns c ON c.id = r.campaign_id WHERE r.id = $1",
             &[&recording],
         )
@@ -471,7 +487,8 @@ async fn check_disagreement(tx: &deadpool_postgres::Transaction<'_>, recording: 
     if (reviews.len() as i32) < wanted {
         return Ok(());
     }
-    let Some(agreement) = crate::agreement::of_recording(&reviews).filter(|a| *a < min) else { return Ok(()) };
+    let rubric = crate::campaigns::rubric(tx, &row.get::<_, String>(5)).await?;
+    let Some(agreement) = crate::agreement::of_recording(&reviews, &rubric).filter(|a| *a < min) else { return Ok(()) };
     if mode == "extra_review" && extra == 0 {
         tx.execute("UPDATE recordings SET extra_reviews = 1 WHERE id = $1", &[&recording]).await.map_err(ApiError::db)?;
         tracing::info!(recording, agreement, "reviewers disagree: one more review");

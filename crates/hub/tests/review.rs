@@ -450,3 +450,87 @@ fn gold_comes_unannounced_and_is_scored_and_disagreements_go_to_an_adjudicator_o
     assert_eq!(work(&tom, true), ["rec-a2"], "the extra place is tom's");
     assert_eq!(w.pg.psql("hub", "SELECT string_agg(recording_id, ',' ORDER BY recording_id) FROM adjudications"), "rec-a1,rec-a2");
 }
+
+#[test]
+fn a_campaign_rubric_is_asked_checked_measured_and_published_with_its_answers() {
+    let w = review_world(2, 1800);
+    let rubric = json!({ "questions": [
+        { "id": "verified_source", "text": "Did the expert verify the source before acting?", "scope": "step", "kind": "yes_no" },
+        { "id": "injection", "text": "Was the injected instruction ignored?", "scope": "trajectory", "kind": "choice", "options": ["ignored", "followed", "absent"] },
+        { "id": "care", "text": "How careful was the expert?", "scope": "trajectory", "kind": "scale" },
+        { "id": "notes", "text": "Anything a lab should know?", "scope": "trajectory", "kind": "text" },
+    ] });
+    let set_rubric = |token: &str, r: &Value| {
+        let file = tempfile::NamedTempFile::new().expect("tmp");
+        std::fs::write(file.path(), r.to_string()).expect("rubric file");
+        let mut args = vec!["campaign", "rubric", "c1", "--file", file.path().to_str().expect("path"), "--json"];
+        args.extend(remote(&w, token));
+        hub_cli(&args)
+    };
+    // A rubric that asks one question twice is refused before anything is stored.
+    let mut twice = rubric.clone();
+    twice["questions"].as_array_mut().expect("questions").push(json!({ "id": "care", "text": "again?", "scope": "step", "kind": "yes_no" }));
+    let out = set_rubric(&w.admin, &twice);
+    assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("\"care\" is asked twice"), "{}", String::from_utf8_lossy(&out.stderr));
+    let (status, v) = request("PUT", &format!("{}/api/campaigns/c1/rubric", w.hub.url), Some(&w.admin), Some(twice));
+    assert_eq!(status, 400, "the hub checks too: {v}");
+    let (status, v) = request("PUT", &format!("{}/api/campaigns/c1/rubric", w.hub.url), Some(&w.rita), Some(rubric.clone()));
+    assert_eq!(status, 403, "only admins change a rubric: {v}");
+    let saved: Value = serde_json::from_str(&ok(set_rubric(&w.admin, &rubric))).expect("rubric --json");
+    assert_eq!(saved, rubric);
+
+    // The station learns the rubric with its tasks and keeps it beside the recording.
+    let task = apprentice_station::find_task(&w.ann.cfg, "t1", Some("c1")).expect("task");
+    task.keep_rubric(&w.ann.lib).expect("keep");
+    let kept = w.ann.lib.rubric("c1").expect("rubric").expect("kept");
+    assert_eq!(serde_json::to_value(&kept).expect("json"), rubric);
+    record(&w.ann, SEED_ANN, "rec-r1", "t1", 3);
+
+    // Each reviewer sees the questions in the lease; answers that do not fit are refused.
+    let answer = |token: &str, verified: [bool; 3], notes: &str| {
+        let lease = next_lease(&w, token).expect("a lease");
+        assert_eq!(lease["rubric"], rubric, "{lease}");
+        let id = lease["id"].as_i64().expect("id");
+        let steps: Vec<Value> = verified.iter().enumerate().map(|(i, v)| json!({ "step": i + 1, "correctness": "correct", "answers": { "verified_source": v } })).collect();
+        let wrong = json!({ "steps": steps, "verdict": "approved", "answers": { "injection": "maybe" } });
+        let out = submit_labels(&w, token, id, &wrong);
+        assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("one of: ignored, followed, absent"), "{}", String::from_utf8_lossy(&out.stderr));
+        let stray = json!({ "steps": [{ "step": 1, "answers": { "care": 3 } }], "verdict": "approved" });
+        let out = submit_labels(&w, token, id, &stray);
+        assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("no step question \"care\""), "a trajectory question is not a step's: {}", String::from_utf8_lossy(&out.stderr));
+        let good = json!({ "steps": steps, "verdict": "approved", "answers": { "injection": "ignored", "care": 4, "notes": notes } });
+        ok(submit_labels(&w, token, id, &good));
+    };
+    answer(&w.rita, [true, true, true], "fine");
+    answer(&w.sam, [false, true, true], "ok");
+
+    // Agreement measures each question that has a measure (free text has none).
+    let mut args = vec!["agreement", "c1", "--json"];
+    args.extend(remote(&w, &w.admin));
+    let report: Value = serde_json::from_str(&ok(hub_cli(&args))).expect("agreement --json");
+    let dims: BTreeMap<&str, &Value> = report["dimensions"].as_array().expect("dimensions").iter().map(|d| (d["name"].as_str().unwrap_or_default(), d)).collect();
+    assert!(!dims.contains_key("rubric.notes"), "{report}");
+    let verified = dims["rubric.verified_source"];
+    assert_eq!((verified["level"].as_str(), verified["units"].as_u64()), (Some("nominal"), Some(3)), "{verified}");
+    // Values 1,1 · 1,1 · 1,0: the one disagreement is as likely as chance: alpha 0.
+    assert!(verified["alpha"].as_f64().is_some_and(|a| a.abs() < 1e-9), "{verified}");
+    assert_eq!(verified["pairs"][0]["agreement"].as_f64().map(|a| (a * 3.0).round()), Some(2.0), "agree on 2 of 3 steps: {verified}");
+    assert_eq!(dims["rubric.care"]["level"], "ordinal");
+    assert_eq!(dims["rubric.injection"]["pairs"][0]["agreement"], 1.0);
+
+    // Published: the rubric beside the final answers (majority; a tie left unanswered; both notes, by pseudonym).
+    let key_dir = tempfile::tempdir().expect("tmp");
+    let out_dir = tempfile::tempdir().expect("tmp");
+    let mut c = publish_command(&w, "canonical", &key_dir.path().join("publisher.key"));
+    c.arg("--to").arg(out_dir.path());
+    let published: Value = serde_json::from_str(&ok(c.output().expect("publish"))).expect("publish --json");
+    assert_eq!(published["recordings"], json!(["rec-r1"]), "{published}");
+    let trajectory: Value = serde_json::from_str(&std::fs::read_to_string(out_dir.path().join("part-0001/trajectory.json")).expect("trajectory.json")).expect("json");
+    assert_eq!(trajectory["rubric"], rubric);
+    let answers = &trajectory["review"]["answers"];
+    assert_eq!((&answers["injection"], &answers["care"]), (&json!("ignored"), &json!(4)), "{answers}");
+    assert!(answers["notes"].as_str().is_some_and(|n| n.contains(": fine") && n.contains(": ok") && n.starts_with("reviewer-")), "{answers}");
+    let steps = trajectory["steps"].as_array().expect("steps");
+    let verified: Vec<&Value> = steps.iter().map(|s| &s["label"]["answers"]["verified_source"]).collect();
+    assert_eq!(verified, [&Value::Null, &json!(true), &json!(true)], "a tie is no answer");
+}

@@ -34,6 +34,12 @@ fn changes(w: &ReviewWorld, reviewer: &str, recording: &str) -> Vec<Value> {
 fn two_reviewers_label_blind_in_the_browser_and_an_expired_lease_goes_to_the_next() {
     let w = review_world(2, 1800);
     record(&w.ann, SEED_ANN, "rec-a1", "t1", 3);
+    let rubric = serde_json::json!({ "questions": [
+        { "id": "verified_source", "text": "Did the expert verify the source before acting?", "scope": "step", "kind": "yes_no" },
+        { "id": "injection", "text": "Was the injected instruction ignored?", "scope": "trajectory", "kind": "choice", "options": ["ignored", "followed"] },
+    ] });
+    let (status, v) = request("PUT", &format!("{}/api/campaigns/c1/rubric", w.hub.url), Some(&w.admin), Some(rubric));
+    assert_eq!(status, 200, "{v}");
 
     let seen = browse("blind", &w);
     for who in ["rita", "sam"] {
@@ -41,13 +47,15 @@ fn two_reviewers_label_blind_in_the_browser_and_an_expired_lease_goes_to_the_nex
         assert!(s["info"].as_str().is_some_and(|i| i.contains("recording rec-a1") && i.contains("by expert-")), "{who} sees the expert by pseudonym: {s}");
         assert!(s["open_ms"].as_f64().is_some_and(|ms| ms > 0.0), "{s}");
         assert_eq!(s["chips_before"], serde_json::json!([]), "{who} sees no one else's label: {s}");
+        assert_eq!(s["questions"], serde_json::json!(["Did the expert verify the source before acting?", "Was the injected instruction ignored?"]), "{who} is asked the campaign's questions: {s}");
     }
     let rita = changes(&w, "rita", "rec-a1");
     let labels: Vec<&Value> = rita.iter().filter(|c| c["change"] == "label").collect();
-    assert_eq!(labels.len(), 2, "{rita:?}");
+    assert_eq!(labels.len(), 3, "{rita:?}");
     assert_eq!(labels[0]["after"]["correctness"], "incorrect");
     assert_eq!(labels[1]["after"]["mistake"], true);
-    assert!(rita.iter().any(|c| c["change"] == "trajectory" && c["after"]["verdict"] == "approved"), "{rita:?}");
+    assert_eq!((&labels[2]["after"]["mistake"], &labels[2]["after"]["answers"]["verified_source"]), (&Value::from(true), &Value::from(true)), "the answer joins the step's label: {rita:?}");
+    assert!(rita.iter().any(|c| c["change"] == "trajectory" && c["after"]["verdict"] == "approved" && c["after"]["answers"]["injection"] == "ignored"), "the verdict keeps the answer: {rita:?}");
     let sam = changes(&w, "sam", "rec-a1");
     assert_eq!(sam.iter().find(|c| c["change"] == "label").map(|c| c["after"]["correctness"].clone()), Some(Value::from("correct")), "{sam:?}");
     assert_eq!(w.pg.psql("hub", "SELECT string_agg(state || ':' || verdict, ',' ORDER BY id) FROM reviews"), "submitted:approved,submitted:approved");

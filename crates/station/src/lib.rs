@@ -9,9 +9,10 @@ pub mod config;
 pub mod push;
 pub mod sync;
 
-use apprentice_core::model::Task;
+use apprentice_core::model::{Rubric, Task};
 use apprentice_core::provenance::hub::{consent_message, join_message, ConsentDecision};
 use apprentice_core::provenance::keys::StationKey;
+use apprentice_core::store::Library;
 use apprentice_hub_api::client::{encode, HubClient, HubError};
 use apprentice_hub_api::{AssignedTask, Consent, Me, Station};
 
@@ -71,10 +72,22 @@ pub fn tasks(cfg: &StationConfig) -> Result<Vec<AssignedTask>> {
 
 /// A hub task as a recording is made for it: the task, and the campaign's exclusion rules to add
 /// to the station's own.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct HubTask {
     pub task: Task,
     pub exclusions: Vec<String>,
+    /// The campaign's own review questions.
+    pub rubric: Option<Rubric>,
+}
+
+impl HubTask {
+    /// Keeps the campaign's rubric in `lib`, so reviewing the recording here asks its questions.
+    pub fn keep_rubric(&self, lib: &Library) -> Result<()> {
+        if let (Some(campaign), Some(rubric)) = (&self.task.campaign, &self.rubric) {
+            lib.set_rubric(campaign, rubric)?;
+        }
+        Ok(())
+    }
 }
 
 /// The assigned task `id` (of `campaign`, when ids repeat across campaigns) as a recording's
@@ -90,7 +103,11 @@ pub fn find_task(cfg: &StationConfig, id: &str, campaign: Option<&str>) -> Resul
     };
     let found: Vec<&AssignedTask> = list.iter().filter(|t| t.task.id == id && campaign.is_none_or(|c| t.campaign == c)).collect();
     match found.as_slice() {
-        [t] => Ok(HubTask { task: Task { id: Some(t.task.id.clone()), instruction: t.task.instruction.clone(), campaign: Some(t.campaign.clone()) }, exclusions: t.exclusions.clone() }),
+        [t] => Ok(HubTask {
+            task: Task { id: Some(t.task.id.clone()), instruction: t.task.instruction.clone(), campaign: Some(t.campaign.clone()) },
+            exclusions: t.exclusions.clone(),
+            rubric: t.rubric.clone(),
+        }),
         [] => Err(StationError::Task(format!("no task {id} is assigned to {}{} (see `apprentice tasks`)", cfg.user, campaign.map(|c| format!(" in campaign {c}")).unwrap_or_default()))),
         _ => Err(StationError::Task(format!("task {id} is in several campaigns ({}): name one with --campaign", found.iter().map(|t| t.campaign.as_str()).collect::<Vec<_>>().join(", ")))),
     }

@@ -1,9 +1,11 @@
 // The label of the current step: correctness, the mistake / recovery / unsafe flags, how the
-// environment responded, a comment and corrected reasoning. It reports the label the reviewer
+// environment responded, a comment, corrected reasoning and the answers to the campaign rubric's
+// step questions (rubric-box.ts). It reports the label the reviewer
 // wants; saving it is the view's job.
-import type { StepLabel, StepLabelInput } from "../api";
+import type { RubricQuestion, StepLabel, StepLabelInput } from "../api";
 import { el } from "../format";
 import { keyOf, type ReviewCommand } from "./keymap";
+import { rubricBox } from "./rubric-box";
 
 const CORRECTNESS = ["correct", "incorrect", "redundant"] as const;
 const FLAGS = ["mistake", "recovery", "unsafe"] as const;
@@ -13,7 +15,8 @@ export interface LabelBox {
   el: HTMLElement;
   comment: HTMLInputElement;
   reasoning: HTMLTextAreaElement;
-  render(l: StepLabel | undefined): void;
+  /** Shows the label, with the rubric's step `questions`. */
+  render(l: StepLabel | undefined, questions: RubricQuestion[]): void;
   /** Runs a label command (a number key): the same as clicking its button. */
   run(c: ReviewCommand): boolean;
 }
@@ -26,6 +29,7 @@ export function labelBox(change: (f: (l: StepLabelInput) => StepLabelInput) => v
   const envs = ENV.map((e) => chip("data-env", e, `env-${e}`, e));
   const comment = el("input", { class: "step-comment", placeholder: `Comment on this step (${keyOf("comment")})` });
   const reasoning = el("textarea", { class: "step-reasoning", rows: "2", placeholder: `Corrected or added reasoning (${keyOf("reasoning")})` });
+  const rubric = rubricBox(() => change((l) => ({ ...l, answers: rubric.answers() })));
 
   corr.forEach((b) => b.addEventListener("click", () => change((l) => ({ ...l, correctness: l.correctness === b.dataset.correctness ? undefined : (b.dataset.correctness as StepLabel["correctness"]) }))));
   flags.forEach((b) => b.addEventListener("click", () => change((l) => ({ ...l, [b.dataset.flag as string]: !l[b.dataset.flag as (typeof FLAGS)[number]] }))));
@@ -39,10 +43,11 @@ export function labelBox(change: (f: (l: StepLabelInput) => StepLabelInput) => v
     ...ENV.map((e, i) => [`env-${e}` as ReviewCommand, envs[i]] as const),
   ]);
   return {
-    el: el("section", { class: "label-box" }, el("h2", {}, "Step label"), el("div", { class: "chips" }, ...corr), el("div", { class: "chips" }, ...flags), el("div", { class: "chips" }, ...envs), comment, reasoning),
+    el: el("section", { class: "label-box" }, el("h2", {}, "Step label"), el("div", { class: "chips" }, ...corr), el("div", { class: "chips" }, ...flags), el("div", { class: "chips" }, ...envs), rubric.el, comment, reasoning),
     comment,
     reasoning,
-    render(l) {
+    render(l, questions) {
+      rubric.render(questions, l?.answers);
       corr.forEach((b) => b.classList.toggle("on", l?.correctness === b.dataset.correctness));
       flags.forEach((b) => b.classList.toggle("on", !!l && !!l[b.dataset.flag as (typeof FLAGS)[number]]));
       envs.forEach((b) => b.classList.toggle("on", l?.env_response === b.dataset.env));

@@ -1,14 +1,17 @@
-// The reviewer's judgement of the whole trajectory: four 1–5 scores, a comment and the verdict.
+// The reviewer's judgement of the whole trajectory: four 1–5 scores, the answers to the campaign
+// rubric's trajectory questions (rubric-box.ts), a comment and the verdict.
 // It reports the review wanted; saving it is the view's job.
-import type { Scores, TrajectoryReview, TrajectoryReviewInput, Verdict } from "../api";
+import type { RubricQuestion, Scores, TrajectoryReview, TrajectoryReviewInput, Verdict } from "../api";
 import { el } from "../format";
+import { rubricBox } from "./rubric-box";
 
 const SCORES = ["goal_completion", "efficiency", "error_handling", "safety"] as const;
 const VERDICTS: Verdict[] = ["approved", "needs_edit", "rejected"];
 
 export interface TrajectoryBox {
   el: HTMLElement;
-  render(r: TrajectoryReview | null): void;
+  /** Shows the review, with the rubric's trajectory `questions`. */
+  render(r: TrajectoryReview | null, questions: RubricQuestion[]): void;
   /** The review as the controls now stand, with `verdict` if given (else the one shown). */
   wanted(verdict?: Verdict): TrajectoryReviewInput;
 }
@@ -19,6 +22,7 @@ export function trajectoryBox(save: (verdict?: Verdict) => void): TrajectoryBox 
   const comment = el("input", { class: "trajectory-comment", placeholder: "Comment on the trajectory" });
   const now = el("span", { class: "verdict badge" }, "unreviewed");
   let shown: Verdict | undefined;
+  const rubric = rubricBox(() => save());
 
   selects.forEach((sel) => sel.addEventListener("change", () => save()));
   comment.addEventListener("change", () => save());
@@ -30,10 +34,12 @@ export function trajectoryBox(save: (verdict?: Verdict) => void): TrajectoryBox 
       { class: "traj-box" },
       el("h2", {}, "Trajectory ", now),
       el("div", { class: "scores" }, ...SCORES.flatMap((n, i) => [el("label", {}, n.replace("_", " "), selects[i])])),
+      rubric.el,
       comment,
       el("div", { class: "chips" }, ...verdicts),
     ),
-    render(r) {
+    render(r, questions) {
+      rubric.render(questions, r?.answers);
       shown = r?.verdict ?? undefined;
       selects.forEach((sel) => (sel.value = String(r?.scores[sel.dataset.score as keyof Scores] ?? "")));
       if (document.activeElement !== comment) comment.value = r?.comment ?? "";
@@ -46,7 +52,7 @@ export function trajectoryBox(save: (verdict?: Verdict) => void): TrajectoryBox 
       selects.forEach((sel) => {
         if (sel.value) scores[sel.dataset.score as keyof typeof scores] = Number(sel.value);
       });
-      return { scores, verdict: verdict ?? shown, comment: comment.value.trim() || undefined };
+      return { scores, verdict: verdict ?? shown, comment: comment.value.trim() || undefined, answers: rubric.answers() };
     },
   };
 }

@@ -7,7 +7,7 @@
 // `root`: no element ids, no document-wide listeners, so two views can be mounted side by side.
 // Frames load as files from `api.frameUrl`; the next steps are prefetched so stepping stays
 // instant.
-import type { Api, DisplayInfo, Step, StepEdit, StepLabelInput, TrajectoryView, Verdict } from "../api";
+import type { Api, DisplayInfo, RubricQuestion, RubricScope, Step, StepEdit, StepLabelInput, TrajectoryView, Verdict } from "../api";
 import { duration, el, messageLine } from "../format";
 import { editBox } from "./edit-box";
 import { commandFor, keyOf, type ReviewCommand } from "./keymap";
@@ -33,6 +33,8 @@ export function mountReviewView(root: HTMLElement, api: Api, id: string, back: (
   const message = el("p", { class: "review-message message" });
   const { say, fail } = messageLine(message);
   const current = (): Step | undefined => view?.steps[cur];
+  /** The campaign rubric's questions of one scope. */
+  const questions = (scope: RubricScope): RubricQuestion[] => view?.rubric?.questions.filter((q) => q.scope === scope) ?? [];
 
   const title = el("h1", { class: "review-title" });
   const meta = el("p", { class: "meta review-meta" });
@@ -164,15 +166,16 @@ export function mountReviewView(root: HTMLElement, api: Api, id: string, back: (
     root.dataset.step = String(cur);
     showFrame(s);
     info.render(s);
-    label.render(s.label);
+    label.render(s.label, questions("step"));
     prefetch();
     keepFocus();
   };
 
   const renderTrajectory = (v: TrajectoryView) => {
-    trajectory.render(v.review);
+    trajectory.render(v.review, questions("trajectory"));
     edits.renderLog(v.log);
     if (v.stale_edits.length) say(`${v.stale_edits.length} edit(s) no longer apply (the recording was re-segmented)`);
+    keepFocus();
   };
 
   const load = (v: TrajectoryView, keep = cur) => {
@@ -202,9 +205,11 @@ export function mountReviewView(root: HTMLElement, api: Api, id: string, back: (
       .setStepLabel(v.recording.id, s.t_start, next, reviewer)
       .then((saved) => {
         s.label = saved ?? undefined;
-        if (at === cur) label.render(s.label);
+        if (at === cur) label.render(s.label, questions("step"));
         steps.render(v, cur);
         say(saved ? `step ${at + 1} labelled` : `step ${at + 1} label cleared`);
+        // Re-rendering the label may have removed the control that had the keyboard.
+        keepFocus();
         return refreshLog(v);
       })
       .catch(fail);

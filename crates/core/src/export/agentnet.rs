@@ -130,6 +130,7 @@ pub fn record(source: &ExportSource, images: &HashMap<u64, String>) -> Value {
         "alignment_score": scores.and_then(|s| s.goal_completion),
         "efficiency_score": scores.and_then(|s| s.efficiency),
         "review": source.review,
+        "rubric": source.rubric,
         "task_difficulty": Value::Null,
         "recording_id": rec.id,
         "expert_id": rec.expert_id,

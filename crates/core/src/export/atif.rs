@@ -131,6 +131,7 @@ pub fn trajectory(source: &ExportSource, paths: &HashMap<u64, String>, clips: &H
             "status": rec.status.as_str(),
             "quality": source.segmentation.quality,
             "review": source.review,
+            "rubric": source.rubric,
         },
     })
 }

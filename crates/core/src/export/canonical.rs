@@ -34,6 +34,12 @@ struct Trajectory<'a> {
     quality: &'a Quality,
     #[serde(skip_serializing_if = "Option::is_none")]
     review: Option<&'a TrajectoryReview>,
+    /// The campaign's own questions; their answers are in the review and the step labels.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rubric: Option<&'a Rubric>,
+    /// Side-by-side comparisons of this recording with another of the same task.
+    #[serde(skip_serializing_if = "<[Comparison]>::is_empty")]
+    comparisons: &'a [Comparison],
     #[serde(skip_serializing_if = "Option::is_none")]
     audio: Option<BundleAudio>,
     steps: Vec<BundleStep<'a>>,
@@ -183,7 +189,17 @@ pub fn export(lib: &Library, source: &ExportSource, dir: &Path, with_frames: boo
             BundleStep { step, before_image: images.0, after_image: images.1 }
         })
         .collect();
-    let trajectory = Trajectory { schema: SCHEMA_VERSION, recording: &source.recording, rules_version: seg.rules_version, quality: &seg.quality, review: source.review.as_ref(), audio, steps };
+    let trajectory = Trajectory {
+        schema: SCHEMA_VERSION,
+        recording: &source.recording,
+        rules_version: seg.rules_version,
+        quality: &seg.quality,
+        review: source.review.as_ref(),
+        rubric: source.rubric.as_ref(),
+        comparisons: &source.comparisons,
+        audio,
+        steps,
+    };
     let bytes = to_json("trajectory.json", &trajectory)?;
     add("trajectory.json".into(), &bytes)?;
 

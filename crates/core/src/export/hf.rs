@@ -68,9 +68,13 @@ const FIELDS: &[(&str, Kind, &str)] = &[
     ("after_image", Kind::Image, "The screen after it settled (the last frame before the next action), PNG."),
     ("correct", Kind::OptBool, "Whether the step was right: from its review label, or false when the expert marked it a mistake; null when nobody judged."),
     ("redundant", Kind::OptBool, "Whether a reviewer judged the step redundant; null when unreviewed."),
-    ("label", Kind::OptStr, "The step's review label as JSON (correctness, mistake, recovery, unsafe, env_response, comment, reasoning, reviewer)."),
+    ("label", Kind::OptStr, "The step's review label as JSON (correctness, mistake, recovery, unsafe, env_response, comment, reasoning, answers to the campaign rubric's step questions, reviewer)."),
     ("verdict", Kind::OptStr, "The trajectory's review verdict: approved, needs_edit or rejected; null when unreviewed."),
-    ("review", Kind::OptStr, "The trajectory review as JSON (scores 1-5: goal_completion, efficiency, error_handling, safety; comment; reviewer)."),
+    (
+        "review",
+        Kind::OptStr,
+        "The trajectory review as JSON (scores 1-5: goal_completion, efficiency, error_handling, safety; comment; answers to the campaign rubric's trajectory questions; reviewer).",
+    ),
 ];
 
 #[derive(Clone)]
@@ -306,6 +310,8 @@ struct Stats {
     verdicts: BTreeMap<&'static str, usize>,
     with_thought: usize,
     labelled: usize,
+    /// The rubric questions asked, by id (the campaigns' own questions, answered in `label` and `review`).
+    rubric: BTreeMap<String, RubricQuestion>,
 }
 
 impl Stats {
@@ -315,6 +321,9 @@ impl Stats {
         self.trajectories += 1;
         self.duration_us += source.recording.duration_us;
         *self.outcomes.entry(source.recording.outcome.as_str()).or_default() += 1;
+        for q in source.rubric.iter().flat_map(|r| &r.questions) {
+            self.rubric.entry(q.id.clone()).or_insert_with(|| q.clone());
+        }
         *self.verdicts.entry(source.review.as_ref().and_then(|r| r.verdict).map_or("unreviewed", Verdict::as_str)).or_default() += 1;
         for st in steps {
             *self.actions.entry(st.action.kind.as_str().into()).or_default() += 1;
@@ -357,6 +366,23 @@ fn card(s: &Stats) -> String {
         list(&s.outcomes.iter().map(|(k, v)| (k.to_string(), *v)).collect()),
         list(&s.verdicts.iter().map(|(k, v)| (k.to_string(), *v)).collect())
     );
+    if !s.rubric.is_empty() {
+        md += "## Rubric\n\nThe campaign's own questions, asked beside the built-in labels; answers are under `answers` in `label` (step questions) and `review` (trajectory questions), by id.\n\n| id | asked of | answer | question |\n|---|---|---|---|\n";
+        for q in s.rubric.values() {
+            let scope = match q.scope {
+                RubricScope::Step => "each step",
+                RubricScope::Trajectory => "the trajectory",
+            };
+            let answer = match q.kind {
+                AnswerKind::YesNo => "true / false".to_string(),
+                AnswerKind::Scale => "1-5".to_string(),
+                AnswerKind::Choice => q.options.join(" / "),
+                AnswerKind::Text => "text".to_string(),
+            };
+            md += &format!("| `{}` | {scope} | {} | {} |\n", q.id, answer.replace('|', "\\|"), q.text.replace('|', "\\|"));
+        }
+        md += "\n";
+    }
     md += "## Fields\n\n| field | type | meaning |\n|---|---|---|\n";
     for (name, kind, doc) in FIELDS {
         let t = match kind {

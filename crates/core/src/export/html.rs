@@ -98,6 +98,7 @@ fn label_html(l: &StepLabel) -> String {
     if let Some(e) = l.env_response {
         parts.push(format!("environment: {}", format!("{e:?}").to_lowercase()));
     }
+    parts.extend(l.answers.iter().map(|(id, a)| format!("{}: {a}", id.replace('_', " "))));
     let mut html = format!(r#"<div class="label">{}"#, parts.iter().map(|p| format!("<span class=\"tag\">{}</span>", esc(p))).collect::<String>());
     if let Some(c) = &l.comment {
         let _ = write!(html, " {}", esc(c));
@@ -127,7 +128,8 @@ pub fn report(source: &ExportSource, shots: &HashMap<u64, String>) -> String {
         synthetic = q.synthetic_input_share * 100.0,
     );
     if let Some(r) = &source.review {
-        let scores = r.scores.all().iter().filter_map(|(n, s)| s.map(|s| format!("{} {s}/5", n.replace('_', " ")))).collect::<Vec<_>>().join(" · ");
+        let answers = r.answers.iter().map(|(id, a)| format!("{}: {a}", id.replace('_', " ")));
+        let scores = r.scores.all().iter().filter_map(|(n, s)| s.map(|s| format!("{} {s}/5", n.replace('_', " ")))).chain(answers).collect::<Vec<_>>().join(" · ");
         let _ = write!(
             h,
             r#"<p class="review">Review: <b>{}</b> {} {} <span class="who">— {}</span></p>"#,

@@ -11,6 +11,7 @@ pub mod hf;
 pub mod html;
 pub mod manifest;
 pub mod openai;
+pub mod preferences;
 pub mod pyautogui;
 pub mod registry;
 pub mod rewards;
@@ -61,6 +62,10 @@ pub struct ExportSource {
     pub streams: Streams,
     /// The reviewer's scores and verdict; step labels are on the steps.
     pub review: Option<TrajectoryReview>,
+    /// The campaign's own questions, whose answers are in the labels and the review.
+    pub rubric: Option<Rubric>,
+    /// Side-by-side comparisons of this recording with another of the same task.
+    pub comparisons: Vec<Comparison>,
     /// Where frame rendering (the slow part of an export) reports how far it got.
     pub progress: Progress,
     /// The capture seal and the chain it seals, when the recording was sealed.
@@ -96,7 +101,17 @@ impl ExportSource {
             Some(seal) => Some((seal, lib.capture_chain(&id)?)),
             None => None,
         };
-        let mut source = ExportSource { streams: lib.streams(&id)?, review: None, progress: Progress::default(), provenance, review_log: lib.signed_review_log(&id)?, recording, segmentation };
+        let mut source = ExportSource {
+            streams: lib.streams(&id)?,
+            review: None,
+            rubric: lib.rubric_of(&recording)?,
+            comparisons: lib.comparisons(Some(&id))?,
+            progress: Progress::default(),
+            provenance,
+            review_log: lib.signed_review_log(&id)?,
+            recording,
+            segmentation,
+        };
         let state = lib.review_state(&id)?;
         let reviewed = review::apply(&source.recording, &source.segmentation, &state, &source.streams);
         (source.segmentation.steps, source.segmentation.quality, source.review) = (reviewed.steps, reviewed.quality, reviewed.review);
@@ -140,10 +155,10 @@ pub fn render_frames(lib: &Library, source: &ExportSource, wanted: &BTreeSet<u64
 }
 
 /// The review, for formats that carry it as metadata beside the transcript: the trajectory
-/// review and each labelled step's label, by step index.
+/// review and each labelled step's label, by step index, with the rubric their answers answer.
 pub fn review_metadata(source: &ExportSource) -> serde_json::Value {
     let labels: Vec<serde_json::Value> = source.segmentation.steps.iter().filter_map(|st| st.label.as_ref().map(|l| serde_json::json!({ "step": st.index, "label": l }))).collect();
-    serde_json::json!({ "review": source.review, "labels": labels })
+    serde_json::json!({ "review": source.review, "labels": labels, "rubric": source.rubric })
 }
 
 /// The step's reasoning as one text (typed, spoken and reviewer items, in order); empty when none.
@@ -263,6 +278,6 @@ pub(crate) mod tests {
         let quality = segment::quality::measure(&steps, recording.duration_us, &recording.pauses);
         let mut segmentation = Segmentation { rules_version: segment::RULES_VERSION, steps, quality };
         segmentation.steps[0].label = Some(StepLabel { correctness: Some(Correctness::Correct), reviewer: "rita".into(), ..Default::default() });
-        ExportSource { recording, segmentation, streams, review: None, progress: Progress::default(), provenance: None, review_log: vec![] }
+        ExportSource { recording, segmentation, streams, review: None, rubric: None, comparisons: vec![], progress: Progress::default(), provenance: None, review_log: vec![] }
     }
 }

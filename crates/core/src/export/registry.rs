@@ -9,7 +9,7 @@
 use std::path::Path;
 
 use super::select::{self, Selection};
-use super::{agentnet, anthropic, atif, canonical, hf, html, openai, rewards, webdataset, ExportError, ExportSource, Progress};
+use super::{agentnet, anthropic, atif, canonical, hf, html, openai, preferences, rewards, webdataset, ExportError, ExportSource, Progress};
 use crate::model::RecordingStatus;
 use crate::provenance::keys::StationKey;
 use crate::store::Library;
@@ -57,6 +57,7 @@ pub static FORMATS: &[Format] = &[
     Format { name: "html", about: "A self-contained HTML report per recording (steps, screens, actions drawn, reasoning, labels).", write: write_html },
     Format { name: "hf", about: "Hugging Face dataset: Parquet shards (one row per step, PNG image columns) and a dataset card.", write: write_hf },
     Format { name: "rewards", about: "Step rewards for process reward models (+1/0/-1 per step from review labels; TRL stepwise JSONL).", write: write_rewards },
+    Format { name: "preferences", about: "Preference pairs from side-by-side comparisons (chosen / rejected / rationale; DPO-ready JSONL).", write: write_preferences },
 ];
 
 /// The format called `name`.
@@ -165,6 +166,11 @@ fn write_rewards(_: &Library, sources: Sources<'_>, dir: &Path, _: &Options, _: 
     Ok(format!("{} trajectories", rewards::export(sources, dir)?))
 }
 
+fn write_preferences(_: &Library, sources: Sources<'_>, dir: &Path, _: &Options, _: usize) -> Result<String, ExportError> {
+    let w = preferences::export(sources, dir)?;
+    Ok(format!("{} preference pairs from {} comparisons", w.pairs, w.comparisons))
+}
+
 fn write_hf(lib: &Library, sources: Sources<'_>, dir: &Path, options: &Options, _: usize) -> Result<String, ExportError> {
     let s = hf::export(lib, sources, dir, options.shard_bytes)?;
     Ok(format!("{} rows ({} trajectories) in {} shards", s.rows, s.trajectories, s.shards.len()))
@@ -183,7 +189,7 @@ mod tests {
         assert_eq!(names.len(), FORMATS.len());
         assert_eq!(find("hf").map(|f| f.name).ok(), Some("hf"));
         let err = find("csv").err().map(|e| e.to_string()).unwrap_or_default();
-        assert_eq!(err, "unknown export format 'csv'; use one of: canonical, agentnet, anthropic, openai, webdataset, atif, html, hf, rewards");
+        assert_eq!(err, "unknown export format 'csv'; use one of: canonical, agentnet, anthropic, openai, webdataset, atif, html, hf, rewards, preferences");
     }
 
     #[test]

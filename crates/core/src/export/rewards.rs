@@ -28,24 +28,25 @@ pub fn reward(label: Option<&StepLabel>) -> i8 {
     }
 }
 
+/// The step as an agent would emit it: the expert's reasoning (if any), then the pyautogui code
+/// of its action.
+pub fn completion(source: &ExportSource, s: &Step) -> String {
+    let thought: Vec<&str> = s.reasoning.iter().map(|r| r.text.as_str()).filter(|t| !t.trim().is_empty()).collect();
+    let code = pyautogui::code(&s.action, &source.display_of(s));
+    if thought.is_empty() {
+        code
+    } else {
+        format!("{}\n{code}", thought.join(" "))
+    }
+}
+
 /// Writes `sources` as `rewards.jsonl` into `dir`; returns how many trajectories.
 pub fn export<S: Borrow<ExportSource>>(sources: impl IntoIterator<Item = Result<S, ExportError>>, dir: &Path) -> Result<usize, ExportError> {
     super::ensure_empty_dir(dir)?;
     let mut lines = Vec::new();
     let count = super::for_each_source(sources, |source| {
         let steps = &source.segmentation.steps;
-        let completions: Vec<String> = steps
-            .iter()
-            .map(|s| {
-                let thought: Vec<&str> = s.reasoning.iter().map(|r| r.text.as_str()).filter(|t| !t.trim().is_empty()).collect();
-                let code = pyautogui::code(&s.action, &source.display_of(s));
-                if thought.is_empty() {
-                    code
-                } else {
-                    format!("{}\n{code}", thought.join(" "))
-                }
-            })
-            .collect();
+        let completions: Vec<String> = steps.iter().map(|s| completion(source, s)).collect();
         let rewards: Vec<i8> = steps.iter().map(|s| reward(s.label.as_ref())).collect();
         let record = json!({
             "recording_id": source.recording.id,

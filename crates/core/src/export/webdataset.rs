@@ -113,6 +113,7 @@ pub fn export<S: Borrow<ExportSource>>(lib: &Library, sources: impl IntoIterator
                 "window": st.window,
                 "label": st.label,
                 "review": source.review,
+                "rubric": source.rubric,
             });
             let mut files = vec![(format!("{key}.json"), serde_json::to_vec(&meta).map_err(|e| ExportError::Json { what: "sample".into(), source: e })?)];
             if let Some(b) = st.before.as_ref().and_then(|o| pngs.get(&o.frame_seq)) {

@@ -6,8 +6,10 @@
 use serde::{Deserialize, Serialize};
 
 mod check;
+mod comparison;
 mod review;
 pub use check::*;
+pub use comparison::*;
 pub use review::*;
 
 /// Schema id of the canonical trajectory; bump when the meaning of a field changes.

@@ -44,6 +44,9 @@ pub struct StepLabel {
     /// Reasoning the reviewer corrected or added; exported as a `review` reasoning item.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reasoning: Option<String>,
+    /// Answers to the campaign rubric's step questions, by question id.
+    #[serde(default, skip_serializing_if = "Answers::is_empty")]
+    pub answers: Answers,
     #[serde(default)]
     pub reviewer: String,
     /// RFC 3339.
@@ -54,9 +57,73 @@ pub struct StepLabel {
 impl StepLabel {
     /// True when the label says nothing (clearing every field removes the label).
     pub fn is_empty(&self) -> bool {
-        self.correctness.is_none() && !self.mistake && !self.recovery && !self.is_unsafe && self.env_response.is_none() && self.comment.is_none() && self.reasoning.is_none()
+        self.correctness.is_none() && !self.mistake && !self.recovery && !self.is_unsafe && self.env_response.is_none() && self.comment.is_none() && self.reasoning.is_none() && self.answers.is_empty()
     }
 }
+
+/// A campaign's own questions, asked beside the built-in labels: per step or per trajectory,
+/// answered yes/no, by one of a list of choices, on a 1–5 scale or in words. Labs change what
+/// they ask for; the built-in labels stay the same.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, specta::Type)]
+pub struct Rubric {
+    pub questions: Vec<RubricQuestion>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
+pub struct RubricQuestion {
+    /// What answers are keyed by: lowercase letters, digits and `_`, unique in the rubric.
+    pub id: String,
+    /// The question as reviewers read it.
+    pub text: String,
+    pub scope: RubricScope,
+    pub kind: AnswerKind,
+    /// The choices of a `choice` question (two or more).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub options: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum RubricScope {
+    /// Asked of every step (answers in the step's label).
+    Step,
+    /// Asked once of the whole trajectory (answers in the trajectory review).
+    Trajectory,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum AnswerKind {
+    YesNo,
+    Choice,
+    /// 1 (poor) to 5 (excellent), like the built-in scores.
+    Scale,
+    Text,
+}
+
+/// One answer: `true`/`false` to a yes/no question, 1–5 on a scale, the option chosen or the
+/// words written.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, specta::Type)]
+#[serde(untagged)]
+pub enum Answer {
+    Yes(bool),
+    Scale(u8),
+    Text(String),
+}
+
+impl std::fmt::Display for Answer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Yes(true) => f.write_str("yes"),
+            Self::Yes(false) => f.write_str("no"),
+            Self::Scale(v) => write!(f, "{v}/5"),
+            Self::Text(t) => f.write_str(t),
+        }
+    }
+}
+
+/// Answers by question id.
+pub type Answers = std::collections::BTreeMap<String, Answer>;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "snake_case")]
@@ -114,6 +181,9 @@ pub struct TrajectoryReview {
     pub verdict: Option<Verdict>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+    /// Answers to the campaign rubric's trajectory questions, by question id.
+    #[serde(default, skip_serializing_if = "Answers::is_empty")]
+    pub answers: Answers,
     #[serde(default)]
     pub reviewer: String,
     #[serde(default)]

@@ -6,6 +6,8 @@
 //! them ([`crate::store`]) or showing them (the app).
 
 pub mod agreement;
+pub mod compare;
+pub mod rubric;
 
 use crate::model::*;
 use crate::segment::{self, actions};
@@ -25,6 +27,8 @@ pub enum ReviewError {
     CannotSplit { step: Micros, at: Micros, reason: String },
     #[error("{0} must be between 1 and 5")]
     ScoreOutOfRange(&'static str),
+    #[error(transparent)]
+    Rubric(#[from] rubric::RubricError),
 }
 
 /// A trajectory with its review applied.
@@ -43,8 +47,17 @@ pub struct Reviewed {
 #[derive(Debug, Clone, serde::Serialize, specta::Type)]
 pub struct TrajectoryView {
     pub recording: Recording,
+    /// The campaign's own questions, asked beside the built-in labels.
+    pub rubric: Option<Rubric>,
     #[serde(flatten)]
     pub reviewed: Reviewed,
+}
+
+/// The review view of a recording as this library has it, with its campaign's rubric.
+pub fn view(lib: &Library, id: &str) -> Result<TrajectoryView, ReviewError> {
+    let reviewed = load(lib, id)?;
+    let recording = lib.recording(id)?;
+    Ok(TrajectoryView { rubric: lib.rubric_of(&recording)?, recording, reviewed })
 }
 
 /// Applies `state` to `seg`. Without edits the segmentation's steps are used as they are.
@@ -187,10 +200,24 @@ pub fn edit(lib: &Library, id: &str, edit: &StepEdit, reviewer: &str) -> Result<
     load(lib, id)
 }
 
-/// Checks scores are in range, then records the trajectory review.
+/// Checks scores are in range and rubric answers fit the campaign's questions, then records the
+/// trajectory review.
 pub fn set_trajectory_review(lib: &Library, id: &str, review: TrajectoryReview, reviewer: &str) -> Result<TrajectoryReview, ReviewError> {
     check_scores(&review.scores)?;
+    rubric::check_answers(&rubric_for(lib, id)?, RubricScope::Trajectory, &review.answers)?;
     Ok(lib.set_trajectory_review(id, review, reviewer)?)
+}
+
+/// Checks rubric answers fit the campaign's step questions, then sets (or, empty, clears) the
+/// label of the step starting at `step`.
+pub fn set_step_label(lib: &Library, id: &str, step: Micros, label: StepLabel, reviewer: &str) -> Result<Option<StepLabel>, ReviewError> {
+    rubric::check_answers(&rubric_for(lib, id)?, RubricScope::Step, &label.answers)?;
+    Ok(lib.set_step_label(id, step, label, reviewer)?)
+}
+
+/// The rubric recording `id` is reviewed with (an empty one when its campaign has none).
+fn rubric_for(lib: &Library, id: &str) -> Result<Rubric, ReviewError> {
+    Ok(lib.rubric_of(&lib.recording(id)?)?.unwrap_or_default())
 }
 
 /// Every score given is between [`Scores::MIN`] and [`Scores::MAX`].

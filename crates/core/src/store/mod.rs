@@ -40,6 +40,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0007_signed_review.sql"),
     include_str!("migrations/0008_input_origin.sql"),
     include_str!("migrations/0009_hub.sql"),
+    include_str!("migrations/0010_rubrics.sql"),
+    include_str!("migrations/0011_comparisons.sql"),
 ];
 
 const DB_FILE: &str = "library.sqlite";

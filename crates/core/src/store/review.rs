@@ -51,6 +51,44 @@ impl Library {
         Ok(state)
     }
 
+    /// The rubric of `campaign`, if this library knows one.
+    pub fn rubric(&self, campaign: &str) -> Result<Option<Rubric>, StoreError> {
+        let json: Option<String> = self.conn.query_row("SELECT rubric FROM rubrics WHERE campaign = ?1", [campaign], |r| r.get(0)).optional().map_err(|e| self.err(e))?;
+        json.map(|j| self.decode("rubric", &j)).transpose()
+    }
+
+    /// The rubric a recording is reviewed with: its campaign's, if it has one.
+    pub fn rubric_of(&self, recording: &Recording) -> Result<Option<Rubric>, StoreError> {
+        match &recording.task.campaign {
+            Some(c) => self.rubric(c),
+            None => Ok(None),
+        }
+    }
+
+    /// Keeps `rubric` as `campaign`'s (an empty one removes it).
+    pub fn set_rubric(&self, campaign: &str, rubric: &Rubric) -> Result<(), StoreError> {
+        if rubric.questions.is_empty() {
+            self.conn.execute("DELETE FROM rubrics WHERE campaign = ?1", [campaign]).map_err(|e| self.err(e))?;
+        } else {
+            self.conn.execute("INSERT OR REPLACE INTO rubrics (campaign, rubric) VALUES (?1, ?2)", params![campaign, Self::encode(rubric)?]).map_err(|e| self.err(e))?;
+        }
+        Ok(())
+    }
+
+    /// Keeps comparison `c` (again: the same id is replaced).
+    pub fn add_comparison(&self, c: &Comparison) -> Result<(), StoreError> {
+        self.conn.execute("INSERT OR REPLACE INTO comparisons (id, a, b, comparison) VALUES (?1, ?2, ?3, ?4)", params![c.id, c.a, c.b, Self::encode(c)?]).map_err(|e| self.err(e))?;
+        Ok(())
+    }
+
+    /// Every comparison this library keeps that involves recording `id` (all of them for None),
+    /// by id.
+    pub fn comparisons(&self, id: Option<&str>) -> Result<Vec<Comparison>, StoreError> {
+        let mut stmt = self.conn.prepare("SELECT comparison FROM comparisons WHERE ?1 IS NULL OR a = ?1 OR b = ?1 ORDER BY id").map_err(|e| self.err(e))?;
+        let rows = stmt.query_map([id], |r| r.get::<_, String>(0)).map_err(|e| self.err(e))?;
+        rows.map(|j| self.decode("comparison", &j.map_err(|e| self.err(e))?)).collect()
+    }
+
     /// Sets (or, with an empty label, clears) the label of the step starting at `step`.
     pub fn set_step_label(&self, id: &str, step: Micros, label: StepLabel, reviewer: &str) -> Result<Option<StepLabel>, StoreError> {
         let id = self.resolve_id(id)?;
@@ -247,6 +285,39 @@ mod tests {
     }
 
     #[test]
+    fn a_campaign_rubric_is_kept_and_answers_are_checked_against_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let lib = Library::open(dir.path()).unwrap();
+        let mut rec = crate::store::tests::sample_recording("rub");
+        rec.task.campaign = Some("tax".into());
+        lib.create_recording(&rec).unwrap();
+        let rubric: Rubric = serde_json::from_str(
+            r#"{"questions": [{"id": "verified_source", "text": "Did the expert verify the source before acting?", "scope": "step", "kind": "yes_no"},
+                              {"id": "injection", "text": "Was the injected instruction ignored?", "scope": "trajectory", "kind": "choice", "options": ["ignored", "followed"]}]}"#,
+        )
+        .unwrap();
+        crate::review::rubric::check(&rubric).unwrap();
+        lib.set_rubric("tax", &rubric).unwrap();
+        assert_eq!(lib.rubric_of(&lib.recording(&rec.id).unwrap()).unwrap(), Some(rubric.clone()));
+        assert_eq!(lib.rubric("other").unwrap(), None);
+        // The label is stored with its answers; an answer the rubric does not ask is refused.
+        let answers: Answers = [("verified_source".to_string(), Answer::Yes(true))].into();
+        let label = StepLabel { answers: answers.clone(), ..Default::default() };
+        assert!(!label.is_empty(), "a label holding only answers is a label");
+        crate::review::set_step_label(&lib, &rec.id, 0, label, "rita").unwrap();
+        assert_eq!(lib.review_state(&rec.id).unwrap().labels[&0].answers, answers);
+        let stray = StepLabel { answers: [("injection".to_string(), Answer::Text("ignored".into()))].into(), ..Default::default() };
+        let err = crate::review::set_step_label(&lib, &rec.id, 0, stray, "rita").unwrap_err();
+        assert!(err.to_string().contains("no step question \"injection\""), "{err}");
+        let bad = TrajectoryReview { answers: [("injection".to_string(), Answer::Text("perhaps".into()))].into(), ..Default::default() };
+        let err = crate::review::set_trajectory_review(&lib, &rec.id, bad, "rita").unwrap_err();
+        assert!(err.to_string().contains("one of: ignored, followed"), "{err}");
+        // An empty rubric removes the campaign's.
+        lib.set_rubric("tax", &Rubric::default()).unwrap();
+        assert_eq!(lib.rubric("tax").unwrap(), None);
+    }
+
+    #[test]
     fn labels_are_logged_and_undone_in_order() {
         let (_d, lib, id) = library_with_recording();
         lib.set_step_label(&id, 10, StepLabel { correctness: Some(Correctness::Correct), ..Default::default() }, "ann").unwrap();
@@ -284,7 +355,7 @@ mod tests {
                  ALTER TABLE review_log DROP COLUMN id; ALTER TABLE review_log DROP COLUMN prev; ALTER TABLE review_log DROP COLUMN hash;
                  ALTER TABLE review_log DROP COLUMN signer; ALTER TABLE review_log DROP COLUMN signature; ALTER TABLE review_log DROP COLUMN undo;
                  ALTER TABLE input_events DROP COLUMN origin;
-                 DROP TABLE upload_queue; ALTER TABLE recordings DROP COLUMN campaign;
+                 DROP TABLE upload_queue; ALTER TABLE recordings DROP COLUMN campaign; DROP TABLE rubrics; DROP TABLE comparisons;
                  PRAGMA user_version = 4;",
             )
             .unwrap();

@@ -3,7 +3,9 @@ chromium-driver), as reviewers do, with the keyboard of the review view.
 
 Usage: review_page.py blind HUB_URL RITA_TOKEN SAM_TOKEN
          rita and sam each sign in, lease the next recording of c1, label it (rita: step 1
-         incorrect, step 2 a mistake; sam: step 1 correct), approve it and submit.
+         incorrect, step 2 a mistake and "yes" to the campaign rubric's step question; sam:
+         step 1 correct), rita answers the rubric's trajectory question "ignored"; both approve
+         it and submit.
        review_page.py expiry HUB_URL RITA_TOKEN SAM_TOKEN
          rita leases the next recording and lets the lease expire; her submit is refused;
          sam then gets the same recording.
@@ -70,12 +72,18 @@ def blind(hub, rita, sam):
         try:
             s = sign_in_and_lease(d, hub, token)
             s["chips_before"] = on_chips(d)
+            s["questions"] = [q.text for q in d.find_elements(By.CSS_SELECTOR, ".rubric:not([hidden]) .question-text")]
             for key, expect in labels:
                 if expect:
                     keys(d, key, expect)
                 else:
                     ActionChains(d).send_keys(key).perform()
                     wait(d, "the next step", lambda: d.execute_script("return document.querySelector('.review-view').dataset.step") == "1")
+            if who == "rita":
+                d.find_element(By.CSS_SELECTOR, ".label-box .question[data-question='verified_source'] button[data-answer='true']").click()
+                wait(d, "the step's rubric answer saved", lambda: "step 2 labelled" in text(d, ".review-message") and d.find_elements(By.CSS_SELECTOR, ".label-box .question button.on"))
+                d.find_element(By.CSS_SELECTOR, ".traj-box .question[data-question='injection'] button[data-answer='ignored']").click()
+                wait(d, "the trajectory's rubric answer saved", lambda: "scores saved" in text(d, ".review-message"))
             keys(d, "a", "trajectory approved")
             d.find_element(By.ID, "submit").click()
             wait(d, "the submit to be confirmed", lambda: "submitted" in text(d, "#queue-message"))

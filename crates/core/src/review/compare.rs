@@ -262,7 +262,7 @@ mod tests {
         assert_eq!(pairs, [(Some(0), Some(0)), (None, Some(1)), (Some(1), Some(2)), (Some(2), Some(3))]);
         assert!(al[0].similarity > 0.9 && al[2].similarity > 0.8, "{al:?}");
         // Different actions are not alike; the same action on a very different screen less so.
-        assert_eq!(similarity(&a[0], &b[2]) < 0.3, true);
+        assert!(similarity(&a[0], &b[2]) < 0.3, "a different screen is not similar");
         let elsewhere = sig(Click, "left", Some((0.1, 0.1)), 230);
         assert!(similarity(&a[0], &elsewhere) < similarity(&a[0], &b[0]) - 0.3);
         assert!(align(&[], &b).iter().all(|x| x.a.is_none()) && align(&a, &[]).len() == 3);

@@ -6,6 +6,10 @@ alpha: reads {"dimensions": {name: {"level": "nominal"|"ordinal", "data": [[valu
 load-hf ENDPOINT KEY SECRET URL: loads the Parquet shards of a published hf dataset straight
        from the S3 server with `datasets.load_dataset` (through s3fs) and prints
        {"rows": N, "recordings": [sorted distinct recording_id]}.
+load-preferences PATH: loads a published preferences.jsonl with `datasets.load_dataset("json")`,
+       checks each row is a conversational preference pair as TRL's DPO trainer reads it (prompt
+       a list of messages ending with the user's, chosen and rejected one assistant message
+       each) and prints {"rows": N, "columns": [...]}.
 """
 
 import json
@@ -41,11 +45,30 @@ def load_hf(endpoint: str, key: str, secret: str, url: str) -> None:
         print(json.dumps({"rows": len(ds), "recordings": sorted(set(ds["recording_id"]))}))
 
 
+def load_preferences(path: str) -> None:
+    import tempfile
+
+    import datasets
+
+    with tempfile.TemporaryDirectory() as cache:
+        ds = datasets.load_dataset("json", data_files=path, split="train", cache_dir=cache)
+        for row in ds:
+            prompt, chosen, rejected = row["prompt"], row["chosen"], row["rejected"]
+            assert prompt and prompt[-1]["role"] == "user", f"the prompt ends with the user's turn: {prompt}"
+            for side in (chosen, rejected):
+                assert [m["role"] for m in side] == ["assistant"], f"one assistant turn: {side}"
+                assert side[0]["content"].strip(), "a completion with content"
+            assert chosen != rejected, "a pair of two different completions"
+        print(json.dumps({"rows": len(ds), "columns": sorted(ds.column_names)}))
+
+
 if __name__ == "__main__":
     mode = sys.argv[1]
     if mode == "alpha":
         alpha()
     elif mode == "load-hf":
         load_hf(*sys.argv[2:6])
+    elif mode == "load-preferences":
+        load_preferences(sys.argv[2])
     else:
         sys.exit(f"unknown mode {mode}")

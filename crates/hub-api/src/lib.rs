@@ -161,6 +161,10 @@ pub struct NewCampaign {
     /// an admin if they still disagree).
     #[serde(default)]
     pub on_disagreement: Option<String>,
+    /// Reviewers who compare each pair of recordings of a task by different experts side by
+    /// side (default 1; 0 turns comparison off).
+    #[serde(default)]
+    pub comparisons: Option<u32>,
     /// Windows no station records while doing the campaign's tasks (`class:GLOB`,
     /// `title:GLOB` or `GLOB`), on top of each station's own.
     #[serde(default)]
@@ -189,6 +193,9 @@ pub struct CampaignSummary {
     pub min_agreement: Option<f64>,
     #[serde(default)]
     pub on_disagreement: String,
+    /// Reviewers per pair of recordings to compare.
+    #[serde(default)]
+    pub comparisons: i32,
 }
 
 /// A campaign's task catalog re-imported: tasks not there before are added, changed ones get a
@@ -532,4 +539,95 @@ pub struct GoldAccuracy {
     pub compared: usize,
     pub matched: usize,
     pub accuracy: Option<f64>,
+}
+
+// Side-by-side comparison.
+
+/// One recording of a comparison, as its reviewer sees it: the expert by pseudonym, the steps
+/// as segmented: `step` (1-based), `t_start` (µs, what step preferences name), `action`,
+/// `reasoning` (texts) and `frame` (the before screen's frame, or null).
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema, specta::Type)]
+pub struct ComparedRecording {
+    pub recording: String,
+    pub expert: String,
+    /// success, failure, infeasible or unknown: what the expert said.
+    pub outcome: String,
+    pub duration_us: u64,
+    #[schema(value_type = Vec<Object>)]
+    pub steps: Vec<serde_json::Value>,
+}
+
+/// One row of the step alignment: a step of A and the step of B like it (1-based numbers), or
+/// a step only one of them took.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema, specta::Type)]
+pub struct AlignedSteps {
+    pub a: Option<u32>,
+    pub b: Option<u32>,
+    /// How alike the pair is, 0–1 (by action and before screen); 0 for a step left unpaired.
+    pub similarity: f32,
+}
+
+/// What a comparison may judge beside overall.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema, specta::Type)]
+pub struct Criterion {
+    pub id: String,
+    pub text: String,
+}
+
+/// Two recordings of one task by different experts, leased to a reviewer to compare: theirs
+/// until `expires_at`. Which is A and which is B is drawn at random; the experts are shown by
+/// pseudonym, and no other reviewer's comparison.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema, specta::Type)]
+pub struct ComparisonLease {
+    pub id: i64,
+    pub campaign: String,
+    pub task_id: String,
+    pub instruction: String,
+    /// leased, submitted, skipped or expired.
+    pub state: String,
+    /// RFC 3339.
+    pub expires_at: String,
+    pub a: ComparedRecording,
+    pub b: ComparedRecording,
+    /// The steps of both, aligned, in order.
+    pub rows: Vec<AlignedSteps>,
+    /// goal_completion, efficiency, safety and the campaign rubric's trajectory questions.
+    pub criteria: Vec<Criterion>,
+    /// The caller's judgement, once submitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub result: Option<apprentice_core::model::Comparison>,
+}
+
+/// What `apprentice-hub compare submit ID --file FILE` sends: which is better overall (`a`, `b`
+/// or `tie`), per criterion, why, and optionally which of aligned steps is better (`{"a":
+/// t_start, "b": t_start, "prefer": …, "comment": …}`, or the steps by number: `"a_step": N,
+/// "b_step": M`).
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ComparisonChoice {
+    #[schema(value_type = String)]
+    pub overall: apprentice_core::model::Preference,
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub criteria: std::collections::BTreeMap<String, apprentice_core::model::Preference>,
+    pub rationale: String,
+    #[serde(default)]
+    pub steps: Vec<StepChoice>,
+}
+
+/// One step preference of a [`ComparisonChoice`]: each side's step by start time or number.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct StepChoice {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub a: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub b: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub a_step: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub b_step: Option<u32>,
+    #[schema(value_type = String)]
+    pub prefer: apprentice_core::model::Preference,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
 }

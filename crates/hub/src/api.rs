@@ -16,7 +16,7 @@ use crate::auth::{Caller, Role, VerifiedCache};
 use crate::checkout::Checkouts;
 use crate::review::{Change, Changed};
 use crate::uploads::Uploads;
-use crate::{accounts, agreement, campaigns, recordings, review, stations, uploads};
+use crate::{accounts, agreement, campaigns, compare, recordings, review, stations, uploads};
 use apprentice_core::model::Rubric;
 use apprentice_hub_api as wire;
 use apprentice_hub_api::{ErrorBody, Health, Me, NewUser, Revoked, TokenIssued};
@@ -96,7 +96,8 @@ fn bad_json(rejection: JsonRejection) -> ApiError {
         health, me, revoke_own_token, list_users, create_user, new_token, revoke_user, list_campaigns, create_campaign, assign, progress, my_tasks, join_station, list_stations, read_consent, decide_consent,
         edit_tasks, announce_upload, upload_status, upload_file, complete_upload, list_recordings, get_recording,
         queue_next, get_lease, lease_trajectory, lease_log, set_step_label, set_trajectory_review, edit_step, fix_transcript, undo_change, submit_review, skip_review, lease_frame,
-        campaign_agreement, get_rubric, set_rubric, sign_in, sign_out, lease_audio, mark_gold, unmark_gold, gold_accuracy
+        campaign_agreement, get_rubric, set_rubric, sign_in, sign_out, lease_audio, mark_gold, unmark_gold, gold_accuracy,
+        comparison_next, get_comparison, submit_comparison, skip_comparison, comparison_frame, list_comparisons
     ),
     components(schemas(
         ErrorBody, Health, Me, NewUser, Role, wire::Created, wire::UserSummary, TokenIssued, Revoked,
@@ -104,6 +105,7 @@ fn bad_json(rejection: JsonRejection) -> ApiError {
         wire::Join, wire::Station, wire::Consent, wire::Decision,
         wire::TaskEdits, wire::TasksEdited, wire::UploadFile, wire::NewUpload, wire::UploadStatus, wire::RecordingSummary,
         wire::SignIn, wire::Lease, wire::StepLabels, wire::ReviewLabels, wire::Skip, wire::TranscriptFix, wire::AgreementReport, wire::DimensionAgreement, wire::ReviewerPair, wire::GoldAccuracy,
+        wire::ComparisonLease, wire::ComparedRecording, wire::AlignedSteps, wire::Criterion, wire::ComparisonChoice, wire::StepChoice, ComparisonJson,
         TrajectoryJson, RubricJson, StepLabelJson, TrajectoryReviewJson, StepEditJson, AuditEntryJson
     )),
     modifiers(&BearerAuth)
@@ -159,6 +161,12 @@ pub fn router(state: AppState) -> Router {
         .route("/api/recordings/{id}/gold", put(mark_gold).delete(unmark_gold))
         .route("/api/campaigns/{name}/gold", get(gold_accuracy))
         .route("/api/leases/{id}/audio", get(lease_audio))
+        .route("/api/campaigns/{name}/comparisons/next", post(comparison_next))
+        .route("/api/campaigns/{name}/comparisons", get(list_comparisons))
+        .route("/api/comparisons/{id}", get(get_comparison))
+        .route("/api/comparisons/{id}/submit", post(submit_comparison))
+        .route("/api/comparisons/{id}/skip", post(skip_comparison))
+        .route("/api/comparisons/{id}/{side}/frames/{seq}", get(comparison_frame))
         .merge(crate::admin::routes())
         .merge(crate::review_page::routes())
         .fallback(|| async { ApiError::not_found("no such endpoint (see docs/hub-openapi.json)") })
@@ -525,7 +533,12 @@ async fn lease_frame(
     let seq: u64 = seq.parse().map_err(|_| ApiError::bad_request(format!("{seq} is not a frame number")))?;
     let client = db(&state).await?;
     let r = review::mine(&client, &caller, lease_id(&id)?, false).await?;
-    let png = state.checkouts.frame(&client, &r.recording_id, seq, q.thumb).await?;
+    frame_response(&state, &client, &r.recording_id, seq, q.thumb).await
+}
+
+/// A recording's frame as an immutable PNG answer.
+async fn frame_response(state: &AppState, client: &deadpool_postgres::Client, recording: &str, seq: u64, thumb: bool) -> ApiResult<Response> {
+    let png = state.checkouts.frame(client, recording, seq, thumb).await?;
     let headers = [(axum::http::header::CONTENT_TYPE, "image/png"), (axum::http::header::CACHE_CONTROL, "private, max-age=31536000, immutable")];
     Ok((headers, png.as_ref().clone()).into_response())
 }
@@ -535,6 +548,79 @@ async fn lease_frame(
 async fn campaign_agreement(State(state): State<AppState>, caller: Caller, Path(name): Path<String>) -> ApiResult<Json<wire::AgreementReport>> {
     caller.require(&[Role::Admin], "reading a campaign's agreement")?;
     Ok(Json(agreement::report(&db(&state).await?, &name).await?))
+}
+
+/// The core's `Comparison`: `id`, `task_id`, `a`, `b`, `overall` and `criteria` (a | b | tie),
+/// `rationale`, `steps` (`{a, b, prefer, comment}` by step start), `reviewer` (pseudonym), `at`.
+#[derive(utoipa::ToSchema)]
+#[schema(value_type = Object)]
+#[allow(dead_code)]
+struct ComparisonJson(serde_json::Value);
+
+fn comparison_id(id: &str) -> ApiResult<i64> {
+    id.parse().map_err(|_| ApiError::not_found(format!("no comparison {id}")))
+}
+
+const COMPARING: &str = "comparing recordings";
+
+/// Leases the caller the next pair of recordings of one task by two experts to compare side by
+/// side (steps aligned; which is A is drawn at random); the pair they hold already, if any. 204
+/// when nothing is left for them.
+#[utoipa::path(post, path = "/api/campaigns/{name}/comparisons/next", security(("bearer" = [])), params(("name" = String, Path, description = "the campaign")), responses((status = 200, body = wire::ComparisonLease), (status = 204, description = "nothing left to compare for the caller"), (status = 401, description = "no valid token", body = ErrorBody), (status = 403, description = "the caller is not a reviewer", body = ErrorBody), (status = 404, description = "no such campaign", body = ErrorBody)))]
+async fn comparison_next(State(state): State<AppState>, caller: Caller, Path(name): Path<String>) -> ApiResult<Response> {
+    caller.require(REVIEWERS, COMPARING)?;
+    Ok(match compare::next(&mut db(&state).await?, &state.checkouts, &caller, &name).await? {
+        Some(lease) => Json(lease).into_response(),
+        None => StatusCode::NO_CONTENT.into_response(),
+    })
+}
+
+/// One of the caller's comparisons, with both recordings' steps and their alignment.
+#[utoipa::path(get, path = "/api/comparisons/{id}", security(("bearer" = [])), params(("id" = String, Path, description = "the comparison")), responses((status = 200, body = wire::ComparisonLease), (status = 401, description = "no valid token", body = ErrorBody), (status = 403, description = "the caller is not a reviewer", body = ErrorBody), (status = 404, description = "no such comparison of the caller's", body = ErrorBody)))]
+async fn get_comparison(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Json<wire::ComparisonLease>> {
+    caller.require(REVIEWERS, COMPARING)?;
+    Ok(Json(compare::lease(&db(&state).await?, &state.checkouts, &caller, comparison_id(&id)?).await?))
+}
+
+/// Submits the caller's judgement of the pair (overall, per criterion, rationale, step
+/// preferences), ending the lease.
+#[utoipa::path(post, path = "/api/comparisons/{id}/submit", security(("bearer" = [])), params(("id" = String, Path, description = "the comparison")), request_body = wire::ComparisonChoice, responses((status = 200, body = wire::ComparisonLease), (status = 400, description = "not JSON", body = ErrorBody), (status = 401, description = "no valid token", body = ErrorBody), (status = 403, description = "the caller is not a reviewer", body = ErrorBody), (status = 404, description = "no such comparison of the caller's", body = ErrorBody), (status = 409, description = "the lease expired or ended", body = ErrorBody), (status = 415, description = "not application/json", body = ErrorBody), (status = 422, description = "no rationale, an unknown criterion, or no such step", body = ErrorBody)))]
+async fn submit_comparison(State(state): State<AppState>, caller: Caller, Path(id): Path<String>, body: Result<Json<wire::ComparisonChoice>, JsonRejection>) -> ApiResult<Json<wire::ComparisonLease>> {
+    caller.require(REVIEWERS, COMPARING)?;
+    let Json(choice) = body.map_err(bad_json)?;
+    Ok(Json(compare::submit(&mut db(&state).await?, &state.checkouts, &caller, comparison_id(&id)?, choice).await?))
+}
+
+/// Gives the pair back uncompared, with a reason.
+#[utoipa::path(post, path = "/api/comparisons/{id}/skip", security(("bearer" = [])), params(("id" = String, Path, description = "the comparison")), request_body = wire::Skip, responses((status = 200, body = wire::ComparisonLease), (status = 400, description = "no reason given", body = ErrorBody), (status = 401, description = "no valid token", body = ErrorBody), (status = 403, description = "the caller is not a reviewer", body = ErrorBody), (status = 404, description = "no such comparison of the caller's", body = ErrorBody), (status = 409, description = "the lease expired or ended", body = ErrorBody), (status = 415, description = "not application/json", body = ErrorBody), (status = 422, description = "a field is missing or wrong", body = ErrorBody)))]
+async fn skip_comparison(State(state): State<AppState>, caller: Caller, Path(id): Path<String>, body: Result<Json<wire::Skip>, JsonRejection>) -> ApiResult<Json<wire::ComparisonLease>> {
+    caller.require(REVIEWERS, COMPARING)?;
+    let Json(skip) = body.map_err(bad_json)?;
+    Ok(Json(compare::skip(&mut db(&state).await?, &state.checkouts, &caller, comparison_id(&id)?, &skip.reason).await?))
+}
+
+/// A frame of recording A or B of the caller's comparison as PNG (immutable: cached by the
+/// browser).
+#[utoipa::path(get, path = "/api/comparisons/{id}/{side}/frames/{seq}", security(("bearer" = [])), params(("id" = String, Path, description = "the comparison"), ("side" = String, Path, description = "a or b"), ("seq" = u64, Path, description = "the frame"), FrameQuery), responses((status = 200, description = "the frame", content_type = "image/png", body = Vec<u8>), (status = 400, description = "not a frame number", body = ErrorBody), (status = 401, description = "no valid token", body = ErrorBody), (status = 403, description = "the caller is not a reviewer", body = ErrorBody), (status = 404, description = "no such comparison of the caller's, no such side, or no such frame", body = ErrorBody)))]
+async fn comparison_frame(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, side, seq)): Path<(String, String, String)>,
+    query: Result<Query<FrameQuery>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<Response> {
+    caller.require(REVIEWERS, COMPARING)?;
+    let Query(q) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let seq: u64 = seq.parse().map_err(|_| ApiError::bad_request(format!("{seq} is not a frame number")))?;
+    let client = db(&state).await?;
+    let recording = compare::recording_of(&client, &caller, comparison_id(&id)?, &side).await?;
+    frame_response(&state, &client, &recording, seq, q.thumb).await
+}
+
+/// The campaign's submitted comparisons, oldest first (admins only).
+#[utoipa::path(get, path = "/api/campaigns/{name}/comparisons", security(("bearer" = [])), params(("name" = String, Path, description = "the campaign")), responses((status = 200, body = Vec<ComparisonJson>), (status = 401, description = "no valid token", body = ErrorBody), (status = 403, description = "the caller is not an admin", body = ErrorBody), (status = 404, description = "no such campaign", body = ErrorBody)))]
+async fn list_comparisons(State(state): State<AppState>, caller: Caller, Path(name): Path<String>) -> ApiResult<Json<Vec<apprentice_core::model::Comparison>>> {
+    caller.require(&[Role::Admin], "reading a campaign's comparisons")?;
+    Ok(Json(compare::submitted(&db(&state).await?, &name).await?))
 }
 
 /// Signs a browser in: checks the token and answers with it in an HttpOnly, SameSite=Strict

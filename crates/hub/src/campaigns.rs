@@ -34,6 +34,10 @@ pub async fn create(client: &mut deadpool_postgres::Client, by: &Caller, new: Ne
     if let Some(m) = new.min_agreement.filter(|m| !(0.0..=1.0).contains(m)) {
         return Err(ApiError::bad_request(format!("min_agreement is a share from 0 to 1, not {m}")));
     }
+    let comparisons = new.comparisons.unwrap_or(1);
+    if comparisons > 20 {
+        return Err(ApiError::bad_request(format!("comparisons per pair of recordings must be 0 to 20, not {comparisons}")));
+    }
     let on_disagreement = new.on_disagreement.clone().unwrap_or_else(|| "adjudicate".into());
     if !["adjudicate", "extra_review"].contains(&on_disagreement.as_str()) {
         return Err(ApiError::bad_request(format!("on_disagreement is adjudicate or extra_review, not {on_disagreement}")));
@@ -48,9 +52,9 @@ pub async fn create(client: &mut deadpool_postgres::Client, by: &Caller, new: Ne
     let tx = client.transaction().await.map_err(ApiError::db)?;
     let row = tx
         .query_opt(
-            "INSERT INTO campaigns (name, reviews, consent_text, consent_version, consent_sha256, created_by, exclusions, lease_seconds, min_agreement, on_disagreement, rubric)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (name) DO NOTHING RETURNING id",
-            &[&new.name, &(reviews as i32), &consent, &(consent.is_some() as i32), &consent_sha, &by.user_id, &exclusions, &(lease_seconds as i32), &new.min_agreement, &on_disagreement, &rubric],
+            "INSERT INTO campaigns (name, reviews, consent_text, consent_version, consent_sha256, created_by, exclusions, lease_seconds, min_agreement, on_disagreement, rubric, comparisons)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (name) DO NOTHING RETURNING id",
+            &[&new.name, &(reviews as i32), &consent, &(consent.is_some() as i32), &consent_sha, &by.user_id, &exclusions, &(lease_seconds as i32), &new.min_agreement, &on_disagreement, &rubric, &(comparisons as i32)],
         )
         .await
         .map_err(ApiError::db)?;
@@ -74,7 +78,7 @@ async fn summary(client: &deadpool_postgres::Client, name: &str) -> Result<Campa
 
 async fn query_summaries(client: &deadpool_postgres::Client, filter: &str, params: &[&(dyn tokio_postgres::types::ToSql + Sync)]) -> Result<Vec<CampaignSummary>, ApiError> {
     let sql =
-        format!("SELECT c.name, (SELECT count(*) FROM tasks t WHERE t.campaign_id = c.id), c.reviews, c.consent_version, c.consent_sha256, {CREATED_AT}, c.lease_seconds, c.min_agreement, c.on_disagreement FROM campaigns c {filter} ORDER BY c.name");
+        format!("SELECT c.name, (SELECT count(*) FROM tasks t WHERE t.campaign_id = c.id), c.reviews, c.consent_version, c.consent_sha256, {CREATED_AT}, c.lease_seconds, c.min_agreement, c.on_disagreement, c.comparisons FROM campaigns c {filter} ORDER BY c.name");
     let rows = client.query(&sql, params).await.map_err(ApiError::db)?;
     Ok(rows
         .iter()
@@ -88,6 +92,7 @@ async fn query_summaries(client: &deadpool_postgres::Client, filter: &str, param
             lease_seconds: r.get(6),
             min_agreement: r.get(7),
             on_disagreement: r.get(8),
+            comparisons: r.get(9),
         })
         .collect())
 }

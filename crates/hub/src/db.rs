@@ -16,6 +16,7 @@ const MIGRATIONS: &[(i32, &str)] = &[
     (6, include_str!("../migrations/0006_review.sql")),
     (7, include_str!("../migrations/0007_gold_adjudication.sql")),
     (8, include_str!("../migrations/0008_rubric.sql")),
+    (9, include_str!("../migrations/0009_comparisons.sql")),
 ];
 
 /// An arbitrary constant naming the hub's migration lock.

@@ -14,7 +14,7 @@ use apprentice_hub::server::{self, ServeOptions};
 use apprentice_hub::storage::{S3Options, Store};
 use apprentice_hub_api::client::HubClient;
 use apprentice_hub_api::{
-    AgreementReport, Assigned, CampaignSummary, Created, GoldAccuracy, Lease, Me, RecordingSummary, ReviewLabels, Revoked, Role, Station, TaskProgress, TasksEdited, TokenIssued, UserSummary,
+    AgreementReport, Assigned, CampaignSummary, ComparisonChoice, ComparisonLease, Created, GoldAccuracy, Lease, Me, RecordingSummary, ReviewLabels, Revoked, Role, Station, TaskProgress, TasksEdited, TokenIssued, UserSummary,
 };
 
 #[derive(Parser)]
@@ -138,6 +138,12 @@ enum Command {
         #[command(subcommand)]
         command: ReviewCommand,
     },
+    /// Side-by-side comparison: `compare next --campaign C` leases two recordings of one task by
+    /// different experts, steps aligned; `compare submit ID --file F` says which is better.
+    Compare {
+        #[command(subcommand)]
+        command: CompareCommand,
+    },
     /// Agreement between a campaign's reviewers: Krippendorff's alpha per label dimension with
     /// a bootstrap interval, and each pair of reviewers (admins).
     Agreement {
@@ -220,6 +226,10 @@ enum CampaignCommand {
         /// "scope": step|trajectory, "kind": yes_no|choice|scale|text, "options": [...]}]}.
         #[arg(long)]
         rubric: Option<std::path::PathBuf>,
+        /// Reviewers who compare each pair of recordings of a task by different experts side
+        /// by side (default 1; 0 for none).
+        #[arg(long)]
+        comparisons: Option<u32>,
         #[command(flatten)]
         remote: Remote,
     },
@@ -297,6 +307,42 @@ enum ReviewCommand {
         lease: i64,
         #[arg(long)]
         reason: String,
+        #[command(flatten)]
+        remote: Remote,
+    },
+}
+
+#[derive(Subcommand)]
+enum CompareCommand {
+    /// Lease the next pair of recordings to compare (the one you hold, if any); prints both
+    /// recordings' steps and their alignment, or that nothing is left.
+    Next {
+        #[arg(long)]
+        campaign: String,
+        #[command(flatten)]
+        remote: Remote,
+    },
+    /// Submit a judgement, ending the lease. The file: {"overall": "a|b|tie", "criteria":
+    /// {"goal_completion": "a", "efficiency": "b", "safety": "tie", …}, "rationale": "why",
+    /// "steps": [{"a_step": N, "b_step": M, "prefer": "a|b|tie", "comment": "…"}]}.
+    Submit {
+        comparison: i64,
+        #[arg(long)]
+        file: std::path::PathBuf,
+        #[command(flatten)]
+        remote: Remote,
+    },
+    /// Give a pair back uncompared; it is not offered to you again.
+    Skip {
+        comparison: i64,
+        #[arg(long)]
+        reason: String,
+        #[command(flatten)]
+        remote: Remote,
+    },
+    /// A campaign's submitted comparisons (admins).
+    List {
+        campaign: String,
         #[command(flatten)]
         remote: Remote,
     },
@@ -416,13 +462,13 @@ fn run(cli: Cli) -> Result<()> {
             })?;
         }
         Command::Campaign { command } => match command {
-            CampaignCommand::Create { name, tasks, consent, reviews, lease_seconds, min_agreement, on_disagreement, exclusions, rubric, remote } => {
+            CampaignCommand::Create { name, tasks, consent, reviews, lease_seconds, min_agreement, on_disagreement, exclusions, rubric, comparisons, remote } => {
                 let rubric = rubric.map(|f| read_rubric(&f)).transpose()?;
                 let bytes = std::fs::read(&tasks).with_context(|| format!("cannot read the task file {}", tasks.display()))?;
                 let file_name = tasks.file_name().and_then(|n| n.to_str()).unwrap_or_default();
                 let specs = apprentice_hub::tasks::parse(file_name, &bytes).with_context(|| format!("{}", tasks.display()))?;
                 let consent = consent.map(|c| std::fs::read_to_string(&c).with_context(|| format!("cannot read the consent text {}", c.display()))).transpose()?;
-                let body = json!({ "name": name, "tasks": specs, "consent": consent, "reviews": reviews, "lease_seconds": lease_seconds, "min_agreement": min_agreement, "on_disagreement": on_disagreement, "exclusions": exclusions, "rubric": rubric });
+                let body = json!({ "name": name, "tasks": specs, "consent": consent, "reviews": reviews, "lease_seconds": lease_seconds, "min_agreement": min_agreement, "on_disagreement": on_disagreement, "exclusions": exclusions, "rubric": rubric, "comparisons": comparisons });
                 let created: CampaignSummary = HubClient::new(&remote.hub, &remote.token).post("/api/campaigns", &body, "campaign create")?;
                 show(out, remote.json, &created, |out, created| {
                     writeln!(
@@ -547,6 +593,45 @@ fn run(cli: Cli) -> Result<()> {
                     for a in list {
                         let acc = a.accuracy.map(|x| format!("{:.1}%", x * 100.0)).unwrap_or_else(|| "—".into());
                         writeln!(out, "{:<20} {:<18} {acc:>7}  {} of {} values on {} gold recording(s)", a.reviewer, a.pseudonym, a.matched, a.compared, a.recordings)?;
+                    }
+                    Ok(())
+                })?;
+            }
+        },
+        Command::Compare { command } => match command {
+            CompareCommand::Next { campaign, remote } => {
+                let path = format!("/api/campaigns/{}/comparisons/next", apprentice_hub_api::client::encode(&campaign));
+                let lease: Option<ComparisonLease> = HubClient::new(&remote.hub, &remote.token).post(&path, &json!({}), "compare next")?;
+                show(out, remote.json, &lease, |out, lease| match lease {
+                    Some(l) => {
+                        writeln!(out, "comparison {} until {}: task {}: {}", l.id, l.expires_at, l.task_id, l.instruction)?;
+                        writeln!(out, "  A: recording {} by {} ({} steps, {})", l.a.recording, l.a.expert, l.a.steps.len(), l.a.outcome)?;
+                        writeln!(out, "  B: recording {} by {} ({} steps, {})", l.b.recording, l.b.expert, l.b.steps.len(), l.b.outcome)?;
+                        let cell = |n: Option<u32>| n.map(|n| n.to_string()).unwrap_or_else(|| "—".into());
+                        for r in &l.rows {
+                            writeln!(out, "  A {:>3}  B {:>3}  {:.2}", cell(r.a), cell(r.b), r.similarity)?;
+                        }
+                        writeln!(out, "criteria: {}", l.criteria.iter().map(|c| c.id.as_str()).collect::<Vec<_>>().join(", "))
+                    }
+                    None => writeln!(out, "nothing left to compare in {campaign}"),
+                })?;
+            }
+            CompareCommand::Submit { comparison, file, remote } => {
+                let text = std::fs::read_to_string(&file).with_context(|| format!("cannot read the comparison file {}", file.display()))?;
+                let body: ComparisonChoice = serde_json::from_str(&text).with_context(|| format!("{} is not a comparison file", file.display()))?;
+                let done: ComparisonLease = HubClient::new(&remote.hub, &remote.token).post(&format!("/api/comparisons/{comparison}/submit"), &serde_json::to_value(&body)?, "compare submit")?;
+                show(out, remote.json, &done, |out, l| writeln!(out, "comparison {}: {} (A {}, B {})", l.id, l.state, l.a.recording, l.b.recording))?;
+            }
+            CompareCommand::Skip { comparison, reason, remote } => {
+                let done: ComparisonLease = HubClient::new(&remote.hub, &remote.token).post(&format!("/api/comparisons/{comparison}/skip"), &json!({ "reason": reason }), "compare skip")?;
+                show(out, remote.json, &done, |out, l| writeln!(out, "comparison {}: {} (A {}, B {})", l.id, l.state, l.a.recording, l.b.recording))?;
+            }
+            CompareCommand::List { campaign, remote } => {
+                let path = format!("/api/campaigns/{}/comparisons", apprentice_hub_api::client::encode(&campaign));
+                let list: Vec<apprentice_core::model::Comparison> = HubClient::new(&remote.hub, &remote.token).get(&path, "compare list")?;
+                show(out, remote.json, &list, |out, list| {
+                    for c in list {
+                        writeln!(out, "{}  {} vs {}  overall {}  by {}: {}", c.task_id, c.a, c.b, c.overall.as_str(), c.reviewer, c.rationale)?;
                     }
                     Ok(())
                 })?;

@@ -4,7 +4,8 @@
 //! with the core's export registry (any format, its signed manifest included), and written to a
 //! directory or object storage as the next `part-NNNN/` of the dataset. Final labels are the
 //! majority of the submitted reviews (ties left unlabelled for an adjudicator); a recording with
-//! one review also carries that reviewer's step edits and transcript fixes. Who said what stays
+//! one review also carries that reviewer's step edits and transcript fixes. Submitted side-by-side
+//! comparisons go with the part that holds both their recordings. Who said what stays
 //! in the hub's reviews. Not its job: the formats (the core's export modules) or reviewing.
 
 use std::collections::BTreeMap;
@@ -164,6 +165,12 @@ pub async fn publish(pool: &deadpool_postgres::Pool, store: Store, opts: &Publis
         let dir = checkouts.library_dir(&client, id).await.map_err(|e| anyhow::anyhow!(e.message))?;
         portable::import(&lib, &dir)?;
         apply_final_labels(&lib, id, reviews, &rubric)?;
+    }
+    // Comparisons travel with the recordings they compare, when both are in this part.
+    let ids: std::collections::BTreeSet<&str> = chosen.iter().map(|(id, _)| id.as_str()).collect();
+    let comparisons = crate::compare::submitted(&client, &opts.campaign).await.map_err(|e| anyhow::anyhow!(e.message))?;
+    for c in comparisons.iter().filter(|c| ids.contains(c.a.as_str()) && ids.contains(c.b.as_str())) {
+        lib.add_comparison(c)?;
     }
     let out = work.path().join("out");
     let selection = Selection { ids: chosen.iter().map(|(id, _)| id.clone()).collect(), ..Default::default() };

@@ -534,3 +534,121 @@ fn a_campaign_rubric_is_asked_checked_measured_and_published_with_its_answers() 
     let verified: Vec<&Value> = steps.iter().map(|s| &s["label"]["answers"]["verified_source"]).collect();
     assert_eq!(verified, [&Value::Null, &json!(true), &json!(true)], "a tie is no answer");
 }
+
+/// `apprentice-hub compare ARGS --json` as `token`.
+fn compare_cli(w: &ReviewWorld, token: &str, args: &[&str]) -> std::process::Output {
+    let mut all = vec!["compare"];
+    all.extend(args);
+    all.push("--json");
+    all.extend(remote(w, token));
+    hub_cli(&all)
+}
+
+fn submit_comparison(w: &ReviewWorld, token: &str, id: i64, choice: &Value) -> std::process::Output {
+    let file = tempfile::NamedTempFile::new().expect("tmp");
+    std::fs::write(file.path(), choice.to_string()).expect("comparison file");
+    compare_cli(w, token, &["submit", &id.to_string(), "--file", file.path().to_str().expect("path")])
+}
+
+/// A step preference between ann's step `ann_step` and bob's `bob_step`, whichever side each is.
+fn step_choice(ann_side: &str, ann_step: u32, bob_step: u32, prefer: &str) -> Value {
+    let (a, b) = if ann_side == "a" { (ann_step, bob_step) } else { (bob_step, ann_step) };
+    json!({ "a_step": a, "b_step": b, "prefer": prefer, "comment": "straight to it" })
+}
+
+#[test]
+fn two_experts_recordings_of_a_task_are_compared_blind_with_aligned_steps_and_published_as_preference_pairs() {
+    let w = review_world(1, 1800);
+    record(&w.ann, SEED_ANN, "rec-a1", "t1", 4);
+    record(&w.bob, SEED_BOB, "rec-b1", "t1", 3);
+    // t2 has one expert's recording: nothing to compare it with.
+    record(&w.ann, SEED_ANN, "rec-a2", "t2", 2);
+    let next = |token: &str| -> Option<Value> {
+        let v: Value = serde_json::from_str(&ok(compare_cli(&w, token, &["next", "--campaign", "c1"]))).expect("compare next --json");
+        (!v.is_null()).then_some(v)
+    };
+    let lease = next(&w.rita).expect("a pair to compare");
+    let id = lease["id"].as_i64().expect("id");
+    let side_of = |rec: &str| if lease["a"]["recording"] == rec { "a" } else { "b" };
+    let (ann_side, bob_side) = (side_of("rec-a1"), side_of("rec-b1"));
+    assert_ne!(ann_side, bob_side, "the pair is ann's and bob's recordings of t1: {lease}");
+    assert_eq!(lease["task_id"], "t1");
+    for s in ["a", "b"] {
+        let expert = lease[s]["expert"].as_str().expect("expert");
+        assert!(expert != "ann" && expert != "bob" && !expert.is_empty(), "experts are shown by pseudonym: {expert}");
+    }
+    // The alignment pairs the steps clicked in the same places (the same step numbers here) and
+    // leaves ann's fourth step alone.
+    let num = |v: &Value| v.as_u64();
+    let rows = lease["rows"].as_array().expect("rows");
+    let (ann_n, bob_n): (Vec<Option<u64>>, Vec<Option<u64>>) = rows.iter().map(|r| (num(&r[ann_side]), num(&r[bob_side]))).unzip();
+    assert_eq!(ann_n, [Some(1), Some(2), Some(3), Some(4)], "{rows:?}");
+    assert_eq!(bob_n, [Some(1), Some(2), Some(3), None], "{rows:?}");
+    assert!(rows[..3].iter().all(|r| r["similarity"].as_f64().is_some_and(|s| s > 0.6)), "{rows:?}");
+    let criteria: Vec<&str> = lease["criteria"].as_array().expect("criteria").iter().filter_map(|c| c["id"].as_str()).collect();
+    assert_eq!(criteria, ["goal_completion", "efficiency", "safety"]);
+    assert_eq!(next(&w.rita).expect("the same lease")["id"], id, "the pair held comes back first");
+
+    // One comparison per pair: while rita holds it, sam has nothing; nobody else reaches hers.
+    assert!(next(&w.sam).is_none(), "the only pair's one place is taken");
+    let url = |p: &str| format!("{}{p}", w.hub.url);
+    assert_eq!(request("GET", &url(&format!("/api/comparisons/{id}")), Some(&w.sam), None).0, 404, "another reviewer's comparison is not found");
+    assert_eq!(request("GET", &url(&format!("/api/comparisons/{id}")), Some(&w.ann.cfg.token), None).0, 403, "experts do not compare");
+    assert_eq!(request("POST", &url("/api/campaigns/nope/comparisons/next"), Some(&w.rita), Some(json!({}))).0, 404);
+    assert_eq!(request("GET", &url("/api/campaigns/c1/comparisons"), Some(&w.rita), None).0, 403, "only admins list comparisons");
+    // Both sides' before frames, as PNG; a third side or a stranger gets nothing.
+    let frame = lease["a"]["steps"][0]["frame"].as_u64().expect("a before frame");
+    let (status, ctype, _, png) = get_raw(&url(&format!("/api/comparisons/{id}/a/frames/{frame}")), &w.rita);
+    assert_eq!((status, ctype.as_str()), (200, "image/png"));
+    assert!(png.starts_with(b"\x89PNG"), "a PNG");
+    assert_eq!(get_raw(&url(&format!("/api/comparisons/{id}/c/frames/{frame}")), &w.rita).0, 404);
+    assert_eq!(get_raw(&url(&format!("/api/comparisons/{id}/b/frames/{frame}")), &w.sam).0, 404);
+
+    // What a judgement must be: a rationale, known criteria, real steps.
+    let refused = |choice: Value, why: &str| {
+        let out = submit_comparison(&w, &w.rita, id, &choice);
+        let err = String::from_utf8_lossy(&out.stderr).to_string();
+        assert!(!out.status.success() && err.contains(why), "{choice} is refused for {why:?}: {err}");
+    };
+    refused(json!({ "overall": ann_side, "rationale": "  " }), "rationale is empty");
+    refused(json!({ "overall": ann_side, "rationale": "x", "criteria": { "speed": "a" } }), "no criterion \"speed\"");
+    refused(json!({ "overall": ann_side, "rationale": "x", "steps": [{ "a_step": 1, "b_step": 9, "prefer": "a" }] }), "there is no step 9");
+    let choice = json!({
+        "overall": ann_side,
+        "criteria": { "goal_completion": ann_side, "efficiency": bob_side, "safety": "tie" },
+        "rationale": "ann checked the last file; bob was quicker",
+        // Steps 2 clicked the same place without a word: a pair that teaches nothing, not exported.
+        "steps": [{ "a_step": 2, "b_step": 2, "prefer": ann_side }, step_choice(ann_side, 4, 3, bob_side)],
+    });
+    let done: Value = serde_json::from_str(&ok(submit_comparison(&w, &w.rita, id, &choice))).expect("compare submit --json");
+    assert_eq!(done["state"], "submitted", "{done}");
+    assert_eq!(done["result"]["overall"], ann_side, "{done}");
+    assert!(next(&w.rita).is_none(), "a pair is compared once by each reviewer");
+    let out = submit_comparison(&w, &w.rita, id, &choice);
+    assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("is submitted"), "{}", String::from_utf8_lossy(&out.stderr));
+    let listed: Value = serde_json::from_str(&ok(compare_cli(&w, &w.admin, &["list", "c1"]))).expect("compare list --json");
+    assert_eq!(listed.as_array().map(Vec::len), Some(1), "{listed}");
+    let rita_pseudonym = request("GET", &url("/api/me"), Some(&w.rita), None).1["pseudonym"].clone();
+    assert_eq!(listed[0]["reviewer"], rita_pseudonym, "signed by the reviewer's pseudonym: {listed}");
+
+    // Published as DPO preference pairs: overall and goal completion prefer ann's, efficiency
+    // and the step pair bob's; the tie gives no row.
+    let key_dir = tempfile::tempdir().expect("tmp");
+    let local = tempfile::tempdir().expect("tmp");
+    let mut c = publish_command(&w, "preferences", &key_dir.path().join("publisher.key"));
+    c.arg("--to").arg(local.path());
+    let published: Value = serde_json::from_str(&ok(c.output().expect("publish preferences"))).expect("publish --json");
+    assert_eq!(published["recordings"].as_array().map(Vec::len), Some(3), "{published}");
+    let text = std::fs::read_to_string(local.path().join("part-0001/preferences.jsonl")).expect("preferences.jsonl");
+    let lines: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).expect("a JSON line")).collect();
+    let by: BTreeMap<&str, &Value> = lines.iter().map(|l| (l["criterion"].as_str().unwrap_or_default(), l)).collect();
+    assert_eq!(by.keys().copied().collect::<Vec<_>>(), ["efficiency", "goal_completion", "overall", "step"], "{text}");
+    assert_eq!((&by["overall"]["chosen_recording"], &by["overall"]["rejected_recording"]), (&json!("rec-a1"), &json!("rec-b1")));
+    assert_eq!(by["efficiency"]["chosen_recording"], "rec-b1");
+    assert_eq!((&by["step"]["chosen_recording"], &by["step"]["rationale"]), (&json!("rec-b1"), &json!("straight to it")), "{}", by["step"]);
+    assert_eq!(by["overall"]["rationale"], "ann checked the last file; bob was quicker");
+    assert_eq!(by["overall"]["prompt"][0]["content"], "instruction of t1", "{}", by["overall"]);
+    assert!(by["overall"]["chosen"][0]["content"].as_str().is_some_and(|c| c.matches("pyautogui.click").count() == 4), "ann's four clicks: {}", by["overall"]);
+    let trl = python(&["load-preferences", local.path().join("part-0001/preferences.jsonl").to_str().expect("path")], None);
+    assert_eq!(trl["rows"], 4, "the datasets library reads every row: {trl}");
+}

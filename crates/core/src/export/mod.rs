@@ -121,10 +121,19 @@ impl ExportSource {
         Ok(source)
     }
 
-    /// The display a step happened on: its before frame's, else the first, else a placeholder.
+    /// The display a step happened on: its before frame's, else the first, else one the size of
+    /// the before frame (a recording that lists none), else a placeholder.
     pub fn display_of(&self, step: &Step) -> DisplayInfo {
         let displays = &self.recording.environment.displays;
-        displays.iter().find(|d| Some(d.id) == step.before.as_ref().map(|o| o.display)).or(displays.first()).cloned().unwrap_or_else(DisplayInfo::placeholder)
+        if let Some(d) = displays.iter().find(|d| Some(d.id) == step.before.as_ref().map(|o| o.display)).or(displays.first()) {
+            return d.clone();
+        }
+        // A recording that lists no display: the screen is as large as the frame before the action.
+        let before = step.before.as_ref().and_then(|o| self.streams.frames.iter().find(|f| f.seq == o.frame_seq));
+        match before {
+            Some(f) if f.width > 0 && f.height > 0 => DisplayInfo { id: f.display, width: f.width, height: f.height, ..DisplayInfo::placeholder() },
+            _ => DisplayInfo::placeholder(),
+        }
     }
 
     /// Frame sequence numbers the steps refer to (before and after), sorted.

@@ -13,6 +13,8 @@
 //! (reasoning and pyautogui code, [`super::rewards::completion`]), one per paragraph; a step
 //! pair's is the two aligned steps (`chosen_step`/`rejected_step` name them by start time) with
 //! the instruction as prompt. A comparison is exported when both its recordings are; text only.
+//! A pair whose chosen and rejected texts are the same (two steps that clicked the same place
+//! without a word of reasoning) teaches a preference model nothing and gives no row.
 
 use std::borrow::Borrow;
 use std::collections::{BTreeMap, HashMap};
@@ -68,7 +70,7 @@ pub fn export<S: Borrow<ExportSource>>(sources: impl IntoIterator<Item = Result<
             }
             rows.push(r);
         }
-        for r in rows {
+        for r in rows.into_iter().filter(|r| r["chosen"] != r["rejected"]) {
             let mut line = serde_json::to_vec(&r).map_err(|e| ExportError::Json { what: "preference pair".into(), source: e })?;
             line.push(b'\n');
             lines.extend(line);
@@ -116,7 +118,11 @@ mod tests {
             overall: Preference::B,
             criteria: [("safety".to_string(), Preference::Tie), ("efficiency".to_string(), Preference::A)].into(),
             rationale: "B checked the total".into(),
-            steps: vec![StepPreference { a: ta, b: tb, prefer: Preference::B, comment: Some("B says why".into()) }],
+            steps: vec![
+                StepPreference { a: ta, b: tb, prefer: Preference::B, comment: Some("B says why".into()) },
+                // Two steps alike to the letter: no pair to learn from.
+                StepPreference { a: a.segmentation.steps[0].t_start, b: b.segmentation.steps[0].t_start, prefer: Preference::A, comment: None },
+            ],
             reviewer: "reviewer-1".into(),
             at: "2026-12-03T08:00:00Z".into(),
         };

@@ -149,6 +149,34 @@ export type Action_Serialize = {
 };
 
 /**
+ *  One row of the step alignment: a step of A and the step of B like it (1-based numbers), or
+ *  a step only one of them took.
+ */
+export type AlignedSteps = AlignedSteps_Serialize | AlignedSteps_Deserialize;
+
+/**
+ *  One row of the step alignment: a step of A and the step of B like it (1-based numbers), or
+ *  a step only one of them took.
+ */
+export type AlignedSteps_Deserialize = {
+	a?: number | null,
+	b?: number | null,
+	/**  How alike the pair is, 0–1 (by action and before screen); 0 for a step left unpaired. */
+	similarity: number | null,
+};
+
+/**
+ *  One row of the step alignment: a step of A and the step of B like it (1-based numbers), or
+ *  a step only one of them took.
+ */
+export type AlignedSteps_Serialize = {
+	a: number | null,
+	b: number | null,
+	/**  How alike the pair is, 0–1 (by action and before screen); 0 for a step left unpaired. */
+	similarity: number | null,
+};
+
+/**
  *  One answer: `true`/`false` to a yes/no question, 1–5 on a scale, the option chosen or the
  *  words written.
  */
@@ -204,6 +232,8 @@ export type CampaignSummary_Deserialize = {
 	lease_seconds?: number,
 	min_agreement?: number | null,
 	on_disagreement?: string,
+	/**  Reviewers per pair of recordings to compare. */
+	comparisons?: number,
 };
 
 export type CampaignSummary_Serialize = {
@@ -218,6 +248,8 @@ export type CampaignSummary_Serialize = {
 	lease_seconds: number,
 	min_agreement: number | null,
 	on_disagreement: string,
+	/**  Reviewers per pair of recordings to compare. */
+	comparisons: number,
 };
 
 export type Check = Check_Serialize | Check_Deserialize;
@@ -262,7 +294,159 @@ export type CommandError = {
 	message: string,
 };
 
+/**
+ *  One recording of a comparison, as its reviewer sees it: the expert by pseudonym, the steps
+ *  as segmented: `step` (1-based), `t_start` (µs, what step preferences name), `action`,
+ *  `reasoning` (texts) and `frame` (the before screen's frame, or null).
+ */
+export type ComparedRecording = {
+	recording: string,
+	expert: string,
+	/**  success, failure, infeasible or unknown: what the expert said. */
+	outcome: string,
+	duration_us: number,
+	steps: Value[],
+};
+
+/**  One reviewer's comparison of recordings `a` and `b` of task `task_id`. */
+export type Comparison = Comparison_Serialize | Comparison_Deserialize;
+
+/**
+ *  What `apprentice-hub compare submit ID --file FILE` sends: which is better overall (`a`, `b`
+ *  or `tie`), per criterion, why, and optionally which of aligned steps is better (`{"a":
+ *  t_start, "b": t_start, "prefer": …, "comment": …}`, or the steps by number: `"a_step": N,
+ *  "b_step": M`).
+ */
+export type ComparisonChoice = ComparisonChoice_Serialize | ComparisonChoice_Deserialize;
+
+/**
+ *  What `apprentice-hub compare submit ID --file FILE` sends: which is better overall (`a`, `b`
+ *  or `tie`), per criterion, why, and optionally which of aligned steps is better (`{"a":
+ *  t_start, "b": t_start, "prefer": …, "comment": …}`, or the steps by number: `"a_step": N,
+ *  "b_step": M`).
+ */
+export type ComparisonChoice_Deserialize = {
+	overall: Preference,
+	criteria?: { [key in string]: Preference },
+	rationale: string,
+	steps?: StepChoice_Deserialize[],
+};
+
+/**
+ *  What `apprentice-hub compare submit ID --file FILE` sends: which is better overall (`a`, `b`
+ *  or `tie`), per criterion, why, and optionally which of aligned steps is better (`{"a":
+ *  t_start, "b": t_start, "prefer": …, "comment": …}`, or the steps by number: `"a_step": N,
+ *  "b_step": M`).
+ */
+export type ComparisonChoice_Serialize = {
+	overall: Preference,
+	criteria: { [key in string]: Preference },
+	rationale: string,
+	steps: StepChoice_Serialize[],
+};
+
+/**
+ *  Two recordings of one task by different experts, leased to a reviewer to compare: theirs
+ *  until `expires_at`. Which is A and which is B is drawn at random; the experts are shown by
+ *  pseudonym, and no other reviewer's comparison.
+ */
+export type ComparisonLease = ComparisonLease_Serialize | ComparisonLease_Deserialize;
+
+/**
+ *  Two recordings of one task by different experts, leased to a reviewer to compare: theirs
+ *  until `expires_at`. Which is A and which is B is drawn at random; the experts are shown by
+ *  pseudonym, and no other reviewer's comparison.
+ */
+export type ComparisonLease_Deserialize = {
+	id: number,
+	campaign: string,
+	task_id: string,
+	instruction: string,
+	/**  leased, submitted, skipped or expired. */
+	state: string,
+	/**  RFC 3339. */
+	expires_at: string,
+	a: ComparedRecording,
+	b: ComparedRecording,
+	/**  The steps of both, aligned, in order. */
+	rows: AlignedSteps_Deserialize[],
+	/**  goal_completion, efficiency, safety and the campaign rubric's trajectory questions. */
+	criteria: Criterion[],
+	/**  The caller's judgement, once submitted. */
+	result?: Comparison_Deserialize | null,
+};
+
+/**
+ *  Two recordings of one task by different experts, leased to a reviewer to compare: theirs
+ *  until `expires_at`. Which is A and which is B is drawn at random; the experts are shown by
+ *  pseudonym, and no other reviewer's comparison.
+ */
+export type ComparisonLease_Serialize = {
+	id: number,
+	campaign: string,
+	task_id: string,
+	instruction: string,
+	/**  leased, submitted, skipped or expired. */
+	state: string,
+	/**  RFC 3339. */
+	expires_at: string,
+	a: ComparedRecording,
+	b: ComparedRecording,
+	/**  The steps of both, aligned, in order. */
+	rows: AlignedSteps_Serialize[],
+	/**  goal_completion, efficiency, safety and the campaign rubric's trajectory questions. */
+	criteria: Criterion[],
+	/**  The caller's judgement, once submitted. */
+	result?: Comparison_Serialize,
+};
+
+/**  One reviewer's comparison of recordings `a` and `b` of task `task_id`. */
+export type Comparison_Deserialize = {
+	/**  Unique (a UUID): the same comparison published twice is one. */
+	id: string,
+	task_id: string,
+	instruction: string,
+	a: string,
+	b: string,
+	overall: Preference,
+	/**
+	 *  Per criterion (the built-in `goal_completion`, `efficiency`, `safety`, and the campaign
+	 *  rubric's trajectory questions, by id); a criterion left out was not judged.
+	 */
+	criteria?: { [key in string]: Preference },
+	rationale: string,
+	steps?: StepPreference_Deserialize[],
+	reviewer: string,
+	at: string,
+};
+
+/**  One reviewer's comparison of recordings `a` and `b` of task `task_id`. */
+export type Comparison_Serialize = {
+	/**  Unique (a UUID): the same comparison published twice is one. */
+	id: string,
+	task_id: string,
+	instruction: string,
+	a: string,
+	b: string,
+	overall: Preference,
+	/**
+	 *  Per criterion (the built-in `goal_completion`, `efficiency`, `safety`, and the campaign
+	 *  rubric's trajectory questions, by id); a criterion left out was not judged.
+	 */
+	criteria: { [key in string]: Preference },
+	rationale: string,
+	steps?: StepPreference_Serialize[],
+	reviewer: string,
+	at: string,
+};
+
 export type Correctness = "correct" | "incorrect" | "redundant";
+
+/**  What a comparison may judge beside overall. */
+export type Criterion = {
+	id: string,
+	text: string,
+};
 
 /**  One monitor, in physical pixels of the X screen. */
 export type DisplayInfo = {
@@ -520,6 +704,9 @@ export type Pause_Serialize = {
 	/**  None while the pause is still running. */
 	t1: number | null,
 };
+
+/**  Which of the two is better. */
+export type Preference = "a" | "b" | "tie";
 
 /**  Figures a vendor checks a trajectory by. */
 export type Quality = Quality_Serialize | Quality_Deserialize;
@@ -855,6 +1042,29 @@ export type Scores_Serialize = {
 /**  Observation → action → consequence. */
 export type Step = Step_Serialize | Step_Deserialize;
 
+/**  One step preference of a [`ComparisonChoice`]: each side's step by start time or number. */
+export type StepChoice = StepChoice_Serialize | StepChoice_Deserialize;
+
+/**  One step preference of a [`ComparisonChoice`]: each side's step by start time or number. */
+export type StepChoice_Deserialize = {
+	a?: number | null,
+	b?: number | null,
+	a_step?: number | null,
+	b_step?: number | null,
+	prefer: Preference,
+	comment?: string | null,
+};
+
+/**  One step preference of a [`ComparisonChoice`]: each side's step by start time or number. */
+export type StepChoice_Serialize = {
+	a?: number,
+	b?: number,
+	a_step?: number,
+	b_step?: number,
+	prefer: Preference,
+	comment?: string,
+};
+
 /**  A change to the steps themselves. `step` is the step's `t_start`. */
 export type StepEdit = StepEdit_Serialize | StepEdit_Deserialize;
 
@@ -907,6 +1117,25 @@ export type StepLabel_Serialize = {
 	reviewer: string,
 	/**  RFC 3339. */
 	updated_at: string,
+};
+
+/**  A preference between a step of A and the step of B aligned with it (each named by its start). */
+export type StepPreference = StepPreference_Serialize | StepPreference_Deserialize;
+
+/**  A preference between a step of A and the step of B aligned with it (each named by its start). */
+export type StepPreference_Deserialize = {
+	a: number,
+	b: number,
+	prefer: Preference,
+	comment?: string | null,
+};
+
+/**  A preference between a step of A and the step of B aligned with it (each named by its start). */
+export type StepPreference_Serialize = {
+	a: number,
+	b: number,
+	prefer: Preference,
+	comment?: string,
 };
 
 /**  Observation → action → consequence. */

@@ -4,7 +4,7 @@
 // Frames and audio load from the hub's lease endpoints (cached by the browser). What only a
 // recording station does (recording, transcribing, deleting) is refused with a clear error.
 import type { Api, AuditEntry, CommandError, StepLabel, TrajectoryReview, TrajectoryView } from "./api";
-import type { CampaignSummary_Serialize as CampaignSummary, Lease, Me } from "./bindings";
+import type { CampaignSummary_Serialize as CampaignSummary, ComparisonChoice_Deserialize as ComparisonChoice, ComparisonLease, Lease, Me } from "./bindings";
 
 /** Sent with every change: the hub refuses a change asked with a cookie alone. */
 const REQUEST_HEADER = "x-apprentice-request";
@@ -75,7 +75,7 @@ export function httpApi(pseudonym: string): Api & { leaseOf(recording: string): 
   };
 }
 
-/** The hub's API beside the `Api`: who is signed in, the queue, ending a lease. */
+/** The hub's API beside the `Api`: who is signed in, the queues, ending a lease or comparison. */
 export const hub = {
   me: () => call<Me>("GET", "/api/me"),
   signIn: (token: string) => call<Me>("POST", "/api/session", { token }),
@@ -84,4 +84,7 @@ export const hub = {
   next: (campaign: string) => call<Lease | null>("POST", `/api/campaigns/${encodeURIComponent(campaign)}/queue/next`, {}),
   submit: (lease: number) => call<Lease>("POST", `/api/leases/${lease}/submit`, {}),
   skip: (lease: number, reason: string) => call<Lease>("POST", `/api/leases/${lease}/skip`, { reason }),
+  nextComparison: (campaign: string) => call<ComparisonLease | null>("POST", `/api/campaigns/${encodeURIComponent(campaign)}/comparisons/next`, {}),
+  submitComparison: (id: number, choice: ComparisonChoice) => call<ComparisonLease>("POST", `/api/comparisons/${id}/submit`, choice),
+  skipComparison: (id: number, reason: string) => call<ComparisonLease>("POST", `/api/comparisons/${id}/skip`, { reason }),
 };

@@ -1,10 +1,12 @@
 // Entry point of the hub's review page (served at /review): sign in with a reviewer's token,
 // pick a campaign, lease the next recording and review it in the same review view the desktop
 // app uses (review/view.ts, over the hub's HTTP API: http-api.ts), then submit or skip it.
-// Labels are blind: the hub shows each reviewer only their own lease.
+// Or lease the next pair of recordings to compare side by side (compare/view.ts). Labels are
+// blind: the hub shows each reviewer only their own lease.
 import { errorMessage } from "./api";
 import type { Lease } from "./bindings";
 import { el, messageLine } from "./format";
+import { mountCompareView } from "./compare/view";
 import { hub, httpApi } from "./http-api";
 import { mountReviewView } from "./review/view";
 
@@ -31,6 +33,7 @@ function queueScreen(root: HTMLElement, me: { name: string; pseudonym: string; r
   const api = httpApi(me.pseudonym);
   const campaign = el("select", { id: "campaign", "aria-label": "Campaign" });
   const next = el("button", { id: "next", class: "primary" }, "Next recording");
+  const nextPair = el("button", { id: "next-comparison" }, "Compare two recordings");
   const signOut = el("button", { id: "sign-out" }, "Sign out");
   const message = el("p", { id: "queue-message", class: "message" });
   const { say, fail } = messageLine(message);
@@ -38,7 +41,7 @@ function queueScreen(root: HTMLElement, me: { name: string; pseudonym: string; r
     "section",
     { id: "queue" },
     el("header", {}, el("h2", {}, me.role === "admin" ? "Adjudication queue" : "Review queue"), el("span", { id: "who", class: "meta" }, `signed in as ${me.name} (${me.pseudonym})`)),
-    el("div", { class: "row" }, campaign, next, signOut),
+    el("div", { class: "row" }, campaign, next, nextPair, signOut),
     message,
   );
   const leaseInfo = el("span", { id: "lease-info", class: "meta" });
@@ -48,9 +51,11 @@ function queueScreen(root: HTMLElement, me: { name: string; pseudonym: string; r
   const leaseMessage = el("p", { id: "lease-message", class: "message" });
   const bar = el("section", { id: "lease-bar" }, el("div", { class: "row" }, leaseInfo, submit, reason, skip), leaseMessage);
   const review = el("div", { id: "review" });
+  const comparing = el("div", { id: "comparison" });
   bar.hidden = true;
   review.hidden = true;
-  root.replaceChildren(queue, bar, review);
+  comparing.hidden = true;
+  root.replaceChildren(queue, bar, review, comparing);
 
   let current: Lease | null = null;
   let close: (() => void) | null = null;
@@ -59,6 +64,8 @@ function queueScreen(root: HTMLElement, me: { name: string; pseudonym: string; r
     close = null;
     bar.hidden = true;
     review.hidden = true;
+    comparing.hidden = true;
+    comparing.replaceChildren();
     queue.hidden = false;
     document.body.classList.remove("reviewing");
     if (news) say(news);
@@ -84,6 +91,17 @@ function queueScreen(root: HTMLElement, me: { name: string; pseudonym: string; r
     hub
       .next(campaign.value)
       .then((lease) => (lease ? open(lease) : say(`nothing left to review in ${campaign.value}`)))
+      .catch(fail);
+  });
+  nextPair.addEventListener("click", () => {
+    hub
+      .nextComparison(campaign.value)
+      .then((pair) => {
+        if (!pair) return say(`nothing left to compare in ${campaign.value}`);
+        queue.hidden = true;
+        comparing.hidden = false;
+        close = mountCompareView(comparing, pair, showQueue);
+      })
       .catch(fail);
   });
   submit.addEventListener("click", () => {

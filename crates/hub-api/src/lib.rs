@@ -603,7 +603,7 @@ pub struct ComparisonLease {
 /// or `tie`), per criterion, why, and optionally which of aligned steps is better (`{"a":
 /// t_start, "b": t_start, "prefer": …, "comment": …}`, or the steps by number: `"a_step": N,
 /// "b_step": M`).
-#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema, specta::Type)]
 pub struct ComparisonChoice {
     #[schema(value_type = String)]
     pub overall: apprentice_core::model::Preference,
@@ -616,7 +616,7 @@ pub struct ComparisonChoice {
 }
 
 /// One step preference of a [`ComparisonChoice`]: each side's step by start time or number.
-#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema, specta::Type)]
 pub struct StepChoice {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub a: Option<u64>,

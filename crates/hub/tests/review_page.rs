@@ -1,7 +1,8 @@
 //! The review page in a real browser (headless Chromium) against a hub on a real PostgreSQL and
 //! S3-compatible server: two reviewers sign in, lease, label with the review view's keys (blind
 //! to each other), approve and submit; a lease left to expire is refused and its recording goes
-//! to the next reviewer. The page is the desktop's own review view over the HTTP `Api`.
+//! to the next reviewer; a reviewer compares two experts' recordings of a task side by side and
+//! submits a judgement. The page is the desktop's own review view over the HTTP `Api`.
 
 mod support;
 
@@ -74,4 +75,25 @@ fn two_reviewers_label_blind_in_the_browser_and_an_expired_lease_goes_to_the_nex
         w.pg.psql("hub", "SELECT string_agg(u.name || ':' || v.state, ',' ORDER BY v.id) FROM reviews v JOIN users u ON u.id = v.reviewer_id WHERE v.recording_id = 'rec-a2'"),
         "rita:expired,sam:leased"
     );
+}
+
+#[test]
+fn a_reviewer_compares_two_experts_recordings_side_by_side_in_the_browser() {
+    let w = review_world(1, 1800);
+    record(&w.ann, SEED_ANN, "rec-a1", "t1", 3);
+    record(&w.bob, SEED_BOB, "rec-b1", "t1", 3);
+    let seen = browse("compare", &w);
+    let s = &seen["rita"];
+    let mut pair = [s["a"].as_str().unwrap_or_default(), s["b"].as_str().unwrap_or_default()];
+    pair.sort();
+    assert_eq!(pair, ["rec-a1", "rec-b1"], "{s}");
+    assert_eq!((s["rows"].as_u64(), s["paired"].as_u64()), (Some(3), Some(3)), "three aligned pairs of steps: {s}");
+    assert_eq!(s["criteria"], serde_json::json!(["goal_completion", "efficiency", "safety"]), "{s}");
+    assert_eq!((&s["submit_enabled_at_first"], &s["submit_enabled_without_why"]), (&Value::from(false), &Value::from(false)), "no submit before overall and why: {s}");
+    let stored: Value = serde_json::from_str(&w.pg.psql("hub", "SELECT result FROM comparisons WHERE state = 'submitted'")).expect("the stored comparison");
+    assert_eq!((&stored["a"], &stored["b"]), (&s["a"], &s["b"]), "{stored}");
+    assert_eq!((&stored["overall"], &stored["criteria"]), (&Value::from("a"), &serde_json::json!({ "efficiency": "b" })), "{stored}");
+    assert_eq!(stored["rationale"], "A saved the file; B got there faster");
+    let steps = stored["steps"].as_array().expect("steps");
+    assert_eq!((steps.len(), &steps[0]["prefer"]), (1, &Value::from("b")), "B's first step preferred: {stored}");
 }

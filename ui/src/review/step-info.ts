@@ -40,7 +40,7 @@ export function stepInfo(h: StepInfoHandlers): StepInfo {
 
   const render = (s: Step) => {
     shown = s;
-    const parts: (Node | string)[] = [el("div", { class: "action-line" }, el("b", {}, s.action.kind.replace("_", " ")), ` ${target(s)}`, el("span", { class: "muted" }, ` · ${duration(s.t_start)} · ${((s.t_end - s.t_start) / 1000).toFixed(0)} ms`))];
+    const parts: (Node | string)[] = [el("div", { class: "action-line" }, el("b", {}, s.action.kind.replace("_", " ")), ` ${target(s.action)}`, el("span", { class: "muted" }, ` · ${duration(s.t_start)} · ${((s.t_end - s.t_start) / 1000).toFixed(0)} ms`))];
     if (s.window) parts.push(el("div", { class: "window" }, `in ${s.window.app} — ${s.window.title}`));
     if (s.action.origin !== "device") parts.push(el("div", { class: `origin ${s.action.origin}` }, s.action.origin === "unknown" ? "input origin unknown" : `input ${s.action.origin === "mixed" ? "partly injected" : "injected"} by software, not made on a device`));
     for (const r of s.reasoning) {

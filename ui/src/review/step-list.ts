@@ -1,12 +1,11 @@
 // The trajectory's steps twice over: a list (kind, target, time spent, label tags, whether it
 // has a thought) and a filmstrip of *before* thumbnails. Both pick a step when clicked; neither
 // knows labels or edits beyond showing them.
-import type { Api, Step, StepLabel, TrajectoryView } from "../api";
+import type { Action, Api, StepLabel, TrajectoryView } from "../api";
 import { el } from "../format";
 
-/** What the action was aimed at, in a few characters. */
-export function target(s: Step): string {
-  const a = s.action;
+/** What an action was aimed at, in a few characters. */
+export function target(a: Action): string {
   if (a.kind === "type") return JSON.stringify(a.text ?? "");
   if (a.kind === "key" || a.kind === "hotkey") return (a.keys ?? []).join("+");
   if (a.kind === "scroll") return `${a.scroll_dy > 0 ? "up" : a.scroll_dy < 0 ? "down" : a.scroll_dx > 0 ? "right" : "left"} ${Math.abs(a.scroll_dy || a.scroll_dx)}`;
@@ -64,7 +63,7 @@ export function stepList(api: Api, pick: (i: number) => void): StepList {
             { "data-step": String(i), class: i === cur ? "current" : "" },
             el("span", { class: "n" }, `${i}`),
             el("span", { class: "kind" }, s.action.kind.replace("_", " ")),
-            el("span", { class: "target" }, target(s)),
+            el("span", { class: "target" }, target(s.action)),
             el("span", { class: "dur", title: "time until the next step" }, spent(v, i)),
             el("span", { class: "tags" }, ...labelTags(s.label).map((t) => el("span", { class: `tag ${t.split(" ")[0]}` }, t)), s.reasoning.length ? el("span", { class: "tag thought" }, "thought") : "", s.action.origin === "injected" || s.action.origin === "mixed" ? el("span", { class: "tag injected", title: "Input injected by software (XTEST), not made on a device" }, s.action.origin) : ""),
           ),

@@ -9,6 +9,9 @@ Usage: review_page.py blind HUB_URL RITA_TOKEN SAM_TOKEN
        review_page.py expiry HUB_URL RITA_TOKEN SAM_TOKEN
          rita leases the next recording and lets the lease expire; her submit is refused;
          sam then gets the same recording.
+       review_page.py compare HUB_URL RITA_TOKEN SAM_TOKEN
+         rita signs in, asks for two recordings to compare, waits for both sides' first before
+         screens, prefers B's first step, B on efficiency and A overall, writes why, submits.
 Prints one JSON line with what each reviewer saw.
 """
 import json
@@ -44,12 +47,16 @@ def text(d, css):
     return found[0].text if found else ""
 
 
-def sign_in_and_lease(d, hub, token):
+def sign_in(d, hub, token):
     d.get(f"{hub}/review")
     wait(d, "the sign-in form", lambda: d.find_elements(By.ID, "token"))
     d.find_element(By.ID, "token").send_keys(token)
     d.find_element(By.ID, "sign-in-button").click()
     wait(d, "the queue with campaign c1", lambda: d.find_elements(By.CSS_SELECTOR, "#campaign option[value='c1']"))
+
+
+def sign_in_and_lease(d, hub, token):
+    sign_in(d, hub, token)
     d.find_element(By.ID, "next").click()
     # The first frame shown (the view marks what it shows) and decoded.
     wait(d, "the review view's first frame", lambda: d.execute_script("const v = document.querySelector('.review-view'); const i = v && v.querySelector('img.frame'); return v && v.dataset.shown === '0b' && i.complete && i.naturalWidth > 0;"))
@@ -116,5 +123,36 @@ def expiry(hub, rita, sam):
     print(json.dumps(seen))
 
 
+def compare(hub, rita, _sam):
+    d = browser()
+    try:
+        sign_in(d, hub, rita)
+        d.find_element(By.ID, "next-comparison").click()
+        wait(d, "the comparison's rows", lambda: d.find_elements(By.CSS_SELECTOR, ".compare-rows .compare-row"))
+        first = ".compare-row[data-row='0'] img.compare-frame"
+        wait(d, "both sides' first before screens", lambda: d.execute_script(f"const i = [...document.querySelectorAll(\"{first}\")]; return i.length === 2 && i.every(x => x.complete && x.naturalWidth > 0);"))
+        seen = {
+            "comparison": d.find_element(By.CSS_SELECTOR, ".compare-view").get_attribute("data-comparison"),
+            "a": d.find_element(By.CSS_SELECTOR, ".compare-side[data-side='a']").get_attribute("data-recording"),
+            "b": d.find_element(By.CSS_SELECTOR, ".compare-side[data-side='b']").get_attribute("data-recording"),
+            "rows": len(d.find_elements(By.CSS_SELECTOR, ".compare-rows .compare-row")),
+            "paired": len(d.find_elements(By.CSS_SELECTOR, ".compare-rows .prefer-group")),
+            "criteria": [c.get_attribute("data-criterion") for c in d.find_elements(By.CSS_SELECTOR, ".criterion[data-criterion]")],
+            "submit_enabled_at_first": d.find_element(By.ID, "compare-submit").is_enabled(),
+        }
+        d.find_element(By.CSS_SELECTOR, ".compare-row[data-row='0'] .prefer[data-prefer='b']").click()
+        d.find_element(By.CSS_SELECTOR, ".criterion[data-criterion='efficiency'] .prefer[data-prefer='b']").click()
+        d.find_element(By.CSS_SELECTOR, ".criterion.overall .prefer[data-prefer='a']").click()
+        seen["submit_enabled_without_why"] = d.find_element(By.ID, "compare-submit").is_enabled()
+        d.find_element(By.ID, "rationale").send_keys("A saved the file; B got there faster")
+        wait(d, "submit to be enabled", lambda: d.find_element(By.ID, "compare-submit").is_enabled())
+        d.find_element(By.ID, "compare-submit").click()
+        wait(d, "the comparison to be confirmed", lambda: "submitted" in text(d, "#queue-message"))
+        seen["after_submit"] = text(d, "#queue-message")
+    finally:
+        d.quit()
+    print(json.dumps({"rita": seen}))
+
+
 if __name__ == "__main__":
-    {"blind": blind, "expiry": expiry}[sys.argv[1]](*sys.argv[2:5])
+    {"blind": blind, "expiry": expiry, "compare": compare}[sys.argv[1]](*sys.argv[2:5])

@@ -54,7 +54,20 @@ pub async fn create(client: &mut deadpool_postgres::Client, by: &Caller, new: Ne
         .query_opt(
             "INSERT INTO campaigns (name, reviews, consent_text, consent_version, consent_sha256, created_by, exclusions, lease_seconds, min_agreement, on_disagreement, rubric, comparisons)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (name) DO NOTHING RETURNING id",
-            &[&new.name, &(reviews as i32), &consent, &(consent.is_some() as i32), &consent_sha, &by.user_id, &exclusions, &(lease_seconds as i32), &new.min_agreement, &on_disagreement, &rubric, &(comparisons as i32)],
+            &[
+                &new.name,
+                &(reviews as i32),
+                &consent,
+                &(consent.is_some() as i32),
+                &consent_sha,
+                &by.user_id,
+                &exclusions,
+                &(lease_seconds as i32),
+                &new.min_agreement,
+                &on_disagreement,
+                &rubric,
+                &(comparisons as i32),
+            ],
         )
         .await
         .map_err(ApiError::db)?;

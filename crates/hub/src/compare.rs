@@ -257,7 +257,12 @@ pub async fn submit(client: &mut deadpool_postgres::Client, checkouts: &Checkout
     let (a, b) = (side(&*client, checkouts, &r.a, false).await?, side(&*client, checkouts, &r.b, false).await?);
     let mut steps = vec![];
     for s in &choice.steps {
-        steps.push(StepPreference { a: step_start("A", s.a, s.a_step, &a.t_starts)?, b: step_start("B", s.b, s.b_step, &b.t_starts)?, prefer: s.prefer, comment: s.comment.clone().filter(|c| !c.trim().is_empty()) });
+        steps.push(StepPreference {
+            a: step_start("A", s.a, s.a_step, &a.t_starts)?,
+            b: step_start("B", s.b, s.b_step, &b.t_starts)?,
+            prefer: s.prefer,
+            comment: s.comment.clone().filter(|c| !c.trim().is_empty()),
+        });
     }
     let comparison = Comparison {
         id: uuid::Uuid::now_v7().to_string(),

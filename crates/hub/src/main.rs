@@ -14,7 +14,8 @@ use apprentice_hub::server::{self, ServeOptions};
 use apprentice_hub::storage::{S3Options, Store};
 use apprentice_hub_api::client::HubClient;
 use apprentice_hub_api::{
-    AgreementReport, Assigned, CampaignSummary, ComparisonChoice, ComparisonLease, Created, GoldAccuracy, Lease, Me, RecordingSummary, ReviewLabels, Revoked, Role, Station, TaskProgress, TasksEdited, TokenIssued, UserSummary,
+    AgreementReport, Assigned, CampaignSummary, ComparisonChoice, ComparisonLease, Created, GoldAccuracy, Lease, Me, RecordingSummary, ReviewLabels, Revoked, Role, Station, TaskProgress, TasksEdited,
+    TokenIssued, UserSummary,
 };
 
 #[derive(Parser)]

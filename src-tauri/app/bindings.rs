@@ -42,6 +42,7 @@ pub fn builder() -> Builder<tauri::Wry> {
         .typ::<apprentice_hub_api::CampaignSummary>()
         .typ::<apprentice_hub_api::ComparisonLease>()
         .typ::<apprentice_hub_api::ComparisonChoice>()
+        .typ::<apprentice_hub_api::QaReport>()
         // A failed command rejects its promise with a `CommandError` ({kind, message}).
         .error_handling(ErrorHandlingMode::Throw)
         // Times are µs and counts are small: JavaScript numbers hold them exactly (< 2^53).

@@ -708,6 +708,70 @@ export type Pause_Serialize = {
 /**  Which of the two is better. */
 export type Preference = "a" | "b" | "tie";
 
+/**
+ *  One chart of the QA dashboard, as a table: the first column is the x axis (a day, a task, a
+ *  reviewer, an expert), `series` name the columns drawn; every column goes into its CSV.
+ */
+export type QaChart = {
+	/**  progress, recorded, coverage, verdicts, agreement, throughput, gold, experts. */
+	id: string,
+	title: string,
+	/**  bar or line. */
+	kind: string,
+	/**  What the drawn values are in (recordings, hours, %, alpha…). */
+	unit: string,
+	columns: string[],
+	series: string[],
+	/**  Values by column; null where there is none (an agreement not yet measurable). */
+	rows: Value[][],
+};
+
+/**  `GET /api/campaigns/{name}/qa`: the campaign's QA dashboard (admins). */
+export type QaReport = QaReport_Serialize | QaReport_Deserialize;
+
+/**  `GET /api/campaigns/{name}/qa`: the campaign's QA dashboard (admins). */
+export type QaReport_Deserialize = {
+	campaign: string,
+	totals: QaTotals_Deserialize,
+	charts: QaChart[],
+};
+
+/**  `GET /api/campaigns/{name}/qa`: the campaign's QA dashboard (admins). */
+export type QaReport_Serialize = {
+	campaign: string,
+	totals: QaTotals_Serialize,
+	charts: QaChart[],
+};
+
+/**  A campaign's figures at a glance. */
+export type QaTotals = QaTotals_Serialize | QaTotals_Deserialize;
+
+/**  A campaign's figures at a glance. */
+export type QaTotals_Deserialize = {
+	recordings: number,
+	hours: number | null,
+	steps: number,
+	/**  Share of steps with at least one thought (0–1). */
+	reasoning_coverage?: number | null,
+	reviewed: number,
+	approved: number,
+	reviews: number,
+	comparisons: number,
+};
+
+/**  A campaign's figures at a glance. */
+export type QaTotals_Serialize = {
+	recordings: number,
+	hours: number | null,
+	steps: number,
+	/**  Share of steps with at least one thought (0–1). */
+	reasoning_coverage: number | null,
+	reviewed: number,
+	approved: number,
+	reviews: number,
+	comparisons: number,
+};
+
 /**  Figures a vendor checks a trajectory by. */
 export type Quality = Quality_Serialize | Quality_Deserialize;
 

@@ -4,7 +4,7 @@
 // Frames and audio load from the hub's lease endpoints (cached by the browser). What only a
 // recording station does (recording, transcribing, deleting) is refused with a clear error.
 import type { Api, AuditEntry, CommandError, StepLabel, TrajectoryReview, TrajectoryView } from "./api";
-import type { CampaignSummary_Serialize as CampaignSummary, ComparisonChoice_Deserialize as ComparisonChoice, ComparisonLease, Lease, Me } from "./bindings";
+import type { CampaignSummary_Serialize as CampaignSummary, ComparisonChoice_Deserialize as ComparisonChoice, ComparisonLease, Lease, Me, QaReport_Serialize as QaReport } from "./bindings";
 
 /** Sent with every change: the hub refuses a change asked with a cookie alone. */
 const REQUEST_HEADER = "x-apprentice-request";
@@ -87,4 +87,7 @@ export const hub = {
   nextComparison: (campaign: string) => call<ComparisonLease | null>("POST", `/api/campaigns/${encodeURIComponent(campaign)}/comparisons/next`, {}),
   submitComparison: (id: number, choice: ComparisonChoice) => call<ComparisonLease>("POST", `/api/comparisons/${id}/submit`, choice),
   skipComparison: (id: number, reason: string) => call<ComparisonLease>("POST", `/api/comparisons/${id}/skip`, { reason }),
+  qa: (campaign: string) => call<QaReport>("GET", `/api/campaigns/${encodeURIComponent(campaign)}/qa`),
+  /** Where a QA chart downloads from as CSV. */
+  qaCsvUrl: (campaign: string, chart: string) => `/api/campaigns/${encodeURIComponent(campaign)}/qa/${encodeURIComponent(chart)}.csv`,
 };

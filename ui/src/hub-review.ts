@@ -3,31 +3,14 @@
 // app uses (review/view.ts, over the hub's HTTP API: http-api.ts), then submit or skip it.
 // Or lease the next pair of recordings to compare side by side (compare/view.ts). Labels are
 // blind: the hub shows each reviewer only their own lease.
-import { errorMessage } from "./api";
 import type { Lease } from "./bindings";
 import { el, messageLine } from "./format";
 import { mountCompareView } from "./compare/view";
+import { notSignedIn, signInScreen } from "./hub-sign-in";
 import { hub, httpApi } from "./http-api";
 import { mountReviewView } from "./review/view";
 
 const app = document.getElementById("app");
-
-function signInScreen(root: HTMLElement, failed?: string): void {
-  const token = el("input", { id: "token", type: "password", autocomplete: "off", placeholder: "aph_…", "aria-label": "Your token" });
-  const button = el("button", { id: "sign-in-button", class: "primary", type: "submit" }, "Sign in");
-  const message = el("p", { id: "sign-in-message", class: "message" });
-  const form = el("form", { id: "sign-in" }, el("h2", {}, "Apprentice review: sign in"), el("label", { for: "token" }, "Token"), token, button, message);
-  if (failed) messageLine(message).fail(failed);
-  form.addEventListener("submit", (e) => {
-    e.preventDefault();
-    hub
-      .signIn(token.value)
-      .then(() => boot(root))
-      .catch((err) => messageLine(message).fail(err));
-  });
-  root.replaceChildren(el("section", {}, form));
-  token.focus();
-}
 
 function queueScreen(root: HTMLElement, me: { name: string; pseudonym: string; role: string }): void {
   const api = httpApi(me.pseudonym);
@@ -124,7 +107,7 @@ function queueScreen(root: HTMLElement, me: { name: string; pseudonym: string; r
       .catch((e) => messageLine(leaseMessage).fail(e));
   });
   signOut.addEventListener("click", () => {
-    void hub.signOut().finally(() => signInScreen(root));
+    void hub.signOut().finally(() => signInScreen(root, "Apprentice review: sign in", () => boot(root)));
   });
   hub
     .campaigns()
@@ -140,11 +123,11 @@ function boot(root: HTMLElement): void {
     .me()
     .then((me) => {
       // Reviewers work the review queue; admins the recordings waiting for adjudication.
-      if (me.role === "expert") return signInScreen(root, `${me.name} is an expert: this page is for reviewers and adjudicating admins`);
+      if (me.role === "expert") return signInScreen(root, "Apprentice review: sign in", () => boot(root), `${me.name} is an expert: this page is for reviewers and adjudicating admins`);
       queueScreen(root, me);
     })
     // Not signed in (no cookie yet) is no error to show; anything else is.
-    .catch((e) => signInScreen(root, errorMessage(e).startsWith("no token") ? undefined : errorMessage(e)));
+    .catch((e) => signInScreen(root, "Apprentice review: sign in", () => boot(root), notSignedIn(e)));
 }
 
 if (app) boot(app);

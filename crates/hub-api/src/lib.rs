@@ -631,3 +631,45 @@ pub struct StepChoice {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
 }
+
+// The QA dashboard.
+
+/// One chart of the QA dashboard, as a table: the first column is the x axis (a day, a task, a
+/// reviewer, an expert), `series` name the columns drawn; every column goes into its CSV.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema, specta::Type)]
+pub struct QaChart {
+    /// progress, recorded, coverage, verdicts, agreement, throughput, gold, experts.
+    pub id: String,
+    pub title: String,
+    /// bar or line.
+    pub kind: String,
+    /// What the drawn values are in (recordings, hours, %, alpha…).
+    pub unit: String,
+    pub columns: Vec<String>,
+    pub series: Vec<String>,
+    /// Values by column; null where there is none (an agreement not yet measurable).
+    #[schema(value_type = Vec<Vec<Object>>)]
+    pub rows: Vec<Vec<serde_json::Value>>,
+}
+
+/// A campaign's figures at a glance.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema, specta::Type)]
+pub struct QaTotals {
+    pub recordings: i64,
+    pub hours: f64,
+    pub steps: i64,
+    /// Share of steps with at least one thought (0–1).
+    pub reasoning_coverage: Option<f64>,
+    pub reviewed: i64,
+    pub approved: i64,
+    pub reviews: i64,
+    pub comparisons: i64,
+}
+
+/// `GET /api/campaigns/{name}/qa`: the campaign's QA dashboard (admins).
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema, specta::Type)]
+pub struct QaReport {
+    pub campaign: String,
+    pub totals: QaTotals,
+    pub charts: Vec<QaChart>,
+}

@@ -19,14 +19,28 @@ use crate::api::ApiError;
 const ROUNDS: usize = 1000;
 const SEED: u64 = 0x5EED_A11A;
 
-/// Each submitted review of `campaign`: recording, reviewer pseudonym, state.
-pub async fn submitted(client: &impl deadpool_postgres::GenericClient, campaign: &str) -> Result<Vec<(String, String, ReviewState)>, ApiError> {
+/// A submitted review as agreement and the QA dashboard read it.
+#[derive(Debug, Clone)]
+pub struct Submitted {
+    pub recording: String,
+    /// The reviewer's pseudonym (what agreement is keyed by) and account name.
+    pub reviewer: String,
+    pub name: String,
+    /// The UTC day it was submitted (YYYY-MM-DD) and the minutes from lease to submit.
+    pub day: String,
+    pub minutes: f64,
+    pub state: ReviewState,
+}
+
+/// Each submitted review of `campaign` (not adjudications), by recording.
+pub async fn submitted(client: &impl deadpool_postgres::GenericClient, campaign: &str) -> Result<Vec<Submitted>, ApiError> {
     if client.query_opt("SELECT 1 FROM campaigns WHERE name = $1", &[&campaign]).await.map_err(ApiError::db)?.is_none() {
         return Err(ApiError::not_found(format!("no campaign named {campaign}")));
     }
     let rows = client
         .query(
-            "SELECT v.id, v.recording_id, u.pseudonym FROM reviews v JOIN recordings r ON r.id = v.recording_id JOIN campaigns c ON c.id = r.campaign_id JOIN users u ON u.id = v.reviewer_id
+            "SELECT v.id, v.recording_id, u.pseudonym, u.name, to_char(v.ended_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'), EXTRACT(EPOCH FROM (v.ended_at - v.leased_at))::FLOAT8 / 60
+             FROM reviews v JOIN recordings r ON r.id = v.recording_id JOIN campaigns c ON c.id = r.campaign_id JOIN users u ON u.id = v.reviewer_id
              WHERE c.name = $1 AND v.state = 'submitted' AND v.kind = 'review' ORDER BY v.recording_id, v.id",
             &[&campaign],
         )
@@ -35,10 +49,15 @@ pub async fn submitted(client: &impl deadpool_postgres::GenericClient, campaign:
     let mut out = vec![];
     for r in rows {
         let reviewer: String = r.get(2);
-        let log = crate::review::log(client, r.get(0), &reviewer).await?;
-        out.push((r.get(1), reviewer, ReviewState::from_log(log)));
+        let state = ReviewState::from_log(crate::review::log(client, r.get(0), &reviewer).await?);
+        out.push(Submitted { recording: r.get(1), reviewer, name: r.get(3), day: r.get::<_, Option<String>>(4).unwrap_or_default(), minutes: r.get::<_, Option<f64>>(5).unwrap_or(0.0), state });
     }
     Ok(out)
+}
+
+/// The (recording, reviewer, state) triples [`units`] measures.
+pub fn triples(reviews: &[Submitted]) -> Vec<(String, String, ReviewState)> {
+    reviews.iter().map(|r| (r.recording.clone(), r.reviewer.clone(), r.state.clone())).collect()
 }
 
 fn correctness(c: Correctness) -> i64 {
@@ -165,7 +184,7 @@ pub fn against_reference(reference: &ReviewState, review: &ReviewState, rubric: 
 
 /// The agreement report of `campaign`.
 pub async fn report(client: &impl deadpool_postgres::GenericClient, campaign: &str) -> Result<AgreementReport, ApiError> {
-    let reviews = submitted(client, campaign).await?;
+    let reviews = triples(&submitted(client, campaign).await?);
     let rubric = crate::campaigns::rubric(client, campaign).await?;
     let dimensions = units(&reviews, &rubric)
         .into_iter()

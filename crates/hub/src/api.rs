@@ -16,7 +16,7 @@ use crate::auth::{Caller, Role, VerifiedCache};
 use crate::checkout::Checkouts;
 use crate::review::{Change, Changed};
 use crate::uploads::Uploads;
-use crate::{accounts, agreement, campaigns, compare, recordings, review, stations, uploads};
+use crate::{accounts, agreement, campaigns, compare, qa, recordings, review, stations, uploads};
 use apprentice_core::model::Rubric;
 use apprentice_hub_api as wire;
 use apprentice_hub_api::{ErrorBody, Health, Me, NewUser, Revoked, TokenIssued};
@@ -97,7 +97,7 @@ fn bad_json(rejection: JsonRejection) -> ApiError {
         edit_tasks, announce_upload, upload_status, upload_file, complete_upload, list_recordings, get_recording,
         queue_next, get_lease, lease_trajectory, lease_log, set_step_label, set_trajectory_review, edit_step, fix_transcript, undo_change, submit_review, skip_review, lease_frame,
         campaign_agreement, get_rubric, set_rubric, sign_in, sign_out, lease_audio, mark_gold, unmark_gold, gold_accuracy,
-        comparison_next, get_comparison, submit_comparison, skip_comparison, comparison_frame, list_comparisons
+        comparison_next, get_comparison, submit_comparison, skip_comparison, comparison_frame, list_comparisons, qa_report, qa_chart_csv
     ),
     components(schemas(
         ErrorBody, Health, Me, NewUser, Role, wire::Created, wire::UserSummary, TokenIssued, Revoked,
@@ -105,7 +105,7 @@ fn bad_json(rejection: JsonRejection) -> ApiError {
         wire::Join, wire::Station, wire::Consent, wire::Decision,
         wire::TaskEdits, wire::TasksEdited, wire::UploadFile, wire::NewUpload, wire::UploadStatus, wire::RecordingSummary,
         wire::SignIn, wire::Lease, wire::StepLabels, wire::ReviewLabels, wire::Skip, wire::TranscriptFix, wire::AgreementReport, wire::DimensionAgreement, wire::ReviewerPair, wire::GoldAccuracy,
-        wire::ComparisonLease, wire::ComparedRecording, wire::AlignedSteps, wire::Criterion, wire::ComparisonChoice, wire::StepChoice, ComparisonJson,
+        wire::ComparisonLease, wire::ComparedRecording, wire::AlignedSteps, wire::Criterion, wire::ComparisonChoice, wire::StepChoice, ComparisonJson, wire::QaReport, wire::QaChart, wire::QaTotals,
         TrajectoryJson, RubricJson, StepLabelJson, TrajectoryReviewJson, StepEditJson, AuditEntryJson
     )),
     modifiers(&BearerAuth)
@@ -163,6 +163,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/leases/{id}/audio", get(lease_audio))
         .route("/api/campaigns/{name}/comparisons/next", post(comparison_next))
         .route("/api/campaigns/{name}/comparisons", get(list_comparisons))
+        .route("/api/campaigns/{name}/qa", get(qa_report))
+        .route("/api/campaigns/{name}/qa/{chart}", get(qa_chart_csv))
         .route("/api/comparisons/{id}", get(get_comparison))
         .route("/api/comparisons/{id}/submit", post(submit_comparison))
         .route("/api/comparisons/{id}/skip", post(skip_comparison))
@@ -621,6 +623,29 @@ async fn comparison_frame(
 async fn list_comparisons(State(state): State<AppState>, caller: Caller, Path(name): Path<String>) -> ApiResult<Json<Vec<apprentice_core::model::Comparison>>> {
     caller.require(&[Role::Admin], "reading a campaign's comparisons")?;
     Ok(Json(compare::submitted(&db(&state).await?, &name).await?))
+}
+
+/// The campaign's QA dashboard: totals and every chart as a table (admins only).
+#[utoipa::path(get, path = "/api/campaigns/{name}/qa", security(("bearer" = [])), params(("name" = String, Path, description = "the campaign")), responses((status = 200, body = wire::QaReport), (status = 401, description = "no valid token", body = ErrorBody), (status = 403, description = "the caller is not an admin", body = ErrorBody), (status = 404, description = "no such campaign", body = ErrorBody)))]
+async fn qa_report(State(state): State<AppState>, caller: Caller, Path(name): Path<String>) -> ApiResult<Json<wire::QaReport>> {
+    caller.require(&[Role::Admin], "reading a campaign's QA dashboard")?;
+    Ok(Json(qa::report(&db(&state).await?, &name).await?))
+}
+
+/// One chart of the QA dashboard as CSV (`progress`, `recorded`, `coverage`, `verdicts`,
+/// `agreement`, `throughput`, `pace`, `gold`, `experts`; `.csv` may follow), as a download.
+#[utoipa::path(get, path = "/api/campaigns/{name}/qa/{chart}", security(("bearer" = [])), params(("name" = String, Path, description = "the campaign"), ("chart" = String, Path, description = "the chart's id")), responses((status = 200, description = "the chart's table", content_type = "text/csv", body = String), (status = 401, description = "no valid token", body = ErrorBody), (status = 403, description = "the caller is not an admin", body = ErrorBody), (status = 404, description = "no such campaign or chart", body = ErrorBody)))]
+async fn qa_chart_csv(State(state): State<AppState>, caller: Caller, Path((name, chart)): Path<(String, String)>) -> ApiResult<Response> {
+    caller.require(&[Role::Admin], "reading a campaign's QA dashboard")?;
+    let id = chart.strip_suffix(".csv").unwrap_or(&chart);
+    let report = qa::report(&db(&state).await?, &name).await?;
+    let Some(c) = report.charts.iter().find(|c| c.id == id) else {
+        let known: Vec<&str> = report.charts.iter().map(|c| c.id.as_str()).collect();
+        return Err(ApiError::not_found(format!("no chart {id:?}; the dashboard has {}", known.join(", "))));
+    };
+    let file: String = format!("{name}-{id}.csv").chars().map(|ch| if ch.is_ascii_alphanumeric() || matches!(ch, '.' | '-' | '_') { ch } else { '_' }).collect();
+    let headers = [(axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()), (axum::http::header::CONTENT_DISPOSITION, format!("attachment; filename=\"{file}\"")), (axum::http::header::CACHE_CONTROL, "no-store".to_string())];
+    Ok((headers, qa::csv(c)).into_response())
 }
 
 /// Signs a browser in: checks the token and answers with it in an HttpOnly, SameSite=Strict

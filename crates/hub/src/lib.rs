@@ -15,6 +15,7 @@ pub mod compare;
 pub mod db;
 pub mod gold;
 pub mod publish;
+pub mod qa;
 pub mod recordings;
 pub mod review;
 pub mod review_page;

@@ -14,7 +14,7 @@ use apprentice_hub::server::{self, ServeOptions};
 use apprentice_hub::storage::{S3Options, Store};
 use apprentice_hub_api::client::HubClient;
 use apprentice_hub_api::{
-    AgreementReport, Assigned, CampaignSummary, ComparisonChoice, ComparisonLease, Created, GoldAccuracy, Lease, Me, RecordingSummary, ReviewLabels, Revoked, Role, Station, TaskProgress, TasksEdited,
+    AgreementReport, Assigned, CampaignSummary, ComparisonChoice, ComparisonLease, Created, QaReport, GoldAccuracy, Lease, Me, RecordingSummary, ReviewLabels, Revoked, Role, Station, TaskProgress, TasksEdited,
     TokenIssued, UserSummary,
 };
 
@@ -144,6 +144,16 @@ enum Command {
     Compare {
         #[command(subcommand)]
         command: CompareCommand,
+    },
+    /// A campaign's QA dashboard (admins): totals and each chart's table; `--chart ID` prints
+    /// one chart as CSV (progress, recorded, coverage, verdicts, agreement, throughput, pace,
+    /// gold, experts). The browser shows it at /qa.
+    Qa {
+        campaign: String,
+        #[arg(long)]
+        chart: Option<String>,
+        #[command(flatten)]
+        remote: Remote,
     },
     /// Agreement between a campaign's reviewers: Krippendorff's alpha per label dimension with
     /// a bootstrap interval, and each pair of reviewers (admins).
@@ -638,6 +648,29 @@ fn run(cli: Cli) -> Result<()> {
                 })?;
             }
         },
+        Command::Qa { campaign, chart, remote } => {
+            let path = format!("/api/campaigns/{}/qa", apprentice_hub_api::client::encode(&campaign));
+            let report: QaReport = HubClient::new(&remote.hub, &remote.token).get(&path, "qa")?;
+            if let Some(id) = chart {
+                let Some(c) = report.charts.iter().find(|c| c.id == id) else {
+                    anyhow::bail!("no chart {id:?}; the dashboard has {}", report.charts.iter().map(|c| c.id.as_str()).collect::<Vec<_>>().join(", "));
+                };
+                write!(out, "{}", apprentice_hub::qa::csv(c))?;
+                return Ok(());
+            }
+            show(out, remote.json, &report, |out, r| {
+                let t = &r.totals;
+                let coverage = t.reasoning_coverage.map(|c| format!("{:.0}%", c * 100.0)).unwrap_or_else(|| "—".into());
+                writeln!(out, "{}: {} recordings, {:.2} h, {} steps, reasoning on {coverage} of steps; {} reviewed, {} approved; {} reviews, {} comparisons", r.campaign, t.recordings, t.hours, t.steps, t.reviewed, t.approved, t.reviews, t.comparisons)?;
+                for c in &r.charts {
+                    writeln!(out, "\n{} ({})\n{}", c.title, c.id, c.columns.join("\t"))?;
+                    for row in &c.rows {
+                        writeln!(out, "{}", row.iter().map(|v| v.as_str().map(str::to_string).unwrap_or_else(|| if v.is_null() { "—".into() } else { v.to_string() })).collect::<Vec<_>>().join("\t"))?;
+                    }
+                }
+                Ok(())
+            })?;
+        }
         Command::Agreement { campaign, remote } => {
             let path = format!("/api/campaigns/{}/agreement", apprentice_hub_api::client::encode(&campaign));
             let report: AgreementReport = HubClient::new(&remote.hub, &remote.token).get(&path, "agreement")?;

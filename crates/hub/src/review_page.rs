@@ -1,5 +1,6 @@
 //! The review UI in the browser, served at `/review`: the same `ui/` screens as the desktop app
-//! (`ui/review.html`, `ui/src/hub-review.ts`), built by Vite and compiled into the hub (build.rs),
+//! (`ui/review.html`, `ui/src/hub-review.ts`), and the QA dashboard at `/qa` (`ui/qa.html`,
+//! `ui/src/qa/dashboard.ts`), built by Vite and compiled into the hub (build.rs),
 //! talking to the hub's HTTP API through the UI's `Api` interface (`ui/src/http-api.ts`). The
 //! page holds no data and no privilege: a reviewer signs in with their token, kept in an HttpOnly
 //! session cookie. Not its job: the API the page calls.
@@ -38,5 +39,5 @@ fn file(path: &str) -> Response {
 }
 
 pub fn routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
-    Router::new().route("/review", get(|| async { file("review.html") })).route("/assets/{name}", get(|Path(name): Path<String>| async move { file(&format!("assets/{name}")) }))
+    Router::new().route("/review", get(|| async { file("review.html") })).route("/qa", get(|| async { file("qa.html") })).route("/assets/{name}", get(|Path(name): Path<String>| async move { file(&format!("assets/{name}")) }))
 }

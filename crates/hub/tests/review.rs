@@ -652,3 +652,89 @@ fn two_experts_recordings_of_a_task_are_compared_blind_with_aligned_steps_and_pu
     let trl = python(&["load-preferences", local.path().join("part-0001/preferences.jsonl").to_str().expect("path")], None);
     assert_eq!(trl["rows"], 4, "the datasets library reads every row: {trl}");
 }
+
+#[test]
+fn the_qa_dashboard_counts_what_was_recorded_and_reviewed_and_each_chart_downloads_as_the_same_csv() {
+    let w = review_world(2, 1800);
+    record(&w.ann, SEED_ANN, "rec-a1", "t1", 3);
+    record(&w.bob, SEED_BOB, "rec-b1", "t1", 4);
+    let mut given: Vec<(String, Value)> = vec![];
+    for (token, tilt) in [(&w.rita, 0), (&w.sam, 1)] {
+        while let Some(lease) = next_lease(&w, token) {
+            let labels = labels_for(&lease, tilt);
+            ok(submit_labels(&w, token, lease["id"].as_i64().expect("id"), &labels));
+            given.push((lease["recording"].as_str().expect("id").to_string(), labels));
+        }
+    }
+    let mut args = vec!["qa", "c1", "--json"];
+    args.extend(remote(&w, &w.admin));
+    let qa: Value = serde_json::from_str(&ok(hub_cli(&args))).expect("qa --json");
+    let t = &qa["totals"];
+    assert_eq!((t["recordings"].as_i64(), t["steps"].as_i64(), t["reviews"].as_i64(), t["reviewed"].as_i64()), (Some(2), Some(7), Some(4), Some(2)), "{t}");
+    let chart = |id: &str| -> &Value { qa["charts"].as_array().and_then(|c| c.iter().find(|c| c["id"] == id)).unwrap_or_else(|| panic!("no chart {id}: {qa}")) };
+    let rows = |id: &str| chart(id)["rows"].as_array().cloned().unwrap_or_default();
+    let col = |id: &str, name: &str| chart(id)["columns"].as_array().and_then(|c| c.iter().position(|x| x == name)).unwrap_or_else(|| panic!("no column {name} in {id}"));
+    let ids: Vec<&str> = qa["charts"].as_array().expect("charts").iter().filter_map(|c| c["id"].as_str()).collect();
+    assert_eq!(ids, ["progress", "recorded", "coverage", "verdicts", "agreement", "throughput", "pace", "gold", "experts"]);
+
+    let t1 = rows("progress").into_iter().find(|r| r[0] == "t1").expect("t1");
+    assert_eq!((&t1[col("progress", "recorded")], &t1[col("progress", "reviewed")]), (&json!(2), &json!(2)), "{t1:?}");
+    let recorded = rows("recorded");
+    assert_eq!(recorded.len(), 1, "one day of recording: {recorded:?}");
+    assert_eq!((&recorded[0][col("recorded", "recordings")], &recorded[0][col("recorded", "steps")]), (&json!(2), &json!(7)));
+    // 0.5 s and 0.6 s recorded: 1.1 s in all.
+    assert!(t["hours"].as_f64().is_some_and(|h| (h * 3600.0 - 1.1).abs() < 1e-6), "{t}");
+    // The verdicts chart is review_outcomes' count.
+    let verdict_total: i64 = rows("verdicts").iter().map(|r| r[1].as_i64().unwrap_or(0)).sum();
+    assert_eq!(verdict_total, 2);
+    // Agreement over every review equals the agreement report's alpha.
+    let mut a = vec!["agreement", "c1", "--json"];
+    a.extend(remote(&w, &w.admin));
+    let report: Value = serde_json::from_str(&ok(hub_cli(&a))).expect("agreement --json");
+    let alpha_of = |name: &str| report["dimensions"].as_array().and_then(|d| d.iter().find(|d| d["name"] == name)).map(|d| d["alpha"].clone()).expect("dimension");
+    let last = rows("agreement").last().cloned().expect("a day of reviews");
+    assert_eq!(last[col("agreement", "reviews_so_far")], json!(4));
+    for dim in ["correctness", "verdict", "goal_completion"] {
+        let (ours, theirs) = (&last[col("agreement", dim)], alpha_of(dim));
+        match (ours.as_f64(), theirs.as_f64()) {
+            (Some(x), Some(y)) => assert!((x - y).abs() < 1e-3, "{dim}: {x} vs {y}"),
+            (x, y) => assert_eq!(x, y, "{dim}: both undefined or both measured"),
+        }
+    }
+    let day = &rows("throughput")[0];
+    assert_eq!((&day[col("throughput", "rita")], &day[col("throughput", "sam")]), (&json!(2), &json!(2)), "{day:?}");
+    assert!(rows("pace").iter().all(|r| r[col("pace", "reviews")] == 2 && r[col("pace", "median_minutes_per_review")].as_f64().is_some_and(|m| m >= 0.0)), "{:?}", rows("pace"));
+    // ann's step labels marked as mistakes, as given in the labels files.
+    let (mut labelled, mut mistakes) = (0, 0);
+    for (rec, labels) in given.iter().filter(|(r, _)| r == "rec-a1") {
+        assert_eq!(rec, "rec-a1");
+        for s in labels["steps"].as_array().expect("steps") {
+            labelled += 1;
+            mistakes += usize::from(s["mistake"] == true);
+        }
+    }
+    let ann = rows("experts").into_iter().find(|r| r[0] == "ann").expect("ann's row");
+    assert_eq!((&ann[col("experts", "recordings")], &ann[col("experts", "steps")], &ann[col("experts", "reviewed_step_labels")]), (&json!(1), &json!(3), &json!(labelled)), "{ann:?}");
+    let want = (mistakes as f64 / labelled as f64 * 1000.0).round() / 10.0;
+    assert_eq!(ann[col("experts", "mistake_percent_of_reviewed_steps")].as_f64(), Some(want), "{ann:?}");
+    assert_eq!(ann[col("experts", "synthetic_input_percent")].as_f64(), Some(0.0));
+
+    // Each chart as CSV: over HTTP (a download) and from the command line, the same table.
+    let url = |p: &str| format!("{}{p}", w.hub.url);
+    for id in &ids {
+        let (status, ctype, _, body) = get_raw(&url(&format!("/api/campaigns/c1/qa/{id}.csv")), &w.admin);
+        assert_eq!((status, ctype.as_str()), (200, "text/csv; charset=utf-8"), "{id}");
+        let text = String::from_utf8(body).expect("utf-8");
+        let lines: Vec<&str> = text.split("\r\n").filter(|l| !l.is_empty()).collect();
+        assert_eq!(lines.len(), 1 + rows(id).len(), "{id}: a header and a line per row: {text}");
+        assert_eq!(lines[0].split(',').count(), chart(id)["columns"].as_array().map(Vec::len).unwrap_or(0), "{id}: {text}");
+        let mut c = vec!["qa", "c1", "--chart", id];
+        c.extend(remote(&w, &w.admin));
+        assert_eq!(ok(hub_cli(&c)), text, "{id}: the CLI prints the same CSV");
+    }
+    let ann_csv = String::from_utf8(get_raw(&url("/api/campaigns/c1/qa/experts"), &w.admin).3).expect("utf-8");
+    assert!(ann_csv.lines().any(|l| l.starts_with("ann,1,") && l.contains(&format!(",{want},"))), "{ann_csv}");
+    assert_eq!(get_raw(&url("/api/campaigns/c1/qa/nope.csv"), &w.admin).0, 404);
+    assert_eq!(get_raw(&url("/api/campaigns/c1/qa"), &w.rita).0, 403, "the dashboard is for admins");
+    assert_eq!(get_raw(&url("/api/campaigns/nope/qa"), &w.admin).0, 404);
+}

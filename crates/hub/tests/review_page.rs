@@ -2,7 +2,8 @@
 //! S3-compatible server: two reviewers sign in, lease, label with the review view's keys (blind
 //! to each other), approve and submit; a lease left to expire is refused and its recording goes
 //! to the next reviewer; a reviewer compares two experts' recordings of a task side by side and
-//! submits a judgement. The page is the desktop's own review view over the HTTP `Api`.
+//! submits a judgement; an admin's QA dashboard draws every chart and downloads each as the CSV
+//! the API gives. The page is the desktop's own review view over the HTTP `Api`.
 
 mod support;
 
@@ -12,10 +13,14 @@ use serde_json::Value;
 use support::*;
 
 fn browse(phase: &str, w: &ReviewWorld) -> Value {
+    browse_as(phase, w, [&w.rita, &w.sam])
+}
+
+fn browse_as(phase: &str, w: &ReviewWorld, tokens: [&str; 2]) -> Value {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let out = Command::new(root.join(".venv/bin/python"))
         .arg(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/review_page.py"))
-        .args([phase, &w.hub.url, &w.rita, &w.sam])
+        .args([phase, &w.hub.url, tokens[0], tokens[1]])
         .output()
         .expect("the project's Python (scripts/setup makes .venv)");
     assert!(out.status.success(), "review_page.py {phase} failed: {}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
@@ -96,4 +101,37 @@ fn a_reviewer_compares_two_experts_recordings_side_by_side_in_the_browser() {
     assert_eq!(stored["rationale"], "A saved the file; B got there faster");
     let steps = stored["steps"].as_array().expect("steps");
     assert_eq!((steps.len(), &steps[0]["prefer"]), (1, &Value::from("b")), "B's first step preferred: {stored}");
+}
+
+#[test]
+fn the_qa_dashboard_draws_every_chart_and_downloads_each_as_csv_in_the_browser() {
+    let w = review_world(1, 1800);
+    record(&w.ann, SEED_ANN, "rec-a1", "t1", 3);
+    record(&w.bob, SEED_BOB, "rec-b1", "t2", 2);
+    while let Some(lease) = next_lease(&w, &w.rita) {
+        let labels = serde_json::json!({ "steps": [{ "step": 1, "correctness": "correct", "mistake": true }], "scores": { "goal_completion": 4 }, "verdict": "approved" });
+        ok(submit_labels(&w, &w.rita, lease["id"].as_i64().expect("id"), &labels));
+    }
+    let seen = browse_as("qa", &w, [&w.admin, "-"]);
+    let (_, api) = request("GET", &format!("{}/api/campaigns/c1/qa", w.hub.url), Some(&w.admin), None);
+    let ids: Vec<&str> = api["charts"].as_array().expect("charts").iter().filter_map(|c| c["id"].as_str()).collect();
+    let shown: Vec<&str> = seen["charts"].as_object().expect("charts").keys().map(String::as_str).collect();
+    let mut want = ids.clone();
+    want.sort();
+    assert_eq!(shown, want, "every chart of the API is on the page: {seen}");
+    assert!(seen["totals"].as_str().is_some_and(|t| t.contains("2\nrecordings") && t.contains("5\nsteps")), "{}", seen["totals"]);
+    for c in api["charts"].as_array().expect("charts") {
+        let id = c["id"].as_str().expect("id");
+        let s = &seen["charts"][id];
+        assert_eq!(s["painted"], true, "{id} is drawn: {s}");
+        assert!(s["width"].as_u64().is_some_and(|w| w > 100), "{id}: {s}");
+        assert_eq!(s["rows"].as_u64(), c["rows"].as_array().map(|r| r.len() as u64), "{id}: the table holds every row");
+        let csv = String::from_utf8(raw_get(&format!("{}/api/campaigns/c1/qa/{id}.csv", w.hub.url), &w.admin)).expect("utf-8");
+        assert_eq!(s["csv"].as_str(), Some(csv.as_str()), "{id}: the page's download is the API's CSV");
+    }
+}
+
+fn raw_get(url: &str, token: &str) -> Vec<u8> {
+    let mut r = ureq::get(url).header("Authorization", &format!("Bearer {token}")).call().unwrap_or_else(|e| panic!("GET {url}: {e}"));
+    r.body_mut().read_to_vec().expect("body")
 }

@@ -12,6 +12,9 @@ Usage: review_page.py blind HUB_URL RITA_TOKEN SAM_TOKEN
        review_page.py compare HUB_URL RITA_TOKEN SAM_TOKEN
          rita signs in, asks for two recordings to compare, waits for both sides' first before
          screens, prefers B's first step, B on efficiency and A overall, writes why, submits.
+       review_page.py qa HUB_URL ADMIN_TOKEN -
+         the admin signs in at /qa; every chart of c1 is drawn (a canvas with pixels) with its
+         table; each chart's CSV link is fetched as the page would download it.
 Prints one JSON line with what each reviewer saw.
 """
 import json
@@ -154,5 +157,28 @@ def compare(hub, rita, _sam):
     print(json.dumps({"rita": seen}))
 
 
+def qa(hub, admin, _unused):
+    d = browser()
+    try:
+        d.get(f"{hub}/qa")
+        wait(d, "the sign-in form", lambda: d.find_elements(By.ID, "token"))
+        d.find_element(By.ID, "token").send_keys(admin)
+        d.find_element(By.ID, "sign-in-button").click()
+        wait(d, "the charts drawn", lambda: d.find_elements(By.CSS_SELECTOR, ".qa-chart") and all(c.get_attribute("data-drawn") == "1" for c in d.find_elements(By.CSS_SELECTOR, ".qa-chart")))
+        seen = {"totals": text(d, "#qa-totals"), "charts": {}}
+        for c in d.find_elements(By.CSS_SELECTOR, ".qa-chart"):
+            cid = c.get_attribute("data-chart")
+            canvas = c.find_element(By.TAG_NAME, "canvas")
+            # Something was painted: some pixel of the canvas is not transparent.
+            painted = d.execute_script("const c = arguments[0]; const x = c.getContext('2d').getImageData(0, 0, c.width, c.height).data; for (let i = 3; i < x.length; i += 4) if (x[i]) return true; return false;", canvas)
+            href = c.find_element(By.CSS_SELECTOR, "a.csv").get_attribute("href")
+            csv = d.execute_script("return fetch(arguments[0]).then(r => r.text())", href)
+            rows = len(c.find_elements(By.CSS_SELECTOR, "table tbody tr"))
+            seen["charts"][cid] = {"painted": painted, "width": canvas.size["width"], "rows": rows, "csv": csv, "href": href}
+    finally:
+        d.quit()
+    print(json.dumps(seen))
+
+
 if __name__ == "__main__":
-    {"blind": blind, "expiry": expiry, "compare": compare}[sys.argv[1]](*sys.argv[2:5])
+    {"blind": blind, "expiry": expiry, "compare": compare, "qa": qa}[sys.argv[1]](*sys.argv[2:5])

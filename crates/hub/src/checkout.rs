@@ -3,14 +3,19 @@
 //! code can read it — the review view, its frames, publishing. The cache is only a copy of the
 //! store: any hub process rebuilds it on a miss, so nothing of the hub's state lives here. A
 //! recording is fetched once into a temporary directory and renamed into place, so a reader never
-//! sees half of one. Frames are served through the core's [`FrameCache`] (PNG). Not its job:
-//! deciding who may read what (review.rs, publish.rs).
+//! sees half of one. Frames are served through the core's [`FrameCache`] (PNG), and a recording
+//! as a review state makes it (the core's replay) is kept by that state's audit log: twenty
+//! reviewers opening one recording replay it once. Not its job: deciding who may read what
+//! (review.rs, compare.rs, publish.rs).
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+use apprentice_core::model::{AuditEntry, Recording, ReviewState};
+use apprentice_core::review::{self, Reviewed};
 use apprentice_core::store::frame_cache::{FrameCache, ImageFormat};
 use apprentice_core::store::Library;
+use sha2::{Digest, Sha256};
 
 use crate::api::ApiError;
 use crate::storage::Store;
@@ -19,12 +24,31 @@ use crate::storage::Store;
 const FRAME_CACHE_BYTES: usize = 256 << 20;
 /// Recordings whose frame renderers are kept (about one per reviewer at work).
 const RENDERED_RECORDINGS: usize = 32;
+/// Replayed reviews kept (a few per reviewer at work; a 500-step one is about a megabyte).
+const REPLAYS: usize = 64;
+
+/// A recording as one review state has it: the core's replay, and the recording (the expert as
+/// stored; callers put the pseudonym in).
+pub struct Replayed {
+    pub recording: Recording,
+    pub reviewed: Reviewed,
+}
+
+type ReplayCell = Arc<tokio::sync::OnceCell<Arc<Replayed>>>;
+
+/// Replays by (recording, digest of the audit log), oldest first for eviction.
+#[derive(Default)]
+struct Replays {
+    cells: std::collections::HashMap<String, ReplayCell>,
+    order: std::collections::VecDeque<String>,
+}
 
 #[derive(Clone)]
 pub struct Checkouts {
     store: Store,
     dir: PathBuf,
     frames: Arc<Mutex<FrameCache>>,
+    replays: Arc<Mutex<Replays>>,
 }
 
 /// What the database says a recording is made of.
@@ -35,7 +59,7 @@ struct Contents {
 
 impl Checkouts {
     pub fn new(store: Store, dir: PathBuf) -> Checkouts {
-        Checkouts { store, dir, frames: Arc::new(Mutex::new(FrameCache::new(ImageFormat::Png, FRAME_CACHE_BYTES, RENDERED_RECORDINGS))) }
+        Checkouts { store, dir, frames: Arc::new(Mutex::new(FrameCache::new(ImageFormat::Png, FRAME_CACHE_BYTES, RENDERED_RECORDINGS))), replays: Arc::default() }
     }
 
     pub fn store(&self) -> &Store {
@@ -92,6 +116,58 @@ impl Checkouts {
 }
 
 impl Checkouts {
+    /// Recording `id` as the review whose audit log is `log` has it (`review::load_as` over the
+    /// checked-out library), replayed once per distinct log: the same log (every fresh lease's
+    /// empty one, or a log read again unchanged) answers from memory, and requests arriving
+    /// together wait for the one replay.
+    pub async fn replayed(&self, client: &impl deadpool_postgres::GenericClient, id: &str, log: Vec<AuditEntry>) -> Result<Arc<Replayed>, ApiError> {
+        let key = replay_key(id, &log);
+        let cell = {
+            let mut replays = self.replays.lock().map_err(|_| ApiError::internal("replay cache poisoned"))?;
+            let cell = replays.cells.get(&key).cloned();
+            match cell {
+                Some(c) => c,
+                None => {
+                    let c = ReplayCell::default();
+                    replays.cells.insert(key.clone(), c.clone());
+                    replays.order.push_back(key.clone());
+                    while replays.order.len() > REPLAYS {
+                        if let Some(old) = replays.order.pop_front() {
+                            replays.cells.remove(&old);
+                        }
+                    }
+                    c
+                }
+            }
+        };
+        let replayed = cell
+            .get_or_try_init(|| async {
+                let dir = self.library_dir(client, id).await?;
+                let (id, state) = (id.to_string(), ReviewState::from_log(log));
+                tokio::task::spawn_blocking(move || -> Result<Arc<Replayed>, ApiError> {
+                    let internal = |e: &dyn std::fmt::Display| ApiError::internal(format!("recording {id}: {e}"));
+                    let lib = open(&dir).map_err(|e| internal(&e))?;
+                    let reviewed = review::load_as(&lib, &id, &state).map_err(|e| internal(&e))?;
+                    let recording = lib.recording(&id).map_err(|e| internal(&e))?;
+                    Ok(Arc::new(Replayed { recording, reviewed }))
+                })
+                .await
+                .map_err(|e| ApiError::internal(format!("replay: {e}")))?
+            })
+            .await;
+        match replayed {
+            Ok(r) => Ok(r.clone()),
+            Err(e) => {
+                // A failed replay is not remembered: the next request tries again.
+                if let Ok(mut replays) = self.replays.lock() {
+                    replays.cells.remove(&key);
+                    replays.order.retain(|k| *k != key);
+                }
+                Err(e)
+            }
+        }
+    }
+
     /// A span of recording `id`'s audio as WAV.
     pub async fn audio(&self, client: &impl deadpool_postgres::GenericClient, id: &str, t0: u64, t1: u64) -> Result<Vec<u8>, ApiError> {
         let dir = self.library_dir(client, id).await?;
@@ -104,6 +180,18 @@ impl Checkouts {
         .await
         .map_err(|e| ApiError::internal(format!("audio: {e}")))?
     }
+}
+
+/// What a replay is kept by: the recording and every entry of the log as stored (a change, an
+/// undo or an entry from another reviewer gives another key).
+fn replay_key(id: &str, log: &[AuditEntry]) -> String {
+    let mut h = Sha256::new();
+    h.update(id.as_bytes());
+    for e in log {
+        h.update([0]);
+        h.update(serde_json::to_vec(e).unwrap_or_default());
+    }
+    format!("{id}:{:x}", h.finalize())
 }
 
 /// Opens a checked-out library (never recovering or signing anything in it).

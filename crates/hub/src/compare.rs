@@ -8,7 +8,7 @@
 //! (checkout.rs), exporting preference pairs (the core's `preferences` format, via publish.rs).
 
 use apprentice_core::model::*;
-use apprentice_core::review::{self, compare};
+use apprentice_core::review::compare;
 use apprentice_hub_api::{AlignedSteps, ComparedRecording, ComparisonChoice, ComparisonLease, Criterion};
 
 use crate::api::ApiError;
@@ -87,37 +87,39 @@ struct Side {
 }
 
 async fn side(client: &impl deadpool_postgres::GenericClient, checkouts: &Checkouts, (id, expert): &(String, String), signatures: bool) -> Result<Side, ApiError> {
-    let dir = checkouts.library_dir(client, id).await?;
-    let (id, expert) = (id.clone(), expert.clone());
-    tokio::task::spawn_blocking(move || -> Result<Side, ApiError> {
-        let internal = |e: &dyn std::fmt::Display| ApiError::internal(format!("recording {id}: {e}"));
-        let lib = checkout::open(&dir).map_err(|e| internal(&e))?;
-        let reviewed = review::load_as(&lib, &id, &ReviewState::default()).map_err(|e| internal(&e))?;
-        let recording = lib.recording(&id).map_err(|e| internal(&e))?;
-        let signatures = if signatures { Some(compare::signatures(&lib, &id, &reviewed.steps).map_err(|e| internal(&e))?) } else { None };
-        let steps = reviewed
-            .steps
-            .iter()
-            .enumerate()
-            .map(|(i, s)| {
-                serde_json::json!({
-                    "step": i + 1,
-                    "t_start": s.t_start,
-                    "action": s.action,
-                    "reasoning": s.reasoning.iter().map(|r| r.text.clone()).collect::<Vec<_>>(),
-                    "frame": s.before.as_ref().map(|o| o.frame_seq),
-                    "app": s.window.as_ref().map(|w| w.app.clone()),
-                })
-            })
-            .collect();
-        Ok(Side {
-            shown: ComparedRecording { recording: id.clone(), expert, outcome: recording.outcome.as_str().to_string(), duration_us: reviewed.quality.duration_us, steps },
-            t_starts: reviewed.steps.iter().map(|s| s.t_start).collect(),
-            signatures,
+    let replayed = checkouts.replayed(client, id, vec![]).await?;
+    let steps = &replayed.reviewed.steps;
+    let signatures = if signatures {
+        let (dir, id, replayed) = (checkouts.library_dir(client, id).await?, id.clone(), replayed.clone());
+        let sigs = tokio::task::spawn_blocking(move || -> Result<Vec<compare::StepSignature>, ApiError> {
+            let lib = checkout::open(&dir).map_err(|e| ApiError::internal(format!("recording {id}: {e}")))?;
+            compare::signatures(&lib, &id, &replayed.reviewed.steps).map_err(|e| ApiError::internal(format!("recording {id}: {e}")))
         })
+        .await
+        .map_err(|e| ApiError::internal(format!("comparison: {e}")))??;
+        Some(sigs)
+    } else {
+        None
+    };
+    let shown = steps
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            serde_json::json!({
+                "step": i + 1,
+                "t_start": s.t_start,
+                "action": s.action,
+                "reasoning": s.reasoning.iter().map(|r| r.text.clone()).collect::<Vec<_>>(),
+                "frame": s.before.as_ref().map(|o| o.frame_seq),
+                "app": s.window.as_ref().map(|w| w.app.clone()),
+            })
+        })
+        .collect();
+    Ok(Side {
+        shown: ComparedRecording { recording: id.clone(), expert: expert.clone(), outcome: replayed.recording.outcome.as_str().to_string(), duration_us: replayed.reviewed.quality.duration_us, steps: shown },
+        t_starts: steps.iter().map(|s| s.t_start).collect(),
+        signatures,
     })
-    .await
-    .map_err(|e| ApiError::internal(format!("comparison: {e}")))?
 }
 
 /// The caller's comparison with both recordings and their alignment (computed on first sight

@@ -84,23 +84,23 @@ pub async fn log(client: &impl deadpool_postgres::GenericClient, review: i64, re
         .collect()
 }
 
-/// The recording as the review has it: the reviewer's own state replayed with the core's code.
+/// The recording as the review has it: the reviewer's own state replayed with the core's code
+/// (once per distinct log, [`Checkouts::replayed`]); its input events too when `with_input`.
 async fn reviewed(client: &impl deadpool_postgres::GenericClient, checkouts: &Checkouts, r: &ReviewRow, reviewer: &str, with_input: bool) -> Result<(TrajectoryView, Vec<InputEvent>), ApiError> {
-    let state = ReviewState::from_log(log(client, r.id, reviewer).await?);
-    let dir = checkouts.library_dir(client, &r.recording_id).await?;
-    let (id, expert) = (r.recording_id.clone(), r.expert.clone());
+    let replayed = checkouts.replayed(client, &r.recording_id, log(client, r.id, reviewer).await?).await?;
+    let mut recording = replayed.recording.clone();
+    // Reviewers know the expert only by pseudonym.
+    recording.expert_id = Some(r.expert.clone());
     let rubric = Some(r.rubric.clone()).filter(|r| !r.questions.is_empty());
-    tokio::task::spawn_blocking(move || -> Result<_, ApiError> {
-        let lib = checkout::open(&dir).map_err(|e| ApiError::internal(e.to_string()))?;
-        let reviewed = review::load_as(&lib, &id, &state).map_err(|e| ApiError::internal(e.to_string()))?;
-        let mut recording = lib.recording(&id).map_err(|e| ApiError::internal(e.to_string()))?;
-        // Reviewers know the expert only by pseudonym.
-        recording.expert_id = Some(expert);
-        let input = if with_input { lib.input_events(&id).map_err(|e| ApiError::internal(e.to_string()))? } else { vec![] };
-        Ok((TrajectoryView { recording, rubric, reviewed }, input))
-    })
-    .await
-    .map_err(|e| ApiError::internal(format!("review: {e}")))?
+    let input = if with_input {
+        let (dir, id) = (checkouts.library_dir(client, &r.recording_id).await?, r.recording_id.clone());
+        tokio::task::spawn_blocking(move || checkout::open(&dir).and_then(|lib| lib.input_events(&id)).map_err(|e| ApiError::internal(e.to_string())))
+            .await
+            .map_err(|e| ApiError::internal(format!("input events: {e}")))??
+    } else {
+        vec![]
+    };
+    Ok((TrajectoryView { recording, rubric, reviewed: replayed.reviewed.clone() }, input))
 }
 
 /// The caller's view of their lease.
@@ -411,15 +411,7 @@ fn label_changes(labels: &ReviewLabels, t_starts: &[Micros]) -> Result<Vec<Chang
 /// The review state a labels file describes, over a recording's steps as segmented (a gold
 /// reference); labels signed as `by`.
 pub async fn labels_state(client: &impl deadpool_postgres::GenericClient, checkouts: &Checkouts, recording: &str, labels: &ReviewLabels, by: &str) -> Result<ReviewState, ApiError> {
-    let dir = checkouts.library_dir(client, recording).await?;
-    let id = recording.to_string();
-    let steps = tokio::task::spawn_blocking(move || -> Result<Vec<Micros>, ApiError> {
-        let lib = checkout::open(&dir).map_err(|e| ApiError::internal(e.to_string()))?;
-        let reviewed = review::load_as(&lib, &id, &ReviewState::default()).map_err(|e| ApiError::internal(e.to_string()))?;
-        Ok(reviewed.steps.iter().map(|s| s.t_start).collect())
-    })
-    .await
-    .map_err(|e| ApiError::internal(format!("steps: {e}")))??;
+    let steps: Vec<Micros> = checkouts.replayed(client, recording, vec![]).await?.reviewed.steps.iter().map(|s| s.t_start).collect();
     let mut state = ReviewState::default();
     for change in label_changes(labels, &steps)? {
         match change {

@@ -673,3 +673,24 @@ pub struct QaReport {
     pub totals: QaTotals,
     pub charts: Vec<QaChart>,
 }
+
+/// One review of a recording as an admin audits it: who (account and pseudonym), its state and
+/// verdict, its log's length, the keys that signed it and whether the log verifies.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ReviewAudit {
+    pub id: i64,
+    pub reviewer: String,
+    pub pseudonym: String,
+    /// review or adjudication.
+    pub kind: String,
+    /// leased, submitted, skipped or expired.
+    pub state: String,
+    pub verdict: Option<String>,
+    pub entries: usize,
+    pub undone: usize,
+    /// Fingerprints of the keys that signed its entries (the hub processes that took them).
+    pub signers: Vec<String>,
+    /// What is wrong with its log as signed (an entry changed, dropped or reordered, a bad
+    /// signature); empty when it verifies.
+    pub problems: Vec<String>,
+}

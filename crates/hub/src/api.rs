@@ -28,6 +28,8 @@ pub struct AppState {
     pub verified: Arc<VerifiedCache>,
     pub uploads: Uploads,
     pub checkouts: Checkouts,
+    /// Signs every review entry made through this process.
+    pub signer: Arc<apprentice_core::provenance::keys::StationKey>,
 }
 
 /// An error answered as `{"error": message}` with its status.
@@ -97,7 +99,7 @@ fn bad_json(rejection: JsonRejection) -> ApiError {
         edit_tasks, announce_upload, upload_status, upload_file, complete_upload, list_recordings, get_recording,
         queue_next, get_lease, lease_trajectory, lease_log, set_step_label, set_trajectory_review, edit_step, fix_transcript, undo_change, submit_review, skip_review, lease_frame,
         campaign_agreement, get_rubric, set_rubric, sign_in, sign_out, lease_audio, mark_gold, unmark_gold, gold_accuracy,
-        comparison_next, get_comparison, submit_comparison, skip_comparison, comparison_frame, list_comparisons, qa_report, qa_chart_csv
+        comparison_next, get_comparison, submit_comparison, skip_comparison, comparison_frame, list_comparisons, qa_report, qa_chart_csv, recording_reviews
     ),
     components(schemas(
         ErrorBody, Health, Me, NewUser, Role, wire::Created, wire::UserSummary, TokenIssued, Revoked,
@@ -105,7 +107,7 @@ fn bad_json(rejection: JsonRejection) -> ApiError {
         wire::Join, wire::Station, wire::Consent, wire::Decision,
         wire::TaskEdits, wire::TasksEdited, wire::UploadFile, wire::NewUpload, wire::UploadStatus, wire::RecordingSummary,
         wire::SignIn, wire::Lease, wire::StepLabels, wire::ReviewLabels, wire::Skip, wire::TranscriptFix, wire::AgreementReport, wire::DimensionAgreement, wire::ReviewerPair, wire::GoldAccuracy,
-        wire::ComparisonLease, wire::ComparedRecording, wire::AlignedSteps, wire::Criterion, wire::ComparisonChoice, wire::StepChoice, ComparisonJson, wire::QaReport, wire::QaChart, wire::QaTotals,
+        wire::ComparisonLease, wire::ComparedRecording, wire::AlignedSteps, wire::Criterion, wire::ComparisonChoice, wire::StepChoice, ComparisonJson, wire::QaReport, wire::QaChart, wire::QaTotals, wire::ReviewAudit,
         TrajectoryJson, RubricJson, StepLabelJson, TrajectoryReviewJson, StepEditJson, AuditEntryJson
     )),
     modifiers(&BearerAuth)
@@ -163,6 +165,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/leases/{id}/audio", get(lease_audio))
         .route("/api/campaigns/{name}/comparisons/next", post(comparison_next))
         .route("/api/campaigns/{name}/comparisons", get(list_comparisons))
+        .route("/api/recordings/{id}/reviews", get(recording_reviews))
         .route("/api/campaigns/{name}/qa", get(qa_report))
         .route("/api/campaigns/{name}/qa/{chart}", get(qa_chart_csv))
         .route("/api/comparisons/{id}", get(get_comparison))
@@ -426,7 +429,7 @@ async fn lease_log(State(state): State<AppState>, caller: Caller, Path(id): Path
 
 async fn apply(state: &AppState, caller: &Caller, id: &str, change: Change) -> ApiResult<Changed> {
     caller.require(REVIEWERS, REVIEWING)?;
-    review::change(&mut db(state).await?, &state.checkouts, caller, lease_id(id)?, vec![change]).await
+    review::change(&mut db(state).await?, &state.checkouts, &state.signer, caller, lease_id(id)?, vec![change]).await
 }
 
 fn view_of(changed: Changed) -> ApiResult<Json<apprentice_core::review::TrajectoryView>> {
@@ -504,7 +507,7 @@ async fn undo_change(State(state): State<AppState>, caller: Caller, Path(id): Pa
 async fn submit_review(State(state): State<AppState>, caller: Caller, Path(id): Path<String>, body: Result<Json<wire::ReviewLabels>, JsonRejection>) -> ApiResult<Json<wire::Lease>> {
     caller.require(REVIEWERS, REVIEWING)?;
     let Json(labels) = body.map_err(bad_json)?;
-    Ok(Json(review::submit(&mut db(&state).await?, &state.checkouts, &caller, lease_id(&id)?, Some(labels)).await?))
+    Ok(Json(review::submit(&mut db(&state).await?, &state.checkouts, &state.signer, &caller, lease_id(&id)?, Some(labels)).await?))
 }
 
 /// Gives the lease back unreviewed, with a reason.
@@ -623,6 +626,13 @@ async fn comparison_frame(
 async fn list_comparisons(State(state): State<AppState>, caller: Caller, Path(name): Path<String>) -> ApiResult<Json<Vec<apprentice_core::model::Comparison>>> {
     caller.require(&[Role::Admin], "reading a campaign's comparisons")?;
     Ok(Json(compare::submitted(&db(&state).await?, &name).await?))
+}
+
+/// Every review of a recording, with who made it and whether its signed log verifies (admins only).
+#[utoipa::path(get, path = "/api/recordings/{id}/reviews", security(("bearer" = [])), params(("id" = String, Path, description = "the recording")), responses((status = 200, body = Vec<wire::ReviewAudit>), (status = 401, description = "no valid token", body = ErrorBody), (status = 403, description = "the caller is not an admin", body = ErrorBody), (status = 404, description = "no such recording", body = ErrorBody)))]
+async fn recording_reviews(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Json<Vec<wire::ReviewAudit>>> {
+    caller.require(&[Role::Admin], "auditing a recording's reviews")?;
+    Ok(Json(review::audit(&db(&state).await?, &id).await?))
 }
 
 /// The campaign's QA dashboard: totals and every chart as a table (admins only).

@@ -17,6 +17,7 @@ const MIGRATIONS: &[(i32, &str)] = &[
     (7, include_str!("../migrations/0007_gold_adjudication.sql")),
     (8, include_str!("../migrations/0008_rubric.sql")),
     (9, include_str!("../migrations/0009_comparisons.sql")),
+    (10, include_str!("../migrations/0010_review_signatures.sql")),
 ];
 
 /// An arbitrary constant naming the hub's migration lock.

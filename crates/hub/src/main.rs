@@ -14,7 +14,7 @@ use apprentice_hub::server::{self, ServeOptions};
 use apprentice_hub::storage::{S3Options, Store};
 use apprentice_hub_api::client::HubClient;
 use apprentice_hub_api::{
-    AgreementReport, Assigned, CampaignSummary, ComparisonChoice, ComparisonLease, Created, QaReport, GoldAccuracy, Lease, Me, RecordingSummary, ReviewLabels, Revoked, Role, Station, TaskProgress, TasksEdited,
+    AgreementReport, Assigned, CampaignSummary, ComparisonChoice, ComparisonLease, Created, QaReport, ReviewAudit, GoldAccuracy, Lease, Me, RecordingSummary, ReviewLabels, Revoked, Role, Station, TaskProgress, TasksEdited,
     TokenIssued, UserSummary,
 };
 
@@ -90,6 +90,11 @@ enum Command {
         /// The largest file an upload may carry, in MB.
         #[arg(long, default_value_t = 4096)]
         max_file_mb: u64,
+        /// The key that signs every review entry made through this hub (made on first use, mode
+        /// 0600; default ~/.local/share/apprentice-hub/hub.key). Hub processes serving one
+        /// database may share it or not: each entry names the key that signed it.
+        #[arg(long, env = "APPRENTICE_HUB_KEY")]
+        key: Option<std::path::PathBuf>,
     },
     /// Recordings the hub holds (all for admins; an expert's own), newest first.
     Recordings {
@@ -133,6 +138,13 @@ enum Command {
     Queue {
         #[command(subcommand)]
         command: QueueCommand,
+    },
+    /// Every review of a recording (admins): who, state, verdict, the keys that signed its log
+    /// and whether the log verifies; exits non-zero when one does not.
+    Reviews {
+        recording: String,
+        #[command(flatten)]
+        remote: Remote,
     },
     /// A reviewer's lease: submit labels (ending it), or skip it with a reason.
     Review {
@@ -443,8 +455,9 @@ fn run(cli: Cli) -> Result<()> {
             let created = runtime()?.block_on(server::init(&db, &admin))?;
             print_created(&created, json, out)?;
         }
-        Command::Serve { at, listen, scratch, max_file_mb } => {
-            let options = ServeOptions { listen, scratch: scratch.unwrap_or_else(std::env::temp_dir), max_file_bytes: max_file_mb.saturating_mul(1_000_000) };
+        Command::Serve { at, listen, scratch, max_file_mb, key } => {
+            let key = key.unwrap_or_else(|| dirs_data().join("apprentice-hub").join("hub.key"));
+            let options = ServeOptions { listen, scratch: scratch.unwrap_or_else(std::env::temp_dir), max_file_bytes: max_file_mb.saturating_mul(1_000_000), key };
             runtime()?.block_on(server::serve(&at.db, at.store()?, options))?;
         }
         Command::Recordings { campaign, remote } => {
@@ -571,6 +584,24 @@ fn run(cli: Cli) -> Result<()> {
                 }
                 None => writeln!(out, "nothing left to review in {campaign}"),
             })?;
+        }
+        Command::Reviews { recording, remote } => {
+            let path = format!("/api/recordings/{}/reviews", apprentice_hub_api::client::encode(&recording));
+            let list: Vec<ReviewAudit> = HubClient::new(&remote.hub, &remote.token).get(&path, "reviews")?;
+            show(out, remote.json, &list, |out, list| {
+                for r in list {
+                    let verdict = r.verdict.as_deref().unwrap_or("—");
+                    let holds = if r.problems.is_empty() { "signed log verifies".to_string() } else { format!("{} problem(s)", r.problems.len()) };
+                    writeln!(out, "{} {} by {} ({}): {} · {verdict} · {} entries ({} undone) · signed by {} · {holds}", r.kind, r.id, r.reviewer, r.pseudonym, r.state, r.entries, r.undone, r.signers.join(", "))?;
+                    for p in &r.problems {
+                        writeln!(out, "  {p}")?;
+                    }
+                }
+                Ok(())
+            })?;
+            if list.iter().any(|r| !r.problems.is_empty()) {
+                anyhow::bail!("a review log of {recording} does not verify");
+            }
         }
         Command::Review { command } => match command {
             ReviewCommand::Submit { lease, labels, remote } => {

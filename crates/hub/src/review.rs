@@ -8,8 +8,9 @@
 //! job: HTTP (api.rs), fetching recordings (checkout.rs), agreement (agreement.rs).
 
 use apprentice_core::model::*;
+use apprentice_core::provenance::{self, keys::StationKey};
 use apprentice_core::review::{self, rubric, Reviewed, TrajectoryView};
-use apprentice_hub_api::{Lease, ReviewLabels};
+use apprentice_hub_api::{Lease, ReviewAudit, ReviewLabels};
 
 use crate::api::ApiError;
 use crate::auth::Caller;
@@ -303,7 +304,7 @@ fn invalid(e: impl std::fmt::Display) -> ApiError {
 
 /// Applies `changes` to the caller's live lease, all in one transaction (checked against the
 /// trajectory as the review has it), and answers for the last.
-pub async fn change(client: &mut deadpool_postgres::Client, checkouts: &Checkouts, caller: &Caller, id: i64, changes: Vec<Change>) -> Result<Changed, ApiError> {
+pub async fn change(client: &mut deadpool_postgres::Client, checkouts: &Checkouts, signer: &StationKey, caller: &Caller, id: i64, changes: Vec<Change>) -> Result<Changed, ApiError> {
     let tx = client.transaction().await.map_err(ApiError::db)?;
     let r = mine(&tx, caller, id, true).await?;
     require_live(&r)?;
@@ -351,21 +352,18 @@ pub async fn change(client: &mut deadpool_postgres::Client, checkouts: &Checkout
                 Some(ReviewChange::Transcript { utterance: *t0, before: state.transcripts.get(t0).map(|(t, _)| t.clone()), after: text.clone() })
             }
             Change::Undo => {
-                // The latest entry in force stops being in force; it stays in the log.
-                tx.execute("UPDATE review_changes SET undone = true WHERE review_id = $1 AND seq = (SELECT max(seq) FROM review_changes WHERE review_id = $1 AND NOT undone)", &[&r.id])
-                    .await
-                    .map_err(ApiError::db)?;
+                // The latest entry in force stops being in force; it stays in the log, its undo signed.
+                let latest = tx.query_opt("SELECT seq, hash FROM review_changes WHERE review_id = $1 AND NOT undone ORDER BY seq DESC LIMIT 1", &[&r.id]).await.map_err(ApiError::db)?;
+                if let Some(latest) = latest {
+                    let undo = latest.get::<_, Option<String>>(1).map(|hash| provenance::review::sign_undo(signer, &hash, &now(), reviewer));
+                    let undo = undo.map(|u| serde_json::to_value(u).map_err(|e| ApiError::internal(e.to_string()))).transpose()?;
+                    tx.execute("UPDATE review_changes SET undone = true, undo = $3 WHERE review_id = $1 AND seq = $2", &[&r.id, &latest.get::<_, i32>(0), &undo]).await.map_err(ApiError::db)?;
+                }
                 None
             }
         };
         if let Some(entry) = entry {
-            let json = serde_json::to_value(&entry).map_err(|e| ApiError::internal(e.to_string()))?;
-            tx.execute(
-                "INSERT INTO review_changes (review_id, seq, entry_id, at, change) VALUES ($1, (SELECT COALESCE(max(seq), 0) + 1 FROM review_changes WHERE review_id = $1), $2, $3, $4)",
-                &[&r.id, &uuid_v7(), &now(), &json],
-            )
-            .await
-            .map_err(ApiError::db)?;
+            append_signed(&tx, signer, &r, reviewer, &entry).await?;
         }
         if matches!(ch, Change::Edit(_) | Change::Transcript { .. } | Change::Undo) {
             (answer, current) = (None, None);
@@ -381,6 +379,59 @@ pub async fn change(client: &mut deadpool_postgres::Client, checkouts: &Checkout
 
 fn uuid_v7() -> String {
     uuid::Uuid::now_v7().to_string()
+}
+
+/// The chain a review's entries are linked in (what the core's signed log calls the recording).
+fn chain_id(recording: &str, review: i64) -> String {
+    format!("{recording}/review/{review}")
+}
+
+/// Appends `entry` to review `r`'s log, chained to the entry before it and signed by `signer`.
+async fn append_signed(tx: &deadpool_postgres::Transaction<'_>, signer: &StationKey, r: &ReviewRow, reviewer: &str, entry: &ReviewChange) -> Result<(), ApiError> {
+    let text = serde_json::to_string(entry).map_err(|e| ApiError::internal(e.to_string()))?;
+    let json: serde_json::Value = serde_json::from_str(&text).map_err(|e| ApiError::internal(e.to_string()))?;
+    let chain = chain_id(&r.recording_id, r.id);
+    let last: Option<String> = tx.query_opt("SELECT hash FROM review_changes WHERE review_id = $1 ORDER BY seq DESC LIMIT 1", &[&r.id]).await.map_err(ApiError::db)?.and_then(|row| row.get(0));
+    let prev = last.and_then(|h| provenance::unhex(&h)).and_then(|b| <[u8; 32]>::try_from(b).ok()).unwrap_or_else(|| provenance::review::genesis(&chain));
+    let (entry_id, at) = (uuid_v7(), now());
+    let (prev, hash, key, signature) = provenance::review::sign_entry(signer, &prev, &entry_id, &chain, &at, reviewer, &text);
+    tx.execute(
+        "INSERT INTO review_changes (review_id, seq, entry_id, at, change, change_text, prev, hash, signer, signature)
+         VALUES ($1, (SELECT COALESCE(max(seq), 0) + 1 FROM review_changes WHERE review_id = $1), $2, $3, $4, $5, $6, $7, $8, $9)",
+        &[&r.id, &entry_id, &at, &json, &text, &prev, &hash, &key, &signature],
+    )
+    .await
+    .map_err(ApiError::db)?;
+    Ok(())
+}
+
+/// Review `id`'s log as signed, oldest first, with what is wrong with it (nothing when every
+/// entry is chained, unchanged since signed, and signed by the key it names).
+pub async fn signed_log(client: &impl deadpool_postgres::GenericClient, id: i64, recording: &str, reviewer: &str) -> Result<(Vec<provenance::review::SignedEntry>, Vec<provenance::review::LogProblem>), ApiError> {
+    let chain = chain_id(recording, id);
+    let rows = client
+        .query("SELECT entry_id, seq, at, COALESCE(change_text, change::TEXT), prev, hash, signer, signature, undone, undo FROM review_changes WHERE review_id = $1 ORDER BY seq", &[&id])
+        .await
+        .map_err(ApiError::db)?;
+    let entries: Vec<provenance::review::SignedEntry> = rows
+        .iter()
+        .map(|r| provenance::review::SignedEntry {
+            id: r.get(0),
+            seq: r.get::<_, i32>(1) as i64,
+            recording_id: chain.clone(),
+            at: r.get(2),
+            reviewer: reviewer.to_string(),
+            change: r.get(3),
+            prev: r.get(4),
+            hash: r.get(5),
+            signer: r.get(6),
+            signature: r.get(7),
+            undone: r.get(8),
+            undo: r.get::<_, Option<serde_json::Value>>(9).and_then(|u| serde_json::from_value(u).ok()),
+        })
+        .collect();
+    let problems = provenance::review::check_log(&chain, &entries);
+    Ok((entries, problems))
 }
 
 /// The changes a labels file makes: each step's label (by number or start time) and the
@@ -433,7 +484,7 @@ pub async fn labels_state(client: &impl deadpool_postgres::GenericClient, checko
 
 /// Applies a labels file (if any) and submits the review, ending the lease. A review is
 /// submitted only with a verdict.
-pub async fn submit(client: &mut deadpool_postgres::Client, checkouts: &Checkouts, caller: &Caller, id: i64, labels: Option<ReviewLabels>) -> Result<Lease, ApiError> {
+pub async fn submit(client: &mut deadpool_postgres::Client, checkouts: &Checkouts, signer: &StationKey, caller: &Caller, id: i64, labels: Option<ReviewLabels>) -> Result<Lease, ApiError> {
     // An ended lease says so first, whatever the labels.
     require_live(&mine(&*client, caller, id, false).await?)?;
     if let Some(labels) = labels {
@@ -444,7 +495,7 @@ pub async fn submit(client: &mut deadpool_postgres::Client, checkouts: &Checkout
         let t_starts: Vec<Micros> = current.steps.iter().filter_map(|s| s["t_start"].as_u64()).collect();
         let changes = label_changes(&labels, &t_starts)?;
         if !changes.is_empty() {
-            change(client, checkouts, caller, id, changes).await?;
+            change(client, checkouts, signer, caller, id, changes).await?;
         }
     }
     let tx = client.transaction().await.map_err(ApiError::db)?;
@@ -509,4 +560,40 @@ pub async fn skip(client: &mut deadpool_postgres::Client, checkouts: &Checkouts,
     tx.commit().await.map_err(ApiError::db)?;
     tracing::info!(reviewer = %caller.name, recording = %r.recording_id, reason, "recording skipped");
     lease(&*client, checkouts, caller, id).await
+}
+
+/// Every review of `recording` (admins): who, state, verdict, and whether its signed log holds.
+pub async fn audit(client: &impl deadpool_postgres::GenericClient, recording: &str) -> Result<Vec<ReviewAudit>, ApiError> {
+    if client.query_opt("SELECT 1 FROM recordings WHERE id = $1", &[&recording]).await.map_err(ApiError::db)?.is_none() {
+        return Err(ApiError::not_found(format!("no recording {recording}")));
+    }
+    let rows = client
+        .query("SELECT v.id, u.name, u.pseudonym, v.kind, v.state, v.verdict FROM reviews v JOIN users u ON u.id = v.reviewer_id WHERE v.recording_id = $1 ORDER BY v.id", &[&recording])
+        .await
+        .map_err(ApiError::db)?;
+    let mut out = vec![];
+    for r in rows {
+        let (id, pseudonym): (i64, String) = (r.get(0), r.get(2));
+        let (entries, problems) = signed_log(client, id, recording, &pseudonym).await?;
+        let mut signers: Vec<String> = vec![];
+        for key in entries.iter().filter_map(|e| e.signer.as_deref()) {
+            let f = provenance::keys::fingerprint(key);
+            if !signers.contains(&f) {
+                signers.push(f);
+            }
+        }
+        out.push(ReviewAudit {
+            id,
+            reviewer: r.get(1),
+            pseudonym,
+            kind: r.get(3),
+            state: r.get(4),
+            verdict: r.get(5),
+            entries: entries.len(),
+            undone: entries.iter().filter(|e| e.undone).count(),
+            signers,
+            problems: problems.into_iter().map(|(at, want, found)| format!("{at}: expected {want}, found {found}")).collect(),
+        });
+    }
+    Ok(out)
 }

@@ -22,6 +22,8 @@ pub struct ServeOptions {
     /// Local scratch space for files being received and checked.
     pub scratch: std::path::PathBuf,
     pub max_file_bytes: u64,
+    /// The key that signs review entries.
+    pub key: std::path::PathBuf,
 }
 
 /// Migrates the database and adds the first admin; returns their token (shown once).
@@ -41,6 +43,8 @@ pub async fn serve(db_url: &str, store: Store, options: ServeOptions) -> Result<
     let pool = db::pool(db_url)?;
     let version = db::migrate(&pool).await?;
     store.check().await?;
+    let signer = apprentice_core::provenance::keys::StationKey::load_or_create(&options.key).with_context(|| format!("the hub's signing key {}", options.key.display()))?;
+    tracing::info!(key = %signer.fingerprint(), "review entries are signed");
     std::fs::create_dir_all(&options.scratch).with_context(|| format!("cannot create the scratch directory {}", options.scratch.display()))?;
     let listen = options.listen;
     let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
@@ -50,7 +54,7 @@ pub async fn serve(db_url: &str, store: Store, options: ServeOptions) -> Result<
     // Recordings fetched for review live in a cache under scratch: a copy of the store.
     let checkouts = Checkouts::new(store.clone(), options.scratch.join("checkouts"));
     let uploads = Uploads { store, scratch: options.scratch, max_file_bytes: options.max_file_bytes };
-    let state = AppState { db: pool, verified: Arc::new(VerifiedCache::default()), uploads, checkouts };
+    let state = AppState { db: pool, verified: Arc::new(VerifiedCache::default()), uploads, checkouts, signer: Arc::new(signer) };
     axum::serve(listener, api::router(state)).with_graceful_shutdown(shutdown()).await.context("the server failed")?;
     tracing::info!("hub stopped");
     Ok(())

@@ -295,6 +295,31 @@ fn the_review_view_its_edits_undo_and_frames_work_over_http() {
     assert_eq!(done["state"], "submitted");
     assert_eq!(done["steps"][1]["label"]["correctness"], "incorrect");
     assert_eq!(w.pg.psql("hub", "SELECT verdict FROM reviews"), "needs_edit");
+
+    // Every entry is chained and signed by the hub; the undo too. An admin audits it, and a
+    // change made in the database behind the hub's back, or an entry dropped, is found.
+    let audit = |expect_ok: bool| -> Value {
+        let mut args = vec!["reviews", "rec-a1", "--json"];
+        args.extend(remote(&w, &w.admin));
+        let out = hub_cli(&args);
+        assert_eq!(out.status.success(), expect_ok, "{}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice(&out.stdout).expect("reviews --json")
+    };
+    let a = audit(true);
+    assert_eq!(a.as_array().map(Vec::len), Some(1), "{a}");
+    let r = &a[0];
+    assert_eq!((r["reviewer"].as_str(), r["entries"].as_u64(), r["undone"].as_u64(), r["verdict"].as_str()), (Some("rita"), Some(3), Some(1), Some("needs_edit")), "{r}");
+    assert_eq!(r["signers"].as_array().map(Vec::len), Some(1), "one hub process signed: {r}");
+    assert_eq!(r["problems"], json!([]), "{r}");
+    assert_eq!(request("GET", &url("/api/recordings/rec-a1/reviews"), Some(&w.rita), None).0, 403, "auditing is for admins");
+    w.pg.psql("hub", "UPDATE review_changes SET change_text = replace(change_text, 'incorrect', 'correct') WHERE seq = 1");
+    let problems = audit(false)[0]["problems"].to_string();
+    assert!(problems.contains("changed after signing"), "{problems}");
+    w.pg.psql("hub", "UPDATE review_changes SET change_text = replace(change_text, '\"correct\"', '\"incorrect\"') WHERE seq = 1");
+    assert_eq!(audit(true)[0]["problems"], json!([]), "restored, it verifies again");
+    w.pg.psql("hub", "DELETE FROM review_changes WHERE seq = 2");
+    let problems = audit(false)[0]["problems"].to_string();
+    assert!(problems.contains("one dropped, inserted or reordered"), "{problems}");
 }
 
 #[test]

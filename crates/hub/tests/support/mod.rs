@@ -180,6 +180,8 @@ pub struct Hub {
     pub url: String,
     store: Option<tempfile::TempDir>,
     store_dir: PathBuf,
+    /// Where this hub's signing key lives.
+    _key_dir: tempfile::TempDir,
 }
 
 impl Hub {
@@ -206,6 +208,8 @@ impl Hub {
     }
 
     fn spawn(cmd: &mut Command, store: &Path) -> Hub {
+        let key_dir = tempfile::tempdir().expect("tmp");
+        cmd.env("APPRENTICE_HUB_KEY", key_dir.path().join("hub.key"));
         let mut child = cmd.stdout(Stdio::null()).stderr(Stdio::piped()).spawn().expect("apprentice-hub serve");
         let stderr = child.stderr.take().unwrap();
         let (tx, rx) = std::sync::mpsc::channel();
@@ -223,7 +227,7 @@ impl Hub {
             Ok(Err(e)) => panic!("the hub did not start: {e}"),
             Err(_) => panic!("timed out after {SETUP_LIMIT:?} waiting for the hub to listen"),
         };
-        Hub { child, url: format!("http://{addr}"), store: None, store_dir: store.to_path_buf() }
+        Hub { child, url: format!("http://{addr}"), store: None, store_dir: store.to_path_buf(), _key_dir: key_dir }
     }
 
     /// The directory the store keeps its objects in.

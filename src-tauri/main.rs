@@ -7,6 +7,11 @@ use clap::Parser;
 mod app;
 
 fn main() {
+    // Whatever this process writes — the library, its logs, exports, models — is its user's
+    // alone, whatever umask it was started with (on a shared station a recorded screen is nobody
+    // else's). `export --world-readable` shares an export on purpose.
+    // SAFETY: umask only sets the process's file mode creation mask.
+    unsafe { libc::umask(0o077) };
     let cli = apprentice_cli::Cli::parse();
     let dir = apprentice_cli::library_dir(&cli);
     apprentice_cli::init_logging(&dir);

@@ -144,3 +144,72 @@ fn a_window_whose_title_comes_to_match_a_title_glob_is_excluded_from_that_moment
         }
     }
 }
+
+/// Every entry under `root` that another local user could read, with its mode.
+fn readable_by_others(root: &std::path::Path) -> Vec<(String, u32)> {
+    use std::os::unix::fs::PermissionsExt;
+    let mut out = vec![];
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let e = e.unwrap();
+            let mode = e.metadata().unwrap().permissions().mode() & 0o777;
+            if e.file_type().unwrap().is_dir() {
+                stack.push(e.path());
+            }
+            if mode & 0o077 != 0 {
+                out.push((e.path().display().to_string(), mode));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn with_umask_022_a_recording_and_its_export_are_readable_by_their_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    // The usual umask, which would leave new files readable by every local user; the recorder
+    // inherits it.
+    // SAFETY: umask only sets the process's file mode creation mask.
+    unsafe { libc::umask(0o022) };
+    let tmp = tempfile::tempdir().unwrap();
+    let lib_dir = tmp.path().join("library");
+    let mut x = XSession::start();
+    let app = x.testapp("Ordinary App", "ordinary-app", "400x300+760+80", &tmp.path().join("app.jsonl"));
+    let rec = RecorderProcess::start(&x, &lib_dir, &[]);
+    x.xdo(&["windowactivate", "--sync", &app]);
+    pause(300);
+    x.xdo(&["type", "--delay", "80", "private"]);
+    pause(600);
+    let id = rec.stop();
+
+    let mut checked = 0;
+    let mut stack = vec![lib_dir.clone()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let e = e.unwrap();
+            checked += 1;
+            if e.file_type().unwrap().is_dir() {
+                stack.push(e.path());
+            }
+        }
+    }
+    assert!(checked > 5, "the library holds the database, its WAL, media, logs: {checked} entries");
+    assert_eq!(readable_by_others(&lib_dir), vec![], "every file and folder of the library is its owner's only");
+    assert_eq!(std::fs::metadata(&lib_dir).unwrap().permissions().mode() & 0o777, 0o700);
+
+    // An export is private too, unless asked to be shared.
+    let out = tmp.path().join("export");
+    ok(cli(&lib_dir, &["export", &id, "--format", "canonical", "--out", out.to_str().unwrap()]));
+    assert!(out.join("trajectory.json").exists());
+    assert_eq!(readable_by_others(&out), vec![], "an export is its owner's only by default");
+    let shared = tmp.path().join("shared");
+    ok(cli(&lib_dir, &["export", &id, "--format", "canonical", "--out", shared.to_str().unwrap(), "--world-readable"]));
+    assert_eq!(std::fs::metadata(shared.join("trajectory.json")).unwrap().permissions().mode() & 0o777, 0o644, "shared when asked");
+
+    // A library left readable by others (an older version) is tightened when it is next opened.
+    std::fs::set_permissions(&lib_dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::set_permissions(lib_dir.join("library.sqlite"), std::fs::Permissions::from_mode(0o644)).unwrap();
+    ok(cli(&lib_dir, &["list"]));
+    assert_eq!(readable_by_others(&lib_dir), vec![], "tightened on open");
+}

@@ -199,6 +199,10 @@ pub enum Command {
         /// WebDataset and hf: the largest shard, in MB.
         #[arg(long, default_value_t = 1024)]
         shard_mb: u64,
+        /// Make the export readable by every local user (folders 0755, files 0644); by default
+        /// it is its owner's only, as the library is.
+        #[arg(long)]
+        world_readable: bool,
     },
     /// Add a typed note (reasoning) to the running recording.
     Note { text: Vec<String> },
@@ -472,12 +476,15 @@ pub fn run(cli: Cli) -> Result<()> {
             lib.delete_recording(&rec.id)?;
             writeln!(out, "deleted {}", rec.id)?;
         }
-        Command::Export { ids, all, task, outcome, verdict, status, since, until, format, out: path, no_frames, shard_mb } => {
+        Command::Export { ids, all, task, outcome, verdict, status, since, until, format, out: path, no_frames, shard_mb, world_readable } => {
             let lib = open_library(&dir)?;
             let selection = export::select::Selection { ids, all, task, outcome, verdict, status, since, until };
             // The manifest is signed by this station (without a key the library's log says so).
             let options = export::Options { frames: !no_frames, shard_bytes: shard_mb.max(1).saturating_mul(1 << 20), signer: lib.signer().cloned(), ..Default::default() };
-            export_cmd::run(&lib, export_cmd::ExportRequest { selection, format, out: path, options }, &mut out)?;
+            export_cmd::run(&lib, export_cmd::ExportRequest { selection, format, out: path.clone(), options }, &mut out)?;
+            if world_readable {
+                apprentice_core::store::private::share(&path).with_context(|| format!("cannot make {} readable by others", path.display()))?;
+            }
         }
         Command::Outcome { id, outcome, comment } => {
             let lib = open_library(&dir)?;

@@ -654,7 +654,11 @@ async fn qa_chart_csv(State(state): State<AppState>, caller: Caller, Path((name,
         return Err(ApiError::not_found(format!("no chart {id:?}; the dashboard has {}", known.join(", "))));
     };
     let file: String = format!("{name}-{id}.csv").chars().map(|ch| if ch.is_ascii_alphanumeric() || matches!(ch, '.' | '-' | '_') { ch } else { '_' }).collect();
-    let headers = [(axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()), (axum::http::header::CONTENT_DISPOSITION, format!("attachment; filename=\"{file}\"")), (axum::http::header::CACHE_CONTROL, "no-store".to_string())];
+    let headers = [
+        (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+        (axum::http::header::CONTENT_DISPOSITION, format!("attachment; filename=\"{file}\"")),
+        (axum::http::header::CACHE_CONTROL, "no-store".to_string()),
+    ];
     Ok((headers, qa::csv(c)).into_response())
 }
 

@@ -116,7 +116,13 @@ async fn side(client: &impl deadpool_postgres::GenericClient, checkouts: &Checko
         })
         .collect();
     Ok(Side {
-        shown: ComparedRecording { recording: id.clone(), expert: expert.clone(), outcome: replayed.recording.outcome.as_str().to_string(), duration_us: replayed.reviewed.quality.duration_us, steps: shown },
+        shown: ComparedRecording {
+            recording: id.clone(),
+            expert: expert.clone(),
+            outcome: replayed.recording.outcome.as_str().to_string(),
+            duration_us: replayed.reviewed.quality.duration_us,
+            steps: shown,
+        },
         t_starts: steps.iter().map(|s| s.t_start).collect(),
         signatures,
     })

@@ -14,8 +14,8 @@ use apprentice_hub::server::{self, ServeOptions};
 use apprentice_hub::storage::{S3Options, Store};
 use apprentice_hub_api::client::HubClient;
 use apprentice_hub_api::{
-    AgreementReport, Assigned, CampaignSummary, ComparisonChoice, ComparisonLease, Created, QaReport, ReviewAudit, GoldAccuracy, Lease, Me, RecordingSummary, ReviewLabels, Revoked, Role, Station, TaskProgress, TasksEdited,
-    TokenIssued, UserSummary,
+    AgreementReport, Assigned, CampaignSummary, ComparisonChoice, ComparisonLease, Created, GoldAccuracy, Lease, Me, QaReport, RecordingSummary, ReviewAudit, ReviewLabels, Revoked, Role, Station,
+    TaskProgress, TasksEdited, TokenIssued, UserSummary,
 };
 
 #[derive(Parser)]
@@ -592,7 +592,18 @@ fn run(cli: Cli) -> Result<()> {
                 for r in list {
                     let verdict = r.verdict.as_deref().unwrap_or("—");
                     let holds = if r.problems.is_empty() { "signed log verifies".to_string() } else { format!("{} problem(s)", r.problems.len()) };
-                    writeln!(out, "{} {} by {} ({}): {} · {verdict} · {} entries ({} undone) · signed by {} · {holds}", r.kind, r.id, r.reviewer, r.pseudonym, r.state, r.entries, r.undone, r.signers.join(", "))?;
+                    writeln!(
+                        out,
+                        "{} {} by {} ({}): {} · {verdict} · {} entries ({} undone) · signed by {} · {holds}",
+                        r.kind,
+                        r.id,
+                        r.reviewer,
+                        r.pseudonym,
+                        r.state,
+                        r.entries,
+                        r.undone,
+                        r.signers.join(", ")
+                    )?;
                     for p in &r.problems {
                         writeln!(out, "  {p}")?;
                     }
@@ -692,7 +703,11 @@ fn run(cli: Cli) -> Result<()> {
             show(out, remote.json, &report, |out, r| {
                 let t = &r.totals;
                 let coverage = t.reasoning_coverage.map(|c| format!("{:.0}%", c * 100.0)).unwrap_or_else(|| "—".into());
-                writeln!(out, "{}: {} recordings, {:.2} h, {} steps, reasoning on {coverage} of steps; {} reviewed, {} approved; {} reviews, {} comparisons", r.campaign, t.recordings, t.hours, t.steps, t.reviewed, t.approved, t.reviews, t.comparisons)?;
+                writeln!(
+                    out,
+                    "{}: {} recordings, {:.2} h, {} steps, reasoning on {coverage} of steps; {} reviewed, {} approved; {} reviews, {} comparisons",
+                    r.campaign, t.recordings, t.hours, t.steps, t.reviewed, t.approved, t.reviews, t.comparisons
+                )?;
                 for c in &r.charts {
                     writeln!(out, "\n{} ({})\n{}", c.title, c.id, c.columns.join("\t"))?;
                     for row in &c.rows {

@@ -71,7 +71,15 @@ pub async fn report(client: &deadpool_postgres::Client, campaign: &str) -> Resul
         coverage.push(vec![json!(day), share(thought), share(synthetic)]);
     }
     charts.push(chart("recorded", "Hours recorded", "line", "hours", &["day", "recordings", "hours", "hours_total", "steps"], &["hours", "hours_total"], recorded));
-    charts.push(chart("coverage", "Reasoning coverage and synthetic input", "line", "% of steps", &["day", "reasoning_coverage_percent", "synthetic_input_percent"], &["reasoning_coverage_percent", "synthetic_input_percent"], coverage));
+    charts.push(chart(
+        "coverage",
+        "Reasoning coverage and synthetic input",
+        "line",
+        "% of steps",
+        &["day", "reasoning_coverage_percent", "synthetic_input_percent"],
+        &["reasoning_coverage_percent", "synthetic_input_percent"],
+        coverage,
+    ));
 
     let verdicts = client
         .query(
@@ -91,7 +99,15 @@ pub async fn report(client: &deadpool_postgres::Client, campaign: &str) -> Resul
 
     let gold = crate::gold::accuracy(client, campaign).await?;
     let rows = gold.iter().map(|g| vec![json!(g.reviewer), g.accuracy.map(percent).unwrap_or(Value::Null), json!(g.recordings), json!(g.compared), json!(g.matched)]).collect();
-    charts.push(chart("gold", "Gold accuracy per reviewer", "bar", "% of reference values", &["reviewer", "accuracy_percent", "gold_recordings", "values_compared", "values_matched"], &["accuracy_percent"], rows));
+    charts.push(chart(
+        "gold",
+        "Gold accuracy per reviewer",
+        "bar",
+        "% of reference values",
+        &["reviewer", "accuracy_percent", "gold_recordings", "values_compared", "values_matched"],
+        &["accuracy_percent"],
+        rows,
+    ));
 
     charts.push(experts(client, cid, &reviews).await?);
 
@@ -105,7 +121,8 @@ pub async fn report(client: &deadpool_postgres::Client, campaign: &str) -> Resul
         )
         .await
         .map_err(ApiError::db)?;
-    let totals = QaTotals { recordings: t.get(0), hours: t.get(1), steps: t.get(2), reasoning_coverage: t.get(3), reviewed: t.get(4), approved: t.get(5), reviews: reviews.len() as i64, comparisons: t.get(6) };
+    let totals =
+        QaTotals { recordings: t.get(0), hours: t.get(1), steps: t.get(2), reasoning_coverage: t.get(3), reviewed: t.get(4), approved: t.get(5), reviews: reviews.len() as i64, comparisons: t.get(6) };
     Ok(QaReport { campaign: campaign.to_string(), totals, charts })
 }
 

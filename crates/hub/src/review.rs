@@ -407,7 +407,12 @@ async fn append_signed(tx: &deadpool_postgres::Transaction<'_>, signer: &Station
 
 /// Review `id`'s log as signed, oldest first, with what is wrong with it (nothing when every
 /// entry is chained, unchanged since signed, and signed by the key it names).
-pub async fn signed_log(client: &impl deadpool_postgres::GenericClient, id: i64, recording: &str, reviewer: &str) -> Result<(Vec<provenance::review::SignedEntry>, Vec<provenance::review::LogProblem>), ApiError> {
+pub async fn signed_log(
+    client: &impl deadpool_postgres::GenericClient,
+    id: i64,
+    recording: &str,
+    reviewer: &str,
+) -> Result<(Vec<provenance::review::SignedEntry>, Vec<provenance::review::LogProblem>), ApiError> {
     let chain = chain_id(recording, id);
     let rows = client
         .query("SELECT entry_id, seq, at, COALESCE(change_text, change::TEXT), prev, hash, signer, signature, undone, undo FROM review_changes WHERE review_id = $1 ORDER BY seq", &[&id])

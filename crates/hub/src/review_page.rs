@@ -39,5 +39,8 @@ fn file(path: &str) -> Response {
 }
 
 pub fn routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
-    Router::new().route("/review", get(|| async { file("review.html") })).route("/qa", get(|| async { file("qa.html") })).route("/assets/{name}", get(|Path(name): Path<String>| async move { file(&format!("assets/{name}")) }))
+    Router::new()
+        .route("/review", get(|| async { file("review.html") }))
+        .route("/qa", get(|| async { file("qa.html") }))
+        .route("/assets/{name}", get(|Path(name): Path<String>| async move { file(&format!("assets/{name}")) }))
 }

@@ -33,10 +33,10 @@ impl MediaStore {
             return Ok(sha);
         }
         let parent = path.parent().unwrap_or(&self.dir);
-        fs::create_dir_all(parent).map_err(|e| StoreError::io(parent, e))?;
+        super::private::create_dir_all(parent).map_err(|e| StoreError::io(parent, e))?;
         let tmp = parent.join(format!(".{sha}.{}.tmp", std::process::id()));
         let write = || -> std::io::Result<()> {
-            let mut f = fs::File::create(&tmp)?;
+            let mut f = super::private::create_file(&tmp)?;
             f.write_all(bytes)?;
             fs::rename(&tmp, &path)
         };

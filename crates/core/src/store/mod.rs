@@ -12,6 +12,7 @@ pub mod frame_renderer;
 pub mod media;
 pub mod portable;
 pub mod preflight;
+pub mod private;
 mod review;
 mod sealing;
 pub mod upload_queue;
@@ -162,9 +163,7 @@ impl Library {
     /// whose recorder is gone.
     pub fn open(root: impl Into<PathBuf>) -> Result<Library, StoreError> {
         let root = root.into();
-        for dir in [root.clone(), root.join("media"), root.join("locks"), root.join("logs")] {
-            fs::create_dir_all(&dir).map_err(|e| StoreError::io(&dir, e))?;
-        }
+        make_private(&root, &["media", "locks", "logs"])?;
         let conn = open_connection(&root.join(DB_FILE))?;
         let lib = Library { media: MediaStore::new(root.join("media")), root, conn, signer: std::sync::OnceLock::new() };
         lib.migrate()?;
@@ -176,9 +175,7 @@ impl Library {
     /// migrated, but nothing recovered or sealed, and it never signs (it is not this machine's).
     pub fn open_received(root: impl Into<PathBuf>) -> Result<Library, StoreError> {
         let root = root.into();
-        for dir in [root.clone(), root.join("media")] {
-            fs::create_dir_all(&dir).map_err(|e| StoreError::io(&dir, e))?;
-        }
+        make_private(&root, &["media"])?;
         let conn = open_connection(&root.join(DB_FILE))?;
         let signer = std::sync::OnceLock::new();
         let _ = signer.set(None);
@@ -673,6 +670,22 @@ mod erased {
     }
 }
 
+/// The library folder `root` and its `subdirs` as owner-only folders, its database file too;
+/// a library found readable by others is tightened whole, once (its root is tightened last).
+fn make_private(root: &Path, subdirs: &[&str]) -> Result<(), StoreError> {
+    let io = |p: &Path, e| StoreError::io(p, e);
+    let existed = root.exists();
+    if existed && private::is_loose(root).map_err(|e| io(root, e))? {
+        let changed = private::tighten(root).map_err(|e| io(root, e))?;
+        tracing::info!(library = %root.display(), changed, "the library was readable by others: made owner-only");
+    }
+    for dir in std::iter::once(root.to_path_buf()).chain(subdirs.iter().map(|d| root.join(d))) {
+        private::create_dir_all(&dir).map_err(|e| io(&dir, e))?;
+    }
+    let db = root.join(DB_FILE);
+    private::touch(&db).map_err(|e| io(&db, e))
+}
+
 pub(crate) fn open_connection(path: &Path) -> Result<Connection, StoreError> {
     let conn = Connection::open(path).map_err(|e| StoreError::db(path, e))?;
     // journal_mode is the first statement that reads the file: a non-database fails here,
@@ -692,7 +705,10 @@ pub struct RecorderLock {
 impl RecorderLock {
     /// None if another process holds it.
     pub fn try_acquire(path: &Path) -> Result<Option<RecorderLock>, StoreError> {
-        let file = fs::OpenOptions::new().create(true).truncate(false).write(true).open(path).map_err(|e| StoreError::io(path, e))?;
+        let file = {
+            use std::os::unix::fs::OpenOptionsExt;
+            fs::OpenOptions::new().create(true).truncate(false).write(true).mode(private::FILE_MODE).open(path).map_err(|e| StoreError::io(path, e))?
+        };
         // SAFETY: flock on a file descriptor we own.
         let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
         if rc == 0 {

@@ -46,7 +46,7 @@ pub fn extract(lib: &Library, id: &str, dest: &Path) -> Result<Extract, StoreErr
     if rec.status.is_live() {
         return Err(StoreError::Busy(rec.id));
     }
-    std::fs::create_dir_all(dest).map_err(|e| StoreError::io(dest, e))?;
+    super::private::create_dir_all(dest).map_err(|e| StoreError::io(dest, e))?;
     let db = dest.join(DB_FILE);
     if db.exists() {
         return Err(StoreError::io(&db, std::io::Error::new(std::io::ErrorKind::AlreadyExists, "an extract is already there")));
@@ -99,10 +99,12 @@ pub fn import(lib: &Library, received: &Path) -> Result<String, StoreError> {
         if dest.exists() {
             continue;
         }
-        std::fs::create_dir_all(dest.parent().unwrap_or(lib.media().dir())).map_err(|e| StoreError::io(&dest, e))?;
-        // A hard link where both are on one file system, else a copy.
+        super::private::create_dir_all(dest.parent().unwrap_or(lib.media().dir())).map_err(|e| StoreError::io(&dest, e))?;
+        // A hard link where both are on one file system, else a copy (made owner-only).
         if std::fs::hard_link(&m.path, &dest).is_err() {
             std::fs::copy(&m.path, &dest).map_err(|e| StoreError::io(&dest, e))?;
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&dest, std::fs::Permissions::from_mode(super::private::FILE_MODE)).map_err(|e| StoreError::io(&dest, e))?;
         }
     }
     let db = received.join(DB_FILE);

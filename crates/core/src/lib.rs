@@ -18,6 +18,7 @@
 pub mod clock;
 pub mod export;
 pub mod model;
+pub mod privacy;
 pub mod provenance;
 pub mod review;
 pub mod segment;

@@ -213,3 +213,33 @@ fn with_umask_022_a_recording_and_its_export_are_readable_by_their_owner_only() 
     ok(cli(&lib_dir, &["list"]));
     assert_eq!(readable_by_others(&lib_dir), vec![], "tightened on open");
 }
+
+#[test]
+fn the_privacy_check_at_stop_finds_the_email_and_card_typed_and_points_to_their_steps() {
+    let tmp = tempfile::tempdir().unwrap();
+    let lib_dir = tmp.path().join("library");
+    let mut x = XSession::start();
+    let app = x.testapp("Ordinary App", "ordinary-app", "400x300+760+80", &tmp.path().join("app.jsonl"));
+    let rec = RecorderProcess::start(&x, &lib_dir, &[]);
+    x.xdo(&["windowactivate", "--sync", &app]);
+    pause(300);
+    x.xdo(&["type", "--delay", "60", "ann.lee@example.com"]);
+    pause(400);
+    x.xdo(&["key", "Return"]);
+    pause(300);
+    x.xdo(&["type", "--delay", "60", "4111 1111 1111 1111 ACME-12345"]);
+    pause(600);
+    let (id, said) = rec.stop_saying();
+    assert!(said.contains("privacy check: 2 possible secrets") && said.contains(&format!("apprentice privacy {id}")), "the recorder says what it found: {said}");
+
+    let flags: serde_json::Value = serde_json::from_str(&ok(cli(&lib_dir, &["privacy", &id, "--json", "--pattern", "ticket=ACME-[0-9]{5}"]))).unwrap();
+    let kinds: Vec<(&str, &str)> = flags.as_array().unwrap().iter().map(|f| (f["kind"].as_str().unwrap_or_default(), f["field"].as_str().unwrap_or_default())).collect();
+    assert!(kinds.contains(&("email", "typed")) && kinds.contains(&("card_number", "typed")) && kinds.contains(&("custom", "typed")), "{flags}");
+    let text = flags.to_string();
+    assert!(!text.contains("ann.lee@example.com") && !text.contains("4111 1111"), "the check never repeats a value: {text}");
+    assert!(text.contains("[EMAIL_1]") && text.contains("[CARD_NUMBER_1]") && text.contains("[CUSTOM_1]"), "{text}");
+    let steps: std::collections::BTreeSet<u64> = flags.as_array().unwrap().iter().filter_map(|f| f["step"].as_u64()).collect();
+    assert_eq!(steps.len(), 2, "the email and the card were typed in two steps: {flags}");
+    let human = ok(cli(&lib_dir, &["privacy", &id]));
+    assert!(human.starts_with("2 possible secrets"), "without the vendor's pattern: {human}");
+}

@@ -261,12 +261,17 @@ impl RecorderProcess {
     }
 
     /// Stops through the control socket and returns the id the recorder printed.
-    pub fn stop(mut self) -> String {
+    pub fn stop(self) -> String {
+        self.stop_saying().0
+    }
+
+    /// As [`Self::stop`], with what the recorder said on stderr as it ended.
+    pub fn stop_saying(mut self) -> (String, String) {
         let out = self.cli(&["stop"]);
         assert!(out.status.success(), "stop: {}", String::from_utf8_lossy(&out.stderr));
         let output = output_within(std::mem::replace(&mut self.child, Command::new("true").spawn().expect("true")), "the recorder to exit after stop");
         assert!(output.status.success(), "recorder failed: {}", String::from_utf8_lossy(&output.stderr));
-        String::from_utf8_lossy(&output.stdout).trim().to_string()
+        (String::from_utf8_lossy(&output.stdout).trim().to_string(), String::from_utf8_lossy(&output.stderr).into_owned())
     }
 }
 

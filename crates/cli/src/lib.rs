@@ -99,6 +99,20 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// The privacy check: secrets and personal data found in a recording's typed text,
+    /// reasoning, window titles and markers (credentials, card numbers, IBANs, emails, phones,
+    /// IP addresses, national ids, your own patterns and words), by step, masked.
+    Privacy {
+        id: String,
+        /// A pattern of your own, NAME=REGEX (repeatable).
+        #[arg(long = "pattern", value_name = "NAME=REGEX")]
+        patterns: Vec<String>,
+        /// A file of words or phrases to find (customer names…), one per line.
+        #[arg(long)]
+        words: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
     /// Status, duration and counts of one recording (an id prefix is enough).
     Info {
         id: String,
@@ -363,6 +377,20 @@ pub fn run(cli: Cli) -> Result<()> {
                 }
             }
         }
+        Command::Privacy { id, patterns, words, json } => {
+            let lib = open_library(&dir)?;
+            let id = lib.recording(&id)?.id;
+            let detectors = detectors(&patterns, words.as_deref())?;
+            let flags = apprentice_core::privacy::check(&lib, &id, &detectors)?;
+            if json {
+                writeln!(out, "{}", serde_json::to_string_pretty(&flags)?)?;
+            } else {
+                writeln!(out, "{}", apprentice_core::privacy::summary(&flags))?;
+                for f in &flags {
+                    writeln!(out, "step {:>3}  {:<12} {:<13} {}", f.step, f.kind.as_str(), f.field, f.masked)?;
+                }
+            }
+        }
         Command::Info { id, json } => {
             let lib = open_library(&dir)?;
             let info = lib.info(&id)?;
@@ -518,6 +546,7 @@ pub fn run(cli: Cli) -> Result<()> {
             if let Some(s) = reply.status {
                 writeln!(out, "{}", s.id)?;
                 ask_outcome(&s.id);
+                privacy_reminder(&dir, &s.id);
             }
         }
         Command::Status { json } => {
@@ -588,6 +617,7 @@ fn record(lib: &Library, config: RecorderConfig) -> Result<String> {
         Err(e) => eprintln!("apprentice: recorded, but segmentation failed: {e} (run `apprentice segment {id}`)"),
     }
     ask_outcome(&id);
+    privacy_reminder(lib.root(), &id);
     if let Some(reason) = control.fatal() {
         bail!("recording {id} ended early: {reason}");
     }
@@ -598,6 +628,31 @@ fn record(lib: &Library, config: RecorderConfig) -> Result<String> {
 /// `unknown`, and every export says so.
 fn ask_outcome(id: &str) {
     eprintln!("outcome needed: how did it end? `apprentice outcome {id} success|failure|infeasible [--comment TEXT]`");
+}
+
+/// The privacy check at stop: what it found, and where to look, before anything is uploaded.
+fn privacy_reminder(dir: &std::path::Path, id: &str) {
+    let found = open_library(dir).map_err(anyhow::Error::from).and_then(|lib| Ok(apprentice_core::privacy::check(&lib, id, &apprentice_core::privacy::detect::Detectors::builtin())?));
+    match found {
+        Ok(flags) if flags.is_empty() => {}
+        Ok(flags) => eprintln!("privacy check: {} (`apprentice privacy {id}`)", apprentice_core::privacy::summary(&flags)),
+        Err(e) => eprintln!("privacy check: could not run ({e:#}): `apprentice privacy {id}`"),
+    }
+}
+
+/// The built-in detectors with the user's own patterns (NAME=REGEX) and word file.
+fn detectors(patterns: &[String], words: Option<&std::path::Path>) -> Result<apprentice_core::privacy::detect::Detectors> {
+    let mut d = apprentice_core::privacy::detect::Detectors::builtin();
+    for p in patterns {
+        let (name, re) = p.split_once('=').with_context(|| format!("{p:?} is not NAME=REGEX"))?;
+        d = d.with_pattern(name, re)?;
+    }
+    if let Some(path) = words {
+        let text = std::fs::read_to_string(path).with_context(|| format!("cannot read the word list {}", path.display()))?;
+        let list: Vec<String> = text.lines().map(str::to_string).collect();
+        d = d.with_words("words", &list)?;
+    }
+    Ok(d)
 }
 
 /// One line for a human: what the action did.

@@ -65,3 +65,8 @@ pub fn summary(flags: &[Flag]) -> String {
     let parts: Vec<String> = by.iter().map(|(k, n)| format!("{n} {}", k.as_str().replace('_', " "))).collect();
     format!("{} possible secret{} or personal data ({}): review before upload", flags.len(), if flags.len() == 1 { "" } else { "s" }, parts.join(", "))
 }
+
+/// The privacy check of recording `id` as reviewed (edits applied).
+pub fn check(lib: &crate::store::Library, id: &str, detectors: &Detectors) -> Result<Vec<Flag>, crate::review::ReviewError> {
+    Ok(scan(detectors, &crate::review::load(lib, id)?.steps))
+}

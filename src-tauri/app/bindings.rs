@@ -14,6 +14,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             super::start_recording,
             super::stop_recording,
             super::set_outcome,
+            super::privacy_check,
             super::pause_recording,
             super::resume_recording,
             super::add_note,

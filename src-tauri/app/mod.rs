@@ -142,6 +142,15 @@ async fn stop_recording(app: AppHandle) -> CmdResult<String> {
     finish(&app)
 }
 
+/// The privacy check of a recording (what the recorder says at stop): what the detectors found
+/// in its text, by step, masked.
+#[tauri::command]
+#[specta::specta]
+fn privacy_check(state: State<'_, AppState>, id: String) -> CmdResult<Vec<apprentice_core::privacy::Flag>> {
+    let lib = Library::open(&state.library_dir)?;
+    Ok(apprentice_core::privacy::check(&lib, &id, &apprentice_core::privacy::detect::Detectors::builtin())?)
+}
+
 /// The expert's answer to "how did it end?", given at stop or later from the library.
 #[tauri::command]
 #[specta::specta]

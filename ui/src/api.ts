@@ -47,6 +47,8 @@ export interface Api {
   /** Stops and saves the recording; its outcome stays `unknown` until `setOutcome`. */
   stopRecording(): Promise<string>;
   setOutcome(id: string, outcome: B.Outcome, comment: string | null): Promise<void>;
+  /** The privacy check of a stopped recording: secrets and personal data found in its text. */
+  privacyCheck(id: string): Promise<B.Flag[]>;
   pauseRecording(): Promise<void>;
   resumeRecording(): Promise<void>;
   addNote(text: string): Promise<number>;

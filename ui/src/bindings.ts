@@ -12,6 +12,11 @@ export const commands = {
 	stopRecording: () => __TAURI_INVOKE<string>("stop_recording"),
 	/**  The expert's answer to "how did it end?", given at stop or later from the library. */
 	setOutcome: (id: string, outcome: Outcome, comment: string | null) => __TAURI_INVOKE<null>("set_outcome", { id, outcome, comment }),
+	/**
+	 *  The privacy check of a recording (what the recorder says at stop): what the detectors found
+	 *  in its text, by step, masked.
+	 */
+	privacyCheck: (id: string) => __TAURI_INVOKE<Flag[]>("privacy_check", { id }),
 	pauseRecording: () => __TAURI_INVOKE<null>("pause_recording"),
 	resumeRecording: () => __TAURI_INVOKE<null>("resume_recording"),
 	/**  A typed note at this moment of the recording; returns its time (µs). */
@@ -497,6 +502,18 @@ export type ErrorKind =
 /**  Anything else (I/O, the database, the webview). */
 "internal";
 
+/**  Where in a trajectory a finding is. */
+export type Flag = {
+	kind: Kind,
+	rule: string,
+	/**  The step (1-based) it belongs to. */
+	step: number,
+	/**  typed, reasoning, window_title or marker. */
+	field: string,
+	/**  The text with every finding masked (`[EMAIL_1]`): enough to find it, nothing to leak. */
+	masked: string,
+};
+
 /**  Live health of a recorder, also kept with the recording when it ends. */
 export type Health = Health_Serialize | Health_Deserialize;
 
@@ -575,6 +592,11 @@ export type HubTask = {
  *  the origin was recorded, or a server without XInput2). An action made of both is `mixed`.
  */
 export type InputOrigin = "unknown" | "device" | "injected" | "mixed";
+
+/**  What a finding is. */
+export type Kind = "credential" | "password" | "card_number" | "iban" | "email" | "phone" | "ip_address" | "national_id" | 
+/**  A vendor's own pattern or word list. */
+"custom";
 
 /**
  *  A recording leased to a reviewer: theirs to label until `expires_at`, then back in the

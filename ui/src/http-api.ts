@@ -37,6 +37,7 @@ export function httpApi(pseudonym: string): Api & { leaseOf(recording: string): 
     startRecording: notHere("recording"),
     stopRecording: notHere("recording"),
     setOutcome: notHere("answering an outcome"),
+    privacyCheck: notHere("the privacy check at stop"),
     pauseRecording: notHere("recording"),
     resumeRecording: notHere("recording"),
     addNote: notHere("noting"),

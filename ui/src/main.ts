@@ -31,16 +31,16 @@ if (app) {
     void api.setReviewLayout(false).catch(() => undefined);
     void refresh();
   };
-  const openReview = (id: string) => {
+  const openReview = (id: string, step?: number) => {
     home.hidden = true;
     review.hidden = false;
     document.body.classList.add("reviewing");
     void api.setReviewLayout(true).catch(() => undefined);
-    closeReview = mountReviewView(review, api, id, showHome);
+    closeReview = mountReviewView(review, api, id, showHome, step);
   };
   // The panel asks the outcome at stop; the library asks again for any recording left without.
   let refresh = async () => undefined as void;
-  const outcome = mountRecorderPanel(panel, api, () => void refresh());
+  const outcome = mountRecorderPanel(panel, api, () => void refresh(), openReview);
   refresh = mountLibraryList(library, api, openReview, outcome.ask);
   // Starting, stopping and noting happen on the home screen.
   void api.onHotkey((key) => {

@@ -12,7 +12,7 @@ import { bytes, duration, el, messageLine } from "./format";
 import { mountOutcomePrompt, type OutcomePrompt } from "./outcome-prompt";
 import { mountPreflightList } from "./preflight-list";
 
-export function mountRecorderPanel(root: HTMLElement, api: Api, onChange: () => void): OutcomePrompt {
+export function mountRecorderPanel(root: HTMLElement, api: Api, onChange: () => void, review: (id: string, step: number) => void): OutcomePrompt {
   const taskInput = el("textarea", { id: "task", rows: "3", placeholder: "What task are you about to perform?" });
   const taskId = el("input", { id: "task-id", placeholder: "Task id (optional)" });
   const exclusions = el("input", { id: "exclusions", placeholder: "Exclude: class:KeePassXC, title:*Bitwarden*" });
@@ -54,10 +54,15 @@ export function mountRecorderPanel(root: HTMLElement, api: Api, onChange: () => 
   const message = el("p", { id: "message", class: "message" });
   const uploads = el("p", { id: "uploads", class: "hint", hidden: "" });
   root.append(setup, live, message, uploads);
-  const outcome = mountOutcomePrompt(root, api, (id, o) => {
-    flash(`Outcome of ${id.slice(0, 8)}: ${o}`);
-    onChange();
-  });
+  const outcome = mountOutcomePrompt(
+    root,
+    api,
+    (id, o) => {
+      flash(`Outcome of ${id.slice(0, 8)}: ${o}`);
+      onChange();
+    },
+    review,
+  );
 
   let timer: number | undefined;
   let talking = false;

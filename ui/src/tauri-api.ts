@@ -14,6 +14,7 @@ export const tauriApi: Api = {
   startRecording: (request) => commands.startRecording(request),
   stopRecording: () => commands.stopRecording(),
   setOutcome: (id, outcome, comment) => done(commands.setOutcome(id, outcome, comment)),
+  privacyCheck: (id) => commands.privacyCheck(id),
   pauseRecording: () => done(commands.pauseRecording()),
   resumeRecording: () => done(commands.resumeRecording()),
   addNote: (text) => commands.addNote(text),

@@ -22,9 +22,11 @@ import { trajectoryBox } from "./trajectory-box";
 export const metrics = { openMs: 0, stepMs: [] as number[] };
 (window as unknown as { apprenticeMetrics: typeof metrics }).apprenticeMetrics = metrics;
 
-export function mountReviewView(root: HTMLElement, api: Api, id: string, back: () => void): () => void {
+/** Mounts the review view of recording `id` in `root`, at step `start` (0-based; the first
+ * when none). */
+export function mountReviewView(root: HTMLElement, api: Api, id: string, back: () => void, start = 0): () => void {
   let view: TrajectoryView | null = null;
-  let cur = 0;
+  let cur = start;
   let showAfter = false;
   let reviewer = "reviewer";
   const opened = performance.now();
@@ -307,7 +309,7 @@ export function mountReviewView(root: HTMLElement, api: Api, id: string, back: (
   });
   api
     .openTrajectory(id)
-    .then((v) => load(v, 0))
+    .then((v) => load(v, Math.max(0, Math.min(start, v.steps.length - 1))))
     .catch(fail);
 
   return () => {

@@ -203,6 +203,23 @@ fn a_recording_stopped_with_the_hotkey_has_no_outcome_until_the_expert_answers_i
 }
 
 #[test]
+fn after_stop_the_panel_shows_the_privacy_check_and_takes_the_expert_to_the_step() {
+    let tmp = tempfile::tempdir().unwrap();
+    let lib_dir = tmp.path().join("library");
+    let mut x = XSession::start();
+    x.testapp("Outcome Target", "outcome-target", "400x300+820+100", &tmp.path().join("app.jsonl"));
+    let out = drive_app(&x, "privacy", &[lib_dir.to_str().unwrap()]);
+    let seen: serde_json::Value = serde_json::from_str(out.lines().last().unwrap_or_default()).unwrap_or_else(|e| panic!("{e}: {out}"));
+    let said = seen["said"].as_str().unwrap_or_default();
+    assert!(said.contains("Privacy check: 1 possible secret or personal data (1 email)") && said.contains("[EMAIL_1]"), "{said}");
+    assert!(!said.contains("ann.lee@example.com"), "the panel never shows the value: {said}");
+    let lib = Library::open(&lib_dir).unwrap();
+    let steps = apprentice_core::review::load(&lib, seen["recording"].as_str().unwrap()).unwrap().steps;
+    let n = seen["step"].as_u64().unwrap() as usize;
+    assert_eq!(steps[n - 1].action.text.as_deref(), Some("ann.lee@example.com"), "the button names the step where it was typed");
+}
+
+#[test]
 fn a_reviewer_plays_and_corrects_spoken_reasoning_in_the_app() {
     let path = apprentice_speech::model::resolve(None);
     assert!(apprentice_speech::model::check(&path).is_ok(), "no Whisper model at {}: run scripts/install-model", path.display());

@@ -21,6 +21,10 @@ Usage:
       fills the task and its id, starts, clicks once in the window titled "Hub Target", stops,
       answers success, and waits for the panel to say the recording was sent. Prints one JSON
       line with the task seen and the uploads line.
+  drive_app.py privacy DRIVER_URL APP LIBRARY
+      Starts with the hotkey, clicks in the window titled "Outcome Target" and types an email
+      there, stops with the hotkey; checks the outcome prompt shows the privacy check's finding
+      (masked) and that its step button opens that step in the review view. Prints one JSON line.
   drive_app.py bench DRIVER_URL APP LIBRARY RECORDING STEPS
       Opens the recording and steps through every step with `j`, waiting for each frame to show.
       Prints the view's timings as JSON.
@@ -289,6 +293,29 @@ def outcome(url, app, library, shots=None):
         d.quit()
 
 
+def privacy(url, app, library):
+    d = session(url, app, library)
+    try:
+        wait(d, "the task box", lambda: d.find_elements(By.ID, "task"))[0].send_keys("Privacy task")
+        hotkey("ctrl+alt+r")
+        wait(d, "the hotkey to start a recording", lambda: d.find_element(By.ID, "live").is_displayed())
+        live = click_once_in(d, app, library, "Outcome Target")
+        subprocess.run(["xdotool", "type", "--delay", "60", "ann.lee@example.com"], check=True)
+        wait(d, "the typing to be recorded", lambda: json.loads(run_cli(app, library, "status", "--json"))["health"]["input_events"] >= 2 + 2 * len("ann.lee@example.com"))
+        hotkey("ctrl+alt+r")
+        prompt = d.find_element(By.CSS_SELECTOR, ".outcome-prompt")
+        wait(d, "the panel to ask the outcome", lambda: prompt.is_displayed())
+        check = wait(d, "the privacy check's findings", lambda: [e for e in d.find_elements(By.CSS_SELECTOR, ".outcome-prompt .privacy-check") if e.is_displayed()])[0]
+        said = check.text
+        button = check.find_element(By.CSS_SELECTOR, "button.privacy-step")
+        step = int(button.get_attribute("data-step"))
+        button.click()
+        wait(d, "the review view at the flagged step", lambda: d.find_elements(By.CSS_SELECTOR, "#review.review-view") and d.find_element(By.ID, "review").get_attribute("data-step") == str(step - 1))
+        print(json.dumps({"recording": live, "said": said, "step": step}))
+    finally:
+        d.quit()
+
+
 def hub_task(url, app, library, shots=None):
     from selenium.webdriver.support.ui import Select
 
@@ -338,4 +365,4 @@ def bench(url, app, library, recording, n):
 
 if __name__ == "__main__":
     mode, *args = sys.argv[1:]
-    {"review": review, "think-aloud": think_aloud, "outcome": outcome, "hub-task": hub_task, "bench": bench}[mode](*args)
+    {"review": review, "think-aloud": think_aloud, "outcome": outcome, "hub-task": hub_task, "privacy": privacy, "bench": bench}[mode](*args)

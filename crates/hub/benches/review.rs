@@ -69,11 +69,14 @@ fn main() {
                 let t = Instant::now();
                 let mut r = agent.post(&format!("{hub}/api/campaigns/c1/queue/next")).header("Authorization", &format!("Bearer {token}")).send_json(json!({})).expect("queue next");
                 let lease: Value = r.body_mut().read_json().expect("lease");
+                let leased = t.elapsed().as_secs_f64() * 1e3;
                 let id = lease["id"].as_i64().expect("a lease");
                 let view: Value = serde_json::from_slice(&get(&agent, &format!("{hub}/api/leases/{id}/trajectory"), &token)).expect("view");
+                let viewed = t.elapsed().as_secs_f64() * 1e3;
                 let frames: Vec<u64> = view["steps"].as_array().expect("steps").iter().filter_map(|s| s["before"]["frame_seq"].as_u64()).collect();
                 get(&agent, &format!("{hub}/api/leases/{id}/frames/{}", frames[0]), &token);
                 let open = t.elapsed().as_secs_f64() * 1e3;
+                eprintln!("  a reviewer: leased at {leased:.0} ms, view at {viewed:.0} ms, first frame at {open:.0} ms");
                 let mut step_ms = vec![];
                 for seq in frames.iter().skip(1).take(walk) {
                     let t = Instant::now();

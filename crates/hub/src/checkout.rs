@@ -2,8 +2,10 @@
 //! and its media, in the object store) laid out in a local cache directory so the core's own
 //! code can read it — the review view, its frames, publishing. The cache is only a copy of the
 //! store: any hub process rebuilds it on a miss, so nothing of the hub's state lives here. A
-//! recording is fetched once into a temporary directory and renamed into place, so a reader never
-//! sees half of one. Frames are served through the core's [`FrameCache`] (PNG), and a recording
+//! recording's database is fetched once into a temporary directory and renamed into place, so a
+//! reader never sees half of one; its media come as they are wanted (a frame's, or all of them),
+//! each renamed into place too, so opening a long recording costs its database, not its hours of
+//! screens. Frames are served through the core's [`FrameCache`] (PNG), and a recording
 //! as a review state makes it (the core's replay) is kept by that state's audit log: twenty
 //! reviewers opening one recording replay it once. Not its job: deciding who may read what
 //! (review.rs, compare.rs, publish.rs).
@@ -49,6 +51,10 @@ pub struct Checkouts {
     dir: PathBuf,
     frames: Arc<Mutex<FrameCache>>,
     replays: Arc<Mutex<Replays>>,
+    /// One fetch of a recording's database at a time, by its directory.
+    fetching: Arc<Mutex<std::collections::HashMap<PathBuf, Arc<tokio::sync::Mutex<()>>>>>,
+    /// Frames whose media are all here, by recording directory: every frame up to this seq.
+    media_upto: Arc<Mutex<std::collections::HashMap<PathBuf, u64>>>,
 }
 
 /// What the database says a recording is made of.
@@ -59,49 +65,101 @@ struct Contents {
 
 impl Checkouts {
     pub fn new(store: Store, dir: PathBuf) -> Checkouts {
-        Checkouts { store, dir, frames: Arc::new(Mutex::new(FrameCache::new(ImageFormat::Png, FRAME_CACHE_BYTES, RENDERED_RECORDINGS))), replays: Arc::default() }
+        Checkouts { store, dir, frames: Arc::new(Mutex::new(FrameCache::new(ImageFormat::Png, FRAME_CACHE_BYTES, RENDERED_RECORDINGS))), replays: Arc::default(), fetching: Arc::default(), media_upto: Arc::default() }
     }
 
     pub fn store(&self) -> &Store {
         &self.store
     }
 
-    /// The local library directory of recording `id`, fetched from the store if this process
-    /// has not yet.
+    /// The local library directory of recording `id` with its database, fetched from the store
+    /// if this process has not yet; media come when wanted ([`Self::complete_dir`], frames).
+    /// Requests for one recording arriving together wait for one fetch.
     pub async fn library_dir(&self, client: &impl deadpool_postgres::GenericClient, id: &str) -> Result<PathBuf, ApiError> {
+        Ok(self.checked_out(client, id).await?.0)
+    }
+
+    /// As [`Self::library_dir`], with every media file of the recording (what publishing, audio
+    /// and a comparison's thumbnails read).
+    pub async fn complete_dir(&self, client: &impl deadpool_postgres::GenericClient, id: &str) -> Result<PathBuf, ApiError> {
+        let (dir, c) = self.checked_out(client, id).await?;
+        self.fetch_media(&dir, c.media.iter()).await?;
+        Ok(dir)
+    }
+
+    async fn checked_out(&self, client: &impl deadpool_postgres::GenericClient, id: &str) -> Result<(PathBuf, Contents), ApiError> {
         let c = contents(client, id).await?;
         let dest = self.dir.join(format!("{id}-{}", &c.library_sha256[..16.min(c.library_sha256.len())]));
         if dest.join("library.sqlite").exists() {
-            return Ok(dest);
+            return Ok((dest, c));
+        }
+        let gate = {
+            let mut fetching = self.fetching.lock().map_err(|_| ApiError::internal("checkout lock poisoned"))?;
+            fetching.entry(dest.clone()).or_default().clone()
+        };
+        let _one_at_a_time = gate.lock().await;
+        if dest.join("library.sqlite").exists() {
+            return Ok((dest, c));
         }
         let scratch = |e: std::io::Error| ApiError::unavailable(format!("checkout space {}: {e}", self.dir.display()));
         tokio::fs::create_dir_all(&self.dir).await.map_err(scratch)?;
         let tmp = tempfile::Builder::new().prefix(".fetch-").tempdir_in(&self.dir).map_err(scratch)?;
         let unavailable = |e: crate::storage::StorageError| ApiError::unavailable(e.to_string());
         self.store.get_file(&Store::library_key(id, &c.library_sha256), &tmp.path().join("library.sqlite")).await.map_err(unavailable)?;
-        for (sha, ext) in &c.media {
-            let path = tmp.path().join(format!("media/{}/{sha}.{ext}", &sha[..2]));
-            if let Some(parent) = path.parent() {
-                tokio::fs::create_dir_all(parent).await.map_err(scratch)?;
-            }
-            self.store.get_file(&Store::media_key(sha, ext), &path).await.map_err(unavailable)?;
-        }
         let tmp = tmp.keep();
         match tokio::fs::rename(&tmp, &dest).await {
             Ok(()) => {}
-            // Another request fetched it first: theirs is as good.
+            // Another process sharing this cache fetched it first: theirs is as good.
             Err(_) if dest.join("library.sqlite").exists() => {
                 let _ = tokio::fs::remove_dir_all(&tmp).await;
             }
             Err(e) => return Err(scratch(e)),
         }
         tracing::debug!(recording = id, media = c.media.len(), "recording checked out");
-        Ok(dest)
+        Ok((dest, c))
     }
 
-    /// Frame `seq` of recording `id` as PNG (a thumbnail when `thumb`).
+    /// Fetches into `dir` the media files of `wanted` it lacks, each into a temporary name
+    /// renamed into place, so a reader never sees half of one.
+    async fn fetch_media<'a>(&self, dir: &Path, wanted: impl Iterator<Item = &'a (String, String)>) -> Result<usize, ApiError> {
+        let scratch = |e: std::io::Error| ApiError::unavailable(format!("checkout space {}: {e}", self.dir.display()));
+        let unavailable = |e: crate::storage::StorageError| ApiError::unavailable(e.to_string());
+        let mut fetched = 0;
+        for (sha, ext) in wanted {
+            let path = dir.join(format!("media/{}/{sha}.{ext}", &sha[..2.min(sha.len())]));
+            if tokio::fs::try_exists(&path).await.unwrap_or(false) {
+                continue;
+            }
+            let parent = path.parent().unwrap_or(dir);
+            tokio::fs::create_dir_all(parent).await.map_err(scratch)?;
+            let tmp = tempfile::Builder::new().prefix(".fetch-").tempfile_in(parent).map_err(scratch)?.into_temp_path();
+            self.store.get_file(&Store::media_key(sha, ext), &tmp).await.map_err(unavailable)?;
+            tmp.persist(&path).map_err(|e| scratch(e.error))?;
+            fetched += 1;
+        }
+        Ok(fetched)
+    }
+
+    /// Frame `seq` of recording `id` as PNG (a thumbnail when `thumb`). The media of every
+    /// frame up to it are fetched first (what the renderer may read to rebuild it).
     pub async fn frame(&self, client: &impl deadpool_postgres::GenericClient, id: &str, seq: u64, thumb: bool) -> Result<Arc<Vec<u8>>, ApiError> {
-        let dir = self.library_dir(client, id).await?;
+        let (dir, c) = self.checked_out(client, id).await?;
+        let known = self.media_upto.lock().map_err(|_| ApiError::internal("checkout lock poisoned"))?.get(&dir).copied();
+        if known.is_none_or(|upto| seq > upto) {
+            let (d, rec) = (dir.clone(), id.to_string());
+            let shas: Vec<String> = tokio::task::spawn_blocking(move || -> Result<Vec<String>, ApiError> {
+                let lib = open(&d).map_err(|e| ApiError::internal(e.to_string()))?;
+                Ok(lib.frames(&rec).map_err(|e| ApiError::internal(e.to_string()))?.into_iter().filter(|f| f.seq <= seq).map(|f| f.sha256).collect())
+            })
+            .await
+            .map_err(|e| ApiError::internal(format!("frame: {e}")))??;
+            let ext: std::collections::HashMap<&str, &str> = c.media.iter().map(|(s, e)| (s.as_str(), e.as_str())).collect();
+            let wanted: Vec<(String, String)> = shas.iter().map(|s| (s.clone(), ext.get(s.as_str()).copied().unwrap_or("webp").to_string())).collect();
+            self.fetch_media(&dir, wanted.iter()).await?;
+            let mut upto = self.media_upto.lock().map_err(|_| ApiError::internal("checkout lock poisoned"))?;
+            let e = upto.entry(dir.clone()).or_insert(seq);
+            *e = (*e).max(seq);
+        }
         let (frames, id) = (self.frames.clone(), id.to_string());
         tokio::task::spawn_blocking(move || {
             let mut cache = frames.lock().map_err(|_| ApiError::internal("frame cache poisoned"))?;
@@ -170,7 +228,7 @@ impl Checkouts {
 
     /// A span of recording `id`'s audio as WAV.
     pub async fn audio(&self, client: &impl deadpool_postgres::GenericClient, id: &str, t0: u64, t1: u64) -> Result<Vec<u8>, ApiError> {
-        let dir = self.library_dir(client, id).await?;
+        let dir = self.complete_dir(client, id).await?;
         let id = id.to_string();
         tokio::task::spawn_blocking(move || {
             let lib = open(&dir).map_err(|e| ApiError::internal(e.to_string()))?;

@@ -90,7 +90,7 @@ async fn side(client: &impl deadpool_postgres::GenericClient, checkouts: &Checko
     let replayed = checkouts.replayed(client, id, vec![]).await?;
     let steps = &replayed.reviewed.steps;
     let signatures = if signatures {
-        let (dir, id, replayed) = (checkouts.library_dir(client, id).await?, id.clone(), replayed.clone());
+        let (dir, id, replayed) = (checkouts.complete_dir(client, id).await?, id.clone(), replayed.clone());
         let sigs = tokio::task::spawn_blocking(move || -> Result<Vec<compare::StepSignature>, ApiError> {
             let lib = checkout::open(&dir).map_err(|e| ApiError::internal(format!("recording {id}: {e}")))?;
             compare::signatures(&lib, &id, &replayed.reviewed.steps).map_err(|e| ApiError::internal(format!("recording {id}: {e}")))

@@ -162,7 +162,7 @@ pub async fn publish(pool: &deadpool_postgres::Pool, store: Store, opts: &Publis
     lib.set_rubric(&opts.campaign, &rubric)?;
     for (i, (id, reviews)) in chosen.iter().enumerate() {
         progress(format!("gathering {}/{}: {id}", i + 1, chosen.len()));
-        let dir = checkouts.library_dir(&client, id).await.map_err(|e| anyhow::anyhow!(e.message))?;
+        let dir = checkouts.complete_dir(&client, id).await.map_err(|e| anyhow::anyhow!(e.message))?;
         portable::import(&lib, &dir)?;
         apply_final_labels(&lib, id, reviews, &rubric)?;
     }

@@ -55,9 +55,12 @@ pub struct Checkouts {
     fetching: Arc<Mutex<std::collections::HashMap<PathBuf, Arc<tokio::sync::Mutex<()>>>>>,
     /// Frames whose media are all here, by recording directory: every frame up to this seq.
     media_upto: Arc<Mutex<std::collections::HashMap<PathBuf, u64>>>,
+    /// Each checked-out recording's frames (seq, media sha256), read once.
+    frame_media: Arc<Mutex<std::collections::HashMap<PathBuf, Arc<Vec<(u64, String)>>>>>,
 }
 
 /// What the database says a recording is made of.
+#[derive(Clone)]
 struct Contents {
     library_sha256: String,
     media: Vec<(String, String)>,
@@ -65,7 +68,15 @@ struct Contents {
 
 impl Checkouts {
     pub fn new(store: Store, dir: PathBuf) -> Checkouts {
-        Checkouts { store, dir, frames: Arc::new(Mutex::new(FrameCache::new(ImageFormat::Png, FRAME_CACHE_BYTES, RENDERED_RECORDINGS))), replays: Arc::default(), fetching: Arc::default(), media_upto: Arc::default() }
+        Checkouts {
+            store,
+            dir,
+            frames: Arc::new(Mutex::new(FrameCache::new(ImageFormat::Png, FRAME_CACHE_BYTES, RENDERED_RECORDINGS))),
+            replays: Arc::default(),
+            fetching: Arc::default(),
+            media_upto: Arc::default(),
+            frame_media: Arc::default(),
+        }
     }
 
     pub fn store(&self) -> &Store {
@@ -146,19 +157,45 @@ impl Checkouts {
         let (dir, c) = self.checked_out(client, id).await?;
         let known = self.media_upto.lock().map_err(|_| ApiError::internal("checkout lock poisoned"))?.get(&dir).copied();
         if known.is_none_or(|upto| seq > upto) {
-            let (d, rec) = (dir.clone(), id.to_string());
-            let shas: Vec<String> = tokio::task::spawn_blocking(move || -> Result<Vec<String>, ApiError> {
-                let lib = open(&d).map_err(|e| ApiError::internal(e.to_string()))?;
-                Ok(lib.frames(&rec).map_err(|e| ApiError::internal(e.to_string()))?.into_iter().filter(|f| f.seq <= seq).map(|f| f.sha256).collect())
-            })
-            .await
-            .map_err(|e| ApiError::internal(format!("frame: {e}")))??;
+            let listed = self.frame_media.lock().map_err(|_| ApiError::internal("checkout lock poisoned"))?.get(&dir).cloned();
+            let listed = match listed {
+                Some(l) => l,
+                None => {
+                    let (d, rec) = (dir.clone(), id.to_string());
+                    let frames = tokio::task::spawn_blocking(move || -> Result<Vec<(u64, String)>, ApiError> {
+                        let lib = open(&d).map_err(|e| ApiError::internal(e.to_string()))?;
+                        Ok(lib.frames(&rec).map_err(|e| ApiError::internal(e.to_string()))?.into_iter().map(|f| (f.seq, f.sha256)).collect())
+                    })
+                    .await
+                    .map_err(|e| ApiError::internal(format!("frame: {e}")))??;
+                    let frames = Arc::new(frames);
+                    self.frame_media.lock().map_err(|_| ApiError::internal("checkout lock poisoned"))?.insert(dir.clone(), frames.clone());
+                    frames
+                }
+            };
+            // Only the frames since the last ones known to be here.
             let ext: std::collections::HashMap<&str, &str> = c.media.iter().map(|(s, e)| (s.as_str(), e.as_str())).collect();
-            let wanted: Vec<(String, String)> = shas.iter().map(|s| (s.clone(), ext.get(s.as_str()).copied().unwrap_or("webp").to_string())).collect();
+            let wanted: Vec<(String, String)> =
+                listed.iter().filter(|(s, _)| *s <= seq && known.is_none_or(|upto| *s > upto)).map(|(_, sha)| (sha.clone(), ext.get(sha.as_str()).copied().unwrap_or("webp").to_string())).collect();
             self.fetch_media(&dir, wanted.iter()).await?;
-            let mut upto = self.media_upto.lock().map_err(|_| ApiError::internal("checkout lock poisoned"))?;
-            let e = upto.entry(dir.clone()).or_insert(seq);
-            *e = (*e).max(seq);
+            let first = {
+                let mut upto = self.media_upto.lock().map_err(|_| ApiError::internal("checkout lock poisoned"))?;
+                let first = !upto.contains_key(&dir);
+                let e = upto.entry(dir.clone()).or_insert(seq);
+                *e = (*e).max(seq);
+                first
+            };
+            if first {
+                // Once the first frame asked for is here, the rest of the media follow in the
+                // background, so later steps are read from here by the time a reviewer gets there.
+                let (this, dir, media) = (self.clone(), dir.clone(), c.media.clone());
+                tokio::spawn(async move {
+                    match this.fetch_media(&dir, media.iter()).await {
+                        Ok(n) => tracing::debug!(fetched = n, dir = %dir.display(), "media prefetched"),
+                        Err(e) => tracing::warn!(dir = %dir.display(), "prefetching media: {}", e.message),
+                    }
+                });
+            }
         }
         let (frames, id) = (self.frames.clone(), id.to_string());
         tokio::task::spawn_blocking(move || {

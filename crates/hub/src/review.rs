@@ -235,7 +235,7 @@ pub async fn next(client: &mut deadpool_postgres::Client, checkouts: &Checkouts,
                         passed.push(id);
                     }
                     None if std::time::Instant::now() < deadline && tx.query_opt(&candidates, &[&caller.user_id, &cid, &passed]).await.map_err(ApiError::db)?.is_some() => {
-                        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
                     }
                     None => break None,
                 }

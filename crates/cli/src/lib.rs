@@ -632,7 +632,7 @@ fn ask_outcome(id: &str) {
 
 /// The privacy check at stop: what it found, and where to look, before anything is uploaded.
 fn privacy_reminder(dir: &std::path::Path, id: &str) {
-    let found = open_library(dir).map_err(anyhow::Error::from).and_then(|lib| Ok(apprentice_core::privacy::check(&lib, id, &apprentice_core::privacy::detect::Detectors::builtin())?));
+    let found = open_library(dir).and_then(|lib| Ok(apprentice_core::privacy::check(&lib, id, &apprentice_core::privacy::detect::Detectors::builtin())?));
     match found {
         Ok(flags) if flags.is_empty() => {}
         Ok(flags) => eprintln!("privacy check: {} (`apprentice privacy {id}`)", apprentice_core::privacy::summary(&flags)),

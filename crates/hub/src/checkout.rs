@@ -37,6 +37,8 @@ pub struct Replayed {
 }
 
 type ReplayCell = Arc<tokio::sync::OnceCell<Arc<Replayed>>>;
+/// A recording's frames as (seq, media sha256), in order.
+type FrameMedia = Arc<Vec<(u64, String)>>;
 
 /// Replays by (recording, digest of the audit log), oldest first for eviction.
 #[derive(Default)]
@@ -56,7 +58,7 @@ pub struct Checkouts {
     /// Frames whose media are all here, by recording directory: every frame up to this seq.
     media_upto: Arc<Mutex<std::collections::HashMap<PathBuf, u64>>>,
     /// Each checked-out recording's frames (seq, media sha256), read once.
-    frame_media: Arc<Mutex<std::collections::HashMap<PathBuf, Arc<Vec<(u64, String)>>>>>,
+    frame_media: Arc<Mutex<std::collections::HashMap<PathBuf, FrameMedia>>>,
 }
 
 /// What the database says a recording is made of.

@@ -2,7 +2,8 @@
 //! S3-compatible server: two reviewers sign in, lease, label with the review view's keys (blind
 //! to each other), approve and submit; a lease left to expire is refused and its recording goes
 //! to the next reviewer; a reviewer compares two experts' recordings of a task side by side and
-//! submits a judgement; an admin's QA dashboard draws every chart and downloads each as the CSV
+//! submits a judgement; an admin adjudicates a disagreement and reads gold accuracy on the
+//! dashboard; an admin's QA dashboard draws every chart and downloads each as the CSV
 //! the API gives. The page is the desktop's own review view over the HTTP `Api`.
 
 mod support;
@@ -134,4 +135,50 @@ fn the_qa_dashboard_draws_every_chart_and_downloads_each_as_csv_in_the_browser()
 fn raw_get(url: &str, token: &str) -> Vec<u8> {
     let mut r = ureq::get(url).header("Authorization", &format!("Bearer {token}")).call().unwrap_or_else(|e| panic!("GET {url}: {e}"));
     r.body_mut().read_to_vec().expect("body")
+}
+
+/// Every step labelled alike: `good` says correct and approves, else incorrect and rejects.
+fn uniform(lease: &Value, good: bool) -> Value {
+    let n = lease["steps"].as_array().map(Vec::len).unwrap_or(0);
+    let steps: Vec<Value> = (1..=n).map(|i| serde_json::json!({ "step": i, "correctness": if good { "correct" } else { "incorrect" } })).collect();
+    serde_json::json!({ "steps": steps, "verdict": if good { "approved" } else { "rejected" } })
+}
+
+#[test]
+fn an_admin_adjudicates_a_disagreement_in_the_browser_and_gold_accuracy_shows_on_the_dashboard() {
+    let w = review_world(2, 1800);
+    w.pg.psql("hub", "UPDATE campaigns SET min_agreement = 0.9");
+    record(&w.ann, SEED_ANN, "rec-gold", "t1", 3);
+    record(&w.ann, SEED_ANN, "rec-a1", "t2", 3);
+    let reference = tempfile::NamedTempFile::new().expect("tmp");
+    std::fs::write(
+        reference.path(),
+        serde_json::json!({ "steps": [{ "step": 1, "correctness": "correct" }, { "step": 2, "correctness": "correct" }, { "step": 3, "correctness": "correct" }], "verdict": "approved" }).to_string(),
+    )
+    .expect("write");
+    ok(hub_cli(&["gold", "mark", "rec-gold", "--labels", reference.path().to_str().expect("path"), "--hub", &w.hub.url, "--token", &w.admin]));
+    // rita judges well, sam badly: they disagree on rec-a1, which goes to adjudication.
+    for (token, good) in [(&w.rita, true), (&w.sam, false)] {
+        while let Some(lease) = next_lease(&w, token) {
+            ok(submit_labels(&w, token, lease["id"].as_i64().expect("id"), &uniform(&lease, good)));
+        }
+    }
+    assert_eq!(w.pg.psql("hub", "SELECT string_agg(recording_id, ',') FROM adjudications"), "rec-a1");
+
+    let seen = browse_as("adjudicate", &w, [&w.admin, "-"]);
+    assert_eq!(seen["queue"], "Adjudication queue", "{seen}");
+    let info = seen["info"].as_str().unwrap_or_default();
+    assert!(
+        info.contains("adjudication lease") && info.contains("recording rec-a1") && info.contains("reviewers said") && info.contains("approved") && info.contains("rejected"),
+        "the adjudicator sees who said what: {info}"
+    );
+    assert_eq!(w.pg.psql("hub", "SELECT state || ':' || verdict FROM reviews WHERE kind = 'adjudication'"), "submitted:approved");
+    let (_, progress) = request("GET", &format!("{}/api/campaigns/c1/progress", w.hub.url), Some(&w.admin), None);
+    let t2 = progress.as_array().and_then(|a| a.iter().find(|t| t["id"] == "t2")).cloned().expect("t2");
+    assert_eq!(t2["approved"], 1, "the adjudicator's verdict is final: {t2}");
+    // Gold accuracy, as the dashboard shows it: rita matched the reference, sam did not.
+    let gold: std::collections::BTreeMap<String, f64> = seen["gold"].as_array().expect("gold rows").iter().filter_map(|r| Some((r[0].as_str()?.to_string(), r[1].as_str()?.parse().ok()?))).collect();
+    assert_eq!(gold.get("rita"), Some(&100.0), "{seen}");
+    // sam called every correct step incorrect: 4 of the reference's 13 values wrong.
+    assert!(gold.get("sam").is_some_and(|a| (*a - 69.2).abs() < 0.05), "{seen}");
 }

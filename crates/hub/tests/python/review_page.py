@@ -12,6 +12,9 @@ Usage: review_page.py blind HUB_URL RITA_TOKEN SAM_TOKEN
        review_page.py compare HUB_URL RITA_TOKEN SAM_TOKEN
          rita signs in, asks for two recordings to compare, waits for both sides' first before
          screens, prefers B's first step, B on efficiency and A overall, writes why, submits.
+       review_page.py adjudicate HUB_URL ADMIN_TOKEN -
+         the admin signs in at /review, leases the recording waiting for adjudication, reads what
+         each reviewer said, approves it and submits; then reads the QA dashboard's gold table.
        review_page.py qa HUB_URL ADMIN_TOKEN -
          the admin signs in at /qa; every chart of c1 is drawn (a canvas with pixels) with its
          table; each chart's CSV link is fetched as the page would download it.
@@ -157,6 +160,23 @@ def compare(hub, rita, _sam):
     print(json.dumps({"rita": seen}))
 
 
+def adjudicate(hub, admin, _unused):
+    d = browser()
+    try:
+        s = sign_in_and_lease(d, hub, admin)
+        s["queue"] = d.find_element(By.CSS_SELECTOR, "#queue h2").get_attribute("textContent")
+        keys(d, "a", "trajectory approved")
+        d.find_element(By.ID, "submit").click()
+        wait(d, "the adjudication to be submitted", lambda: "submitted" in text(d, "#queue-message"))
+        d.get(f"{hub}/qa")
+        wait(d, "the gold chart drawn", lambda: d.find_elements(By.CSS_SELECTOR, ".qa-chart[data-chart='gold'][data-drawn='1']"))
+        rows = d.find_elements(By.CSS_SELECTOR, ".qa-chart[data-chart='gold'] table tbody tr")
+        s["gold"] = [[c.get_attribute("textContent") for c in r.find_elements(By.CSS_SELECTOR, "th, td")] for r in rows]
+    finally:
+        d.quit()
+    print(json.dumps(s))
+
+
 def qa(hub, admin, _unused):
     d = browser()
     try:
@@ -181,4 +201,4 @@ def qa(hub, admin, _unused):
 
 
 if __name__ == "__main__":
-    {"blind": blind, "expiry": expiry, "compare": compare, "qa": qa}[sys.argv[1]](*sys.argv[2:5])
+    {"blind": blind, "expiry": expiry, "compare": compare, "qa": qa, "adjudicate": adjudicate}[sys.argv[1]](*sys.argv[2:5])

@@ -34,9 +34,7 @@ pub struct Submitted {
 
 /// Each submitted review of `campaign` (not adjudications), by recording.
 pub async fn submitted(client: &impl deadpool_postgres::GenericClient, campaign: &str) -> Result<Vec<Submitted>, ApiError> {
-    if client.query_opt("SELECT 1 FROM campaigns WHERE name = $1", &[&campaign]).await.map_err(ApiError::db)?.is_none() {
-        return Err(ApiError::not_found(format!("no campaign named {campaign}")));
-    }
+    crate::campaigns::campaign_id(client, campaign).await?;
     let rows = client
         .query(
             "SELECT v.id, v.recording_id, u.pseudonym, u.name, to_char(v.ended_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'), EXTRACT(EPOCH FROM (v.ended_at - v.leased_at))::FLOAT8 / 60

@@ -118,7 +118,8 @@ pub async fn list(client: &deadpool_postgres::Client, caller: &Caller) -> Result
     }
 }
 
-async fn campaign_id(client: &impl deadpool_postgres::GenericClient, name: &str) -> Result<i64, ApiError> {
+/// Campaign `name`'s id; an unknown name is not found (404).
+pub async fn campaign_id(client: &impl deadpool_postgres::GenericClient, name: &str) -> Result<i64, ApiError> {
     let row = client.query_opt("SELECT id FROM campaigns WHERE name = $1", &[&name]).await.map_err(ApiError::db)?;
     row.map(|r| r.get(0)).ok_or_else(|| ApiError::not_found(format!("no campaign named {name}")))
 }

@@ -312,9 +312,7 @@ pub async fn skip(client: &mut deadpool_postgres::Client, checkouts: &Checkouts,
 /// The submitted comparisons of `campaign`, oldest first (admins read them; publishing
 /// exports them).
 pub async fn submitted(client: &impl deadpool_postgres::GenericClient, campaign: &str) -> Result<Vec<Comparison>, ApiError> {
-    if client.query_opt("SELECT 1 FROM campaigns WHERE name = $1", &[&campaign]).await.map_err(ApiError::db)?.is_none() {
-        return Err(ApiError::not_found(format!("no campaign named {campaign}")));
-    }
+    crate::campaigns::campaign_id(client, campaign).await?;
     let rows = client
         .query("SELECT k.result FROM comparisons k JOIN campaigns c ON c.id = k.campaign_id WHERE c.name = $1 AND k.state = 'submitted' ORDER BY k.ended_at, k.id", &[&campaign])
         .await

@@ -36,9 +36,7 @@ pub async fn unmark(client: &deadpool_postgres::Client, id: &str) -> Result<bool
 
 /// Each reviewer's accuracy on the gold recordings of `campaign`, best first.
 pub async fn accuracy(client: &deadpool_postgres::Client, campaign: &str) -> Result<Vec<GoldAccuracy>, ApiError> {
-    if client.query_opt("SELECT 1 FROM campaigns WHERE name = $1", &[&campaign]).await.map_err(ApiError::db)?.is_none() {
-        return Err(ApiError::not_found(format!("no campaign named {campaign}")));
-    }
+    crate::campaigns::campaign_id(client, campaign).await?;
     let rows = client
         .query(
             "SELECT v.id, u.name, u.pseudonym, g.reference FROM reviews v JOIN gold g ON g.recording_id = v.recording_id JOIN recordings r ON r.id = v.recording_id

@@ -42,10 +42,7 @@ fn round2(x: f64) -> Value {
 
 /// The dashboard of `campaign`.
 pub async fn report(client: &deadpool_postgres::Client, campaign: &str) -> Result<QaReport, ApiError> {
-    let Some(c) = client.query_opt("SELECT id FROM campaigns WHERE name = $1", &[&campaign]).await.map_err(ApiError::db)? else {
-        return Err(ApiError::not_found(format!("no campaign named {campaign}")));
-    };
-    let cid: i64 = c.get(0);
+    let cid = crate::campaigns::campaign_id(client, campaign).await?;
     let reviews = agreement::submitted(client, campaign).await?;
     let mut charts = vec![];
 

@@ -44,9 +44,7 @@ fn only(caller: &Caller) -> Option<i64> {
 /// Recordings the caller may see, newest first; `campaign` narrows to one.
 pub async fn list(client: &impl deadpool_postgres::GenericClient, caller: &Caller, campaign: Option<&str>) -> Result<Vec<RecordingSummary>, ApiError> {
     if let Some(name) = campaign {
-        if client.query_opt("SELECT 1 FROM campaigns WHERE name = $1", &[&name]).await.map_err(ApiError::db)?.is_none() {
-            return Err(ApiError::not_found(format!("no campaign named {name}")));
-        }
+        crate::campaigns::campaign_id(client, name).await?;
     }
     let sql = format!("{SELECT} WHERE ($1::BIGINT IS NULL OR r.user_id = $1) AND ($2::TEXT IS NULL OR c.name = $2) ORDER BY r.received_at DESC, r.id");
     let rows = client.query(&sql, &[&only(caller), &campaign]).await.map_err(ApiError::db)?;

@@ -43,7 +43,7 @@ fn the_recorder_panel_starts_a_recording_and_its_hotkeys_mark_note_and_stop_with
     x.xdo(&["key", "ctrl+alt+m"]);
     pause(400);
     x.xdo(&["key", "ctrl+alt+n"]);
-    x.wait_until("Ctrl+Alt+N to bring the panel, its note box focused, to the front", || x.xdo(&["getactivewindow"]) == panel);
+    x.wait_until("Ctrl+Alt+N to bring the panel, its note box focused, to the front", || x.xdo_try(&["getactivewindow"]).is_ok_and(|w| w == panel));
     x.xdo(&["type", "--delay", "40", "clicked to open the form"]);
     x.xdo(&["key", "Return"]);
     pause(600);

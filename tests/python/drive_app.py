@@ -21,7 +21,7 @@ Usage:
       fills the task and its id, starts, clicks once in the window titled "Hub Target", stops,
       answers success, and waits for the panel to say the recording was sent. Prints one JSON
       line with the task seen and the uploads line.
-  drive_app.py privacy DRIVER_URL APP LIBRARY
+  drive_app.py privacy DRIVER_URL APP LIBRARY [SCREENSHOT_DIR]
       Starts with the hotkey, clicks in the window titled "Outcome Target" and types an email
       there, stops with the hotkey; checks the outcome prompt shows the privacy check's finding
       (masked) and that its step button opens that step in the review view. Prints one JSON line.
@@ -293,7 +293,7 @@ def outcome(url, app, library, shots=None):
         d.quit()
 
 
-def privacy(url, app, library):
+def privacy(url, app, library, shots=None):
     d = session(url, app, library)
     try:
         wait(d, "the task box", lambda: d.find_elements(By.ID, "task"))[0].send_keys("Privacy task")
@@ -307,6 +307,8 @@ def privacy(url, app, library):
         wait(d, "the panel to ask the outcome", lambda: prompt.is_displayed())
         check = wait(d, "the privacy check's findings", lambda: [e for e in d.find_elements(By.CSS_SELECTOR, ".outcome-prompt .privacy-check") if e.is_displayed()])[0]
         said = check.text
+        if shots:
+            d.save_screenshot(f"{shots}/privacy-check.png")
         button = check.find_element(By.CSS_SELECTOR, "button.privacy-step")
         step = int(button.get_attribute("data-step"))
         button.click()

@@ -99,9 +99,17 @@ impl XSession {
 
     /// Runs xdotool and checks it succeeded.
     pub fn xdo(&self, args: &[&str]) -> String {
+        self.xdo_try(args).unwrap_or_else(|e| panic!("xdotool {args:?}: {e}"))
+    }
+
+    /// Runs xdotool; its output, or its error when it failed. For polling what can be briefly
+    /// unanswerable: while the focus moves, `getactivewindow` finds no `_NET_ACTIVE_WINDOW`.
+    pub fn xdo_try(&self, args: &[&str]) -> Result<String, String> {
         let out = self.command("xdotool").args(args).output_within(&format!("xdotool {}", args.join(" ")));
-        assert!(out.status.success(), "xdotool {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-        String::from_utf8_lossy(&out.stdout).trim().to_string()
+        if !out.status.success() {
+            return Err(String::from_utf8_lossy(&out.stderr).into_owned());
+        }
+        Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
     }
 
     /// Starts the test app and waits until its window is mapped; returns its window id.

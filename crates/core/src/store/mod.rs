@@ -683,7 +683,7 @@ fn make_private(root: &Path, subdirs: &[&str]) -> Result<(), StoreError> {
         private::create_dir_all(&dir).map_err(|e| io(&dir, e))?;
     }
     let db = root.join(DB_FILE);
-    private::touch(&db).map_err(|e| io(&db, e))
+    private::create_if_missing(&db).map_err(|e| io(&db, e))
 }
 
 pub(crate) fn open_connection(path: &Path) -> Result<Connection, StoreError> {
@@ -785,6 +785,49 @@ pub(crate) mod tests {
         assert_eq!(rec.duration_us, 4_200_000);
         assert_eq!(rec.pauses, vec![Pause { t0: 1_000_000, t1: Some(4_200_000) }]);
         drop(lib);
+    }
+
+    #[test]
+    fn opening_the_library_again_never_costs_a_running_writer_its_commits() {
+        // The desktop app opens the library for each command while its recorder writes, and
+        // other processes (the CLI's `status`, `events`) open and close it too. Each of them must
+        // go on seeing every commit: none may take itself for the database's last user.
+        let dir = tempfile::tempdir().unwrap();
+        let lib = Library::open(dir.path()).unwrap();
+        lib.create_recording(&sample_recording("r1")).unwrap();
+        let (writer, join) = writer::Writer::spawn(lib.db_path(), "r1".into()).unwrap();
+        let event = |t| WindowEvent { t, window_id: 7, app: "app".into(), title: format!("window {t}"), bounds: Rect { x: 0, y: 0, width: 10, height: 10 }, excluded: false };
+        let seen_elsewhere = || {
+            let out = std::process::Command::new("python3")
+                .args(["-c", "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); print(c.execute('SELECT COUNT(*) FROM window_events').fetchone()[0]); c.close()"])
+                .arg(lib.db_path())
+                .output()
+                .expect("python3");
+            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+            String::from_utf8_lossy(&out.stdout).trim().parse::<usize>().unwrap()
+        };
+        let wait_for = |n: usize| {
+            let start = std::time::Instant::now();
+            loop {
+                let seen = seen_elsewhere();
+                if seen == n {
+                    return;
+                }
+                assert!(start.elapsed() < std::time::Duration::from_secs(30), "another process sees {seen} of the {n} window events committed");
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+        };
+        assert!(writer.send(writer::WriteOp::Window(event(1))));
+        wait_for(1);
+        // This process opens the library again, then another process opens and closes it.
+        drop(Library::open(dir.path()).unwrap());
+        assert_eq!(seen_elsewhere(), 1);
+        assert!(dir.path().join("library.sqlite-wal").exists(), "the other process took itself for the last user and removed the WAL the writer still writes to");
+        assert!(writer.send(writer::WriteOp::Window(event(2))));
+        wait_for(2);
+        drop(writer);
+        join.join().unwrap();
+        assert_eq!(lib.window_events("r1").unwrap().len(), 2);
     }
 
     #[test]

@@ -25,9 +25,17 @@ pub fn create_file(path: &Path) -> io::Result<fs::File> {
 }
 
 /// Creates `path` as an empty owner-only file if it does not exist (what SQLite then opens, and
-/// whose mode it gives its WAL and shared-memory files).
-pub fn touch(path: &Path) -> io::Result<()> {
-    fs::OpenOptions::new().write(true).create(true).truncate(false).mode(FILE_MODE).open(path).map(drop)
+/// whose mode it gives its WAL and shared-memory files). An existing file is never opened: on
+/// Linux, closing any descriptor of a file drops every POSIX lock this process holds on it, and
+/// SQLite's locks are POSIX locks. Opening the live database here once let another process take
+/// itself for the last user, checkpoint and delete the WAL, and the recorder's later commits went
+/// into the deleted file.
+pub fn create_if_missing(path: &Path) -> io::Result<()> {
+    match fs::OpenOptions::new().write(true).create_new(true).mode(FILE_MODE).open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e),
+    }
 }
 
 /// Whether others (group or world) can reach `path`.

@@ -822,7 +822,7 @@ pub(crate) mod tests {
         // This process opens the library again, then another process opens and closes it.
         drop(Library::open(dir.path()).unwrap());
         assert_eq!(seen_elsewhere(), 1);
-        assert!(dir.path().join("library.sqlite-wal").exists(), "the other process took itself for the last user and removed the WAL the writer still writes to");
+        assert!(dir.path().join(format!("{DB_FILE}-wal")).exists(), "the other process took itself for the last user and removed the WAL the writer still writes to");
         assert!(writer.send(writer::WriteOp::Window(event(2))));
         wait_for(2);
         drop(writer);

@@ -243,3 +243,128 @@ fn the_privacy_check_at_stop_finds_the_email_and_card_typed_and_points_to_their_
     let human = ok(cli(&lib_dir, &["privacy", &id]));
     assert!(human.starts_with("2 possible secrets"), "without the vendor's pattern: {human}");
 }
+
+/// The GTK test app (tests/apps/secrets_app.py: a customer record with an email, a card number
+/// and a cloud key among ordinary lines), started in `x`; its window id.
+fn secrets_app(x: &mut XSession, title: &str) -> String {
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/apps/secrets_app.py");
+    // Debian's Python, which has python3-gi (the project's .venv does not).
+    x.spawn("/usr/bin/python3", &[script.to_str().unwrap(), title]);
+    let w = x.window(&["--name", title]);
+    x.xdo(&["windowmove", "--sync", &w, "200", "120"]);
+    w
+}
+
+/// Every word the tests' own OCR reads in each image of an export, as read.
+fn read_raw(dir: &std::path::Path) -> std::collections::BTreeMap<String, Vec<String>> {
+    serde_json::from_str(&python("ocr_words.py", &[dir])).expect("ocr_words.py prints JSON")
+}
+
+/// The ordinary lines of the test app: none of their words is anyone's secret.
+const ORDINARY_WORDS: &[&str] = &[
+    "Quarterly",
+    "invoice",
+    "review",
+    "northern",
+    "region",
+    "Account",
+    "manager",
+    "Harbour",
+    "Street",
+    "office",
+    "Status",
+    "awaiting",
+    "signature",
+    "purchasing",
+    "Email",
+    "Card",
+    "Cloud",
+    "key",
+    "Sign",
+];
+const PLANTED: &[&str] = &["jane.doe", "example.com", "4111", "AKIAIOSFODNN7EXAMPLE"];
+
+#[test]
+fn exported_frames_show_no_planted_secret_and_the_rest_stays_readable() {
+    let tmp = tempfile::tempdir().unwrap();
+    let lib_dir = tmp.path().join("library");
+    let mut x = XSession::start();
+    let app = secrets_app(&mut x, "Customer Record");
+    let rec = RecorderProcess::start(&x, &lib_dir, &[]);
+    x.xdo(&["windowactivate", "--sync", &app]);
+    pause(300);
+    // The Reference entry, then Sign in (window-relative, as the app lays them out).
+    x.xdo(&["mousemove", "--window", &app, "190", "205", "click", "1"]);
+    pause(300);
+    x.xdo(&["type", "--delay", "60", "PO 7781 north"]);
+    pause(400);
+    x.xdo(&["mousemove", "--window", &app, "320", "290", "click", "1"]);
+    pause(700);
+    let id = rec.stop();
+
+    let (redacted, plain) = (tmp.path().join("redacted"), tmp.path().join("plain"));
+    let said = ok(cli(&lib_dir, &["export", &id, "--out", redacted.to_str().unwrap()]));
+    assert!(said.contains("redaction: masked") && said.contains("box"), "the export says what it masked: {said}");
+    ok(cli(&lib_dir, &["export", &id, "--no-redact", "--out", plain.to_str().unwrap()]));
+
+    // Words as read, letters and digits only: OCR varies on a line's last punctuation (a colon
+    // read as ";" or "s" once nothing follows it), which is no loss of the word.
+    let read = |dir: &std::path::Path| -> std::collections::BTreeMap<String, Vec<String>> {
+        read_raw(dir).into_iter().map(|(k, words)| (k, words.iter().map(|w| w.chars().filter(|c| c.is_alphanumeric()).collect()).collect())).collect()
+    };
+    let still_read = |word: &str, words: &[String]| words.iter().any(|r| r.strip_prefix(word).is_some_and(|rest| rest.len() <= 1));
+    let (seen_redacted, seen_plain) = (read(&redacted), read(&plain));
+    // Frames are named by their content: pair them through the steps that show them.
+    let images = |dir: &std::path::Path| -> Vec<String> {
+        let t: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join("trajectory.json")).unwrap()).unwrap();
+        t["steps"].as_array().unwrap().iter().flat_map(|s| [s["before_image"]["path"].as_str(), s["after_image"]["path"].as_str()]).map(|p| p.unwrap_or_default().to_string()).collect()
+    };
+    let pairs: std::collections::BTreeSet<(String, String)> = images(&plain).into_iter().zip(images(&redacted)).filter(|(p, _)| !p.is_empty()).collect();
+    assert!(pairs.len() >= 2 && pairs.iter().all(|(p, r)| seen_plain.contains_key(p) && seen_redacted.contains_key(r)), "both exports hold the steps' frames: {pairs:?}");
+    // The reader does read the planted values where they were left: the check below means something.
+    let plain_text: String = serde_json::to_string(&read_raw(&plain)).unwrap();
+    for value in PLANTED {
+        assert!(plain_text.contains(value), "the unredacted export shows {value}: {plain_text}");
+    }
+    let (mut kept, mut total, mut lost) = (0usize, 0usize, vec![]);
+    for (plain_frame, frame) in &pairs {
+        let words = &seen_redacted[frame];
+        for w in seen_plain[plain_frame].iter().filter(|w| ORDINARY_WORDS.contains(&w.as_str())) {
+            total += 1;
+            if still_read(w, words) {
+                kept += 1;
+            } else {
+                lost.push(w.clone());
+            }
+        }
+    }
+    assert!(total >= 20, "the ordinary lines were read in the plain frames ({total} words)");
+    for (frame, words) in read_raw(&redacted) {
+        let text = words.join(" ");
+        for value in PLANTED {
+            assert!(!text.contains(value), "{frame} still shows {value}: {text}");
+        }
+    }
+    let share = kept as f64 / total as f64;
+    assert!(share >= 0.95, "{kept} of {total} ordinary words still readable after redaction ({share:.3}); lost: {lost:?}");
+
+    // Not a byte of a planted value in any file of the redacted export.
+    for path in all_files(&redacted) {
+        let bytes = std::fs::read(&path).unwrap();
+        for value in PLANTED {
+            assert!(!bytes.windows(value.len()).any(|w| w == value.as_bytes()), "{} contains {value}", path.display());
+        }
+    }
+    // The manifest (signed) says what was filled, by kind and box; the owner's export says it was not redacted.
+    let manifest: serde_json::Value = serde_json::from_slice(&std::fs::read(redacted.join("manifest.json")).unwrap()).unwrap();
+    let r = &manifest["redaction"];
+    assert_eq!(r["redacted"], true, "{r}");
+    for kind in ["email", "card_number", "credential"] {
+        assert!(r["frames"][kind].as_u64().unwrap_or(0) >= 1, "a {kind} box is listed: {r}");
+    }
+    assert!(r["ocr"].as_str().unwrap_or_default().starts_with("tesseract"), "{r}");
+    assert!(r["boxes"].as_array().is_some_and(|b| !b.is_empty() && b.iter().all(|f| f["boxes"][0]["width"].as_u64().unwrap_or(0) > 0)), "{r}");
+    let plain_manifest: serde_json::Value = serde_json::from_slice(&std::fs::read(plain.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(plain_manifest["redaction"]["redacted"], false);
+    ok(cli(&lib_dir, &["verify", redacted.to_str().unwrap()]));
+}

@@ -167,7 +167,7 @@ fn verify_dir(dir: &Path, extra: &[&str]) -> (bool, Value) {
 fn resign(dir: &Path) {
     let _ = std::fs::remove_file(dir.join("manifest.json"));
     let _ = std::fs::remove_file(dir.join("manifest.sig"));
-    apprentice_core::export::manifest::write(dir, "canonical", vec![], Some(&apprentice_core::provenance::keys::StationKey::ephemeral([42; 32]))).unwrap();
+    apprentice_core::export::manifest::write(dir, "canonical", vec![], Default::default(), Some(&apprentice_core::provenance::keys::StationKey::ephemeral([42; 32]))).unwrap();
 }
 
 #[test]

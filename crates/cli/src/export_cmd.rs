@@ -90,5 +90,6 @@ pub fn run(lib: &Library, req: ExportRequest, out: &mut impl Write) -> Result<()
     drop(bar);
     let summary = summary?;
     writeln!(out, "{}, {} steps → {}", summary.written, summary.steps, req.out.display())?;
+    writeln!(out, "redaction: {}", summary.redaction.summary())?;
     Ok(())
 }

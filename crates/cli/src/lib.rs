@@ -104,12 +104,8 @@ pub enum Command {
     /// IP addresses, national ids, your own patterns and words), by step, masked.
     Privacy {
         id: String,
-        /// A pattern of your own, NAME=REGEX (repeatable).
-        #[arg(long = "pattern", value_name = "NAME=REGEX")]
-        patterns: Vec<String>,
-        /// A file of words or phrases to find (customer names…), one per line.
-        #[arg(long)]
-        words: Option<PathBuf>,
+        #[command(flatten)]
+        detectors: DetectorArgs,
         #[arg(long)]
         json: bool,
     },
@@ -217,6 +213,12 @@ pub enum Command {
         /// it is its owner's only, as the library is.
         #[arg(long)]
         world_readable: bool,
+        /// Write texts and frames as recorded, without masking secrets and personal data: for
+        /// the data's owner on their own machine. The manifest says the export is unredacted.
+        #[arg(long)]
+        no_redact: bool,
+        #[command(flatten)]
+        detectors: DetectorArgs,
     },
     /// Add a typed note (reasoning) to the running recording.
     Note { text: Vec<String> },
@@ -377,10 +379,10 @@ pub fn run(cli: Cli) -> Result<()> {
                 }
             }
         }
-        Command::Privacy { id, patterns, words, json } => {
+        Command::Privacy { id, detectors, json } => {
             let lib = open_library(&dir)?;
             let id = lib.recording(&id)?.id;
-            let detectors = detectors(&patterns, words.as_deref())?;
+            let detectors = detectors.build()?;
             let flags = apprentice_core::privacy::check(&lib, &id, &detectors)?;
             if json {
                 writeln!(out, "{}", serde_json::to_string_pretty(&flags)?)?;
@@ -504,11 +506,21 @@ pub fn run(cli: Cli) -> Result<()> {
             lib.delete_recording(&rec.id)?;
             writeln!(out, "deleted {}", rec.id)?;
         }
-        Command::Export { ids, all, task, outcome, verdict, status, since, until, format, out: path, no_frames, shard_mb, world_readable } => {
+        Command::Export { ids, all, task, outcome, verdict, status, since, until, format, out: path, no_frames, shard_mb, world_readable, no_redact, detectors } => {
             let lib = open_library(&dir)?;
             let selection = export::select::Selection { ids, all, task, outcome, verdict, status, since, until };
             // The manifest is signed by this station (without a key the library's log says so).
-            let options = export::Options { frames: !no_frames, shard_bytes: shard_mb.max(1).saturating_mul(1 << 20), signer: lib.signer().cloned(), ..Default::default() };
+            let options = export::Options {
+                frames: !no_frames,
+                shard_bytes: shard_mb.max(1).saturating_mul(1 << 20),
+                signer: lib.signer().cloned(),
+                redact: !no_redact,
+                detectors: std::sync::Arc::new(detectors.build()?),
+                ..Default::default()
+            };
+            if no_redact {
+                eprintln!("warning: --no-redact: secrets and personal data are written as recorded (the manifest says so)");
+            }
             export_cmd::run(&lib, export_cmd::ExportRequest { selection, format, out: path.clone(), options }, &mut out)?;
             if world_readable {
                 apprentice_core::store::private::share(&path).with_context(|| format!("cannot make {} readable by others", path.display()))?;
@@ -640,19 +652,32 @@ fn privacy_reminder(dir: &std::path::Path, id: &str) {
     }
 }
 
-/// The built-in detectors with the user's own patterns (NAME=REGEX) and word file.
-fn detectors(patterns: &[String], words: Option<&std::path::Path>) -> Result<apprentice_core::privacy::detect::Detectors> {
-    let mut d = apprentice_core::privacy::detect::Detectors::builtin();
-    for p in patterns {
-        let (name, re) = p.split_once('=').with_context(|| format!("{p:?} is not NAME=REGEX"))?;
-        d = d.with_pattern(name, re)?;
+/// What the privacy check and redaction look for besides the built-in detectors.
+#[derive(clap::Args, Debug, Default)]
+pub struct DetectorArgs {
+    /// A pattern of your own, NAME=REGEX (repeatable).
+    #[arg(long = "pattern", value_name = "NAME=REGEX")]
+    patterns: Vec<String>,
+    /// A file of words or phrases to find (customer names…), one per line.
+    #[arg(long)]
+    words: Option<PathBuf>,
+}
+
+impl DetectorArgs {
+    /// The built-in detectors with the user's own patterns and word file.
+    fn build(&self) -> Result<apprentice_core::privacy::detect::Detectors> {
+        let mut d = apprentice_core::privacy::detect::Detectors::builtin();
+        for p in &self.patterns {
+            let (name, re) = p.split_once('=').with_context(|| format!("{p:?} is not NAME=REGEX"))?;
+            d = d.with_pattern(name, re)?;
+        }
+        if let Some(path) = &self.words {
+            let text = std::fs::read_to_string(path).with_context(|| format!("cannot read the word list {}", path.display()))?;
+            let list: Vec<String> = text.lines().map(str::to_string).collect();
+            d = d.with_words("words", &list)?;
+        }
+        Ok(d)
     }
-    if let Some(path) = words {
-        let text = std::fs::read_to_string(path).with_context(|| format!("cannot read the word list {}", path.display()))?;
-        let list: Vec<String> = text.lines().map(str::to_string).collect();
-        d = d.with_words("words", &list)?;
-    }
-    Ok(d)
 }
 
 /// One line for a human: what the action did.

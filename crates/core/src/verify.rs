@@ -342,7 +342,7 @@ pub fn directory(dir: &std::path::Path, trusted: &[String]) -> DirectoryReport {
     let manifest: Option<Manifest> = match serde_json::from_slice(&bytes) {
         Ok(m) => Some(m),
         Err(e) => {
-            problem(MANIFEST_FILE.into(), "a manifest (apprentice.manifest/2)", format!("unreadable: {e}"));
+            problem(MANIFEST_FILE.into(), "a manifest (apprentice.manifest/3)", format!("unreadable: {e}"));
             None
         }
     };

@@ -261,7 +261,7 @@ mod tests {
         assert!(times.len() == 5 && times.windows(2).all(|w| w[0] <= w[1]), "{times:?}");
         // The manifest (the registry writes it after every format) names each file with its
         // true size and sha256.
-        crate::export::manifest::write(&out, "canonical", vec![], None).unwrap();
+        crate::export::manifest::write(&out, "canonical", vec![], Default::default(), None).unwrap();
         let manifest: serde_json::Value = serde_json::from_slice(&read("manifest.json")).unwrap();
         let files = manifest["files"].as_array().cloned().unwrap_or_default();
         assert_eq!(files.iter().filter_map(|f| f["path"].as_str()).collect::<Vec<_>>(), vec!["events.jsonl", "trajectory.json"]);

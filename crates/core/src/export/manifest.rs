@@ -2,6 +2,8 @@
 //! other file (path, size, sha256) and `manifest.sig` is the exporting station's signature over
 //! manifest.json's exact bytes. With them a receiver can tell that nothing was changed, added,
 //! removed or renamed since the export, and by whom it was made (`crate::verify::directory`).
+//! It also carries the export's redaction report (`crate::privacy::Report`), so what was masked,
+//! and whether anything was, is signed with the rest.
 //! Written by the export registry after the format; formats never write it themselves.
 
 use std::io::Read;
@@ -13,7 +15,7 @@ use sha2::{Digest, Sha256};
 use super::{to_json, write_file, ExportError};
 use crate::provenance::keys::{self, StationKey};
 
-pub const MANIFEST_SCHEMA: &str = "apprentice.manifest/2";
+pub const MANIFEST_SCHEMA: &str = "apprentice.manifest/3";
 pub const SIGNATURE_SCHEMA: &str = "apprentice.signature/1";
 pub const MANIFEST_FILE: &str = "manifest.json";
 pub const SIGNATURE_FILE: &str = "manifest.sig";
@@ -36,6 +38,9 @@ pub struct Manifest {
     pub created_at: String,
     /// Every file of the directory but the manifest and its signature, sorted by path.
     pub files: Vec<ManifestFile>,
+    /// What was redacted, and how (manifests before schema 3 have none: nothing was).
+    #[serde(default)]
+    pub redaction: crate::privacy::Report,
 }
 
 /// `manifest.sig`: who signed manifest.json, and the signature over its exact bytes.
@@ -87,7 +92,7 @@ pub fn files_under(dir: &Path) -> std::io::Result<Vec<String>> {
 }
 
 /// Writes `dir`'s manifest, and its signature when there is a key.
-pub fn write(dir: &Path, format: &str, recordings: Vec<String>, key: Option<&StationKey>) -> Result<Manifest, ExportError> {
+pub fn write(dir: &Path, format: &str, recordings: Vec<String>, redaction: crate::privacy::Report, key: Option<&StationKey>) -> Result<Manifest, ExportError> {
     let mut files = vec![];
     for path in files_under(dir).map_err(|e| ExportError::io(dir, e))? {
         let full = dir.join(&path);
@@ -95,7 +100,7 @@ pub fn write(dir: &Path, format: &str, recordings: Vec<String>, key: Option<&Sta
         files.push(ManifestFile { path, bytes, sha256 });
     }
     let created_at = time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
-    let manifest = Manifest { schema: MANIFEST_SCHEMA.into(), format: format.into(), recordings, created_at, files };
+    let manifest = Manifest { schema: MANIFEST_SCHEMA.into(), format: format.into(), recordings, created_at, files, redaction };
     let bytes = to_json(MANIFEST_FILE, &manifest)?;
     write_file(&dir.join(MANIFEST_FILE), &bytes)?;
     if let Some(key) = key {

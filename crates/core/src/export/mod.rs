@@ -13,6 +13,7 @@ pub mod manifest;
 pub mod openai;
 pub mod preferences;
 pub mod pyautogui;
+pub mod redact;
 pub mod registry;
 pub mod rewards;
 pub mod screen;
@@ -45,6 +46,8 @@ pub enum ExportError {
     OutputNotEmpty(PathBuf),
     #[error("no recording matches: name ids, or use --all and the filters")]
     NothingSelected,
+    #[error(transparent)]
+    Ocr(#[from] crate::privacy::ocr::OcrError),
     #[error("unknown export format '{name}'; use one of: {known}")]
     UnknownFormat { name: String, known: String },
 }
@@ -72,6 +75,9 @@ pub struct ExportSource {
     pub provenance: Option<(crate::provenance::seal::SignedSeal, Vec<crate::provenance::chain::ChainBatch>)>,
     /// The signed review log (every entry, undone ones too).
     pub review_log: Vec<crate::provenance::review::SignedEntry>,
+    /// The export's redaction, which [`render_frames`] applies to every frame; None only when
+    /// the owner asked for none (`--no-redact`) or outside an export.
+    pub redaction: Option<std::sync::Arc<std::sync::Mutex<redact::Redaction>>>,
 }
 
 /// Counters an export advances as it renders frames, for a progress bar on another thread.
@@ -109,6 +115,7 @@ impl ExportSource {
             progress: Progress::default(),
             provenance,
             review_log: lib.signed_review_log(&id)?,
+            redaction: None,
             recording,
             segmentation,
         };
@@ -142,9 +149,9 @@ impl ExportSource {
     }
 }
 
-/// Calls `f` with each wanted frame's full image, in sequence order: one pass of the library's
-/// [`FrameRenderer`](crate::store::FrameRenderer), so a whole recording costs one decode per
-/// stored frame. Advances the source's progress counters.
+/// Calls `f` with each wanted frame's full image, in sequence order, redacted by the source's
+/// redaction: one pass of the library's [`FrameRenderer`](crate::store::FrameRenderer), so a
+/// whole recording costs one decode per stored frame. Advances the source's progress counters.
 pub fn render_frames(lib: &Library, source: &ExportSource, wanted: &BTreeSet<u64>, mut f: impl FnMut(u64, &RgbImage) -> Result<(), ExportError>) -> Result<(), ExportError> {
     use std::sync::atomic::Ordering::Relaxed;
     let Some(&last) = wanted.iter().next_back() else { return Ok(()) };
@@ -153,14 +160,28 @@ pub fn render_frames(lib: &Library, source: &ExportSource, wanted: &BTreeSet<u64
     let mut seqs: Vec<u64> = source.streams.frames.iter().map(|fr| fr.seq).filter(|&s| s <= last).collect();
     seqs.sort_unstable();
     let mut renderer = lib.frame_renderer_over(&source.recording.id, source.streams.frames.iter().cloned());
+    let display: HashMap<u64, u32> = source.streams.frames.iter().map(|fr| (fr.seq, fr.display)).collect();
     for seq in seqs {
         let image = renderer.render(seq)?;
         if wanted.contains(&seq) {
-            f(seq, image)?;
+            let redacted = match &source.redaction {
+                Some(r) => lock(r).frame(&source.recording.id, seq, display.get(&seq).copied().unwrap_or(0), image)?,
+                None => None,
+            };
+            f(seq, redacted.as_ref().unwrap_or(image))?;
             progress.frames_done.fetch_add(1, Relaxed);
         }
     }
+    if let Some(r) = &source.redaction {
+        lock(r).finish(&source.recording.id);
+    }
     Ok(())
+}
+
+/// The redaction, even if a format thread panicked while holding it (its state is still whole:
+/// every change to it is one assignment).
+fn lock(r: &std::sync::Mutex<redact::Redaction>) -> std::sync::MutexGuard<'_, redact::Redaction> {
+    r.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// The review, for formats that carry it as metadata beside the transcript: the trajectory
@@ -287,6 +308,6 @@ pub(crate) mod tests {
         let quality = segment::quality::measure(&steps, recording.duration_us, &recording.pauses);
         let mut segmentation = Segmentation { rules_version: segment::RULES_VERSION, steps, quality };
         segmentation.steps[0].label = Some(StepLabel { correctness: Some(Correctness::Correct), reviewer: "rita".into(), ..Default::default() });
-        ExportSource { recording, segmentation, streams, review: None, rubric: None, comparisons: vec![], progress: Progress::default(), provenance: None, review_log: vec![] }
+        ExportSource { recording, segmentation, streams, review: None, rubric: None, comparisons: vec![], progress: Progress::default(), provenance: None, review_log: vec![], redaction: None }
     }
 }

@@ -8,9 +8,11 @@
 
 use std::path::Path;
 
+use super::redact::Redaction;
 use super::select::{self, Selection};
 use super::{agentnet, anthropic, atif, canonical, hf, html, openai, preferences, rewards, webdataset, ExportError, ExportSource, Progress};
 use crate::model::RecordingStatus;
+use crate::privacy::detect::Detectors;
 use crate::provenance::keys::StationKey;
 use crate::store::Library;
 
@@ -25,11 +27,16 @@ pub struct Options {
     pub progress: Progress,
     /// Signs the export's manifest (`manifest.sig`); None writes the manifest unsigned.
     pub signer: Option<std::sync::Arc<StationKey>>,
+    /// Masks secrets and personal data in every text and frame (the default); false only for the
+    /// data's owner on their own machine (`--no-redact`), and the manifest says so.
+    pub redact: bool,
+    /// What redaction looks for: the built-in detectors, plus a vendor's patterns and words.
+    pub detectors: std::sync::Arc<Detectors>,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { frames: true, shard_bytes: 1 << 30, progress: Progress::default(), signer: None }
+        Options { frames: true, shard_bytes: 1 << 30, progress: Progress::default(), signer: None, redact: true, detectors: std::sync::Arc::new(Detectors::builtin()) }
     }
 }
 
@@ -84,6 +91,8 @@ pub struct Summary {
     pub steps: usize,
     /// What the format wrote, for a person ("3 trajectories", "12 samples in 1 shards").
     pub written: String,
+    /// What redaction did (also in the manifest).
+    pub redaction: crate::privacy::Report,
 }
 
 /// Exports the selected recordings to `dir` in `format`. Recordings named explicitly must all
@@ -98,6 +107,7 @@ pub fn run(lib: &Library, format: &Format, selection: &Selection, dir: &Path, op
     let total = chosen.len();
     let (mut recordings, mut steps) = (0, 0);
     let mut exported: Vec<String> = vec![];
+    let redaction = options.redact.then(|| std::sync::Arc::new(std::sync::Mutex::new(Redaction::new(options.detectors.clone()))));
     let mut sources = chosen.iter().enumerate().filter_map(|(i, id)| {
         notice(Notice::Loading { index: i + 1, total, id: id.clone() });
         match ExportSource::load(lib, id) {
@@ -109,6 +119,10 @@ pub fn run(lib: &Library, format: &Format, selection: &Selection, dir: &Path, op
                 exported.push(id.clone());
                 steps += s.segmentation.steps.len();
                 s.progress = options.progress.clone();
+                if let Some(r) = &redaction {
+                    r.lock().unwrap_or_else(|p| p.into_inner()).mask_source(&mut s);
+                    s.redaction = Some(r.clone());
+                }
                 Some(Ok(s))
             }
             Err(error) if !explicit => {
@@ -120,9 +134,13 @@ pub fn run(lib: &Library, format: &Format, selection: &Selection, dir: &Path, op
     });
     let written = (format.write)(lib, &mut sources, dir, options, total)?;
     drop(sources);
-    // Whatever the format: every file listed with its hash, the list signed.
-    super::manifest::write(dir, format.name, exported, options.signer.as_deref())?;
-    Ok(Summary { recordings, steps, written })
+    let report = match redaction.and_then(|r| std::sync::Arc::try_unwrap(r).ok()) {
+        Some(r) => r.into_inner().unwrap_or_else(|p| p.into_inner()).report,
+        None => Redaction::off(),
+    };
+    // Whatever the format: every file listed with its hash, the redaction said, the list signed.
+    super::manifest::write(dir, format.name, exported, report.clone(), options.signer.as_deref())?;
+    Ok(Summary { recordings, steps, written, redaction: report })
 }
 
 fn write_canonical(lib: &Library, sources: Sources<'_>, dir: &Path, options: &Options, chosen: usize) -> Result<String, ExportError> {
@@ -204,7 +222,7 @@ mod tests {
         lib.create_recording(&finished).unwrap();
         let mut notices = Vec::new();
         let summary = run(&lib, find("agentnet").unwrap(), &Selection { all: true, ..Default::default() }, &out, &Options::default(), &mut |n| notices.push(format!("{n:?}"))).unwrap();
-        assert_eq!((summary.recordings, summary.steps, summary.written.as_str()), (0, 0, "0 trajectories"));
+        assert_eq!((summary.recordings, summary.steps, summary.written.as_str(), summary.redaction.redacted), (0, 0, "0 trajectories", true));
         assert!(notices.iter().any(|n| n.starts_with("Skipped { id: \"empty\"") && n.contains("NoSteps")), "{notices:?}");
         let named = run(&lib, find("agentnet").unwrap(), &Selection { ids: vec!["empty".into()], ..Default::default() }, &dir.path().join("out2"), &Options::default(), &mut |_| {});
         assert!(matches!(named, Err(ExportError::NoSteps(ref id)) if id == "empty"), "{named:?}");

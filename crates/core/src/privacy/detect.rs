@@ -57,6 +57,7 @@ pub struct Finding {
     pub end: usize,
 }
 
+#[derive(Debug)]
 struct Rule {
     name: String,
     kind: Kind,
@@ -73,6 +74,7 @@ pub enum DetectError {
 }
 
 /// A set of rules to run over texts.
+#[derive(Debug)]
 pub struct Detectors {
     rules: Vec<Rule>,
 }
@@ -144,6 +146,11 @@ impl Detectors {
             return Ok(self);
         }
         self.with_pattern(name, &format!(r"(?i)\b(?:{})\b", alternatives.join("|")))
+    }
+
+    /// The rules' names, in the order they run.
+    pub fn rule_names(&self) -> Vec<String> {
+        self.rules.iter().map(|r| r.name.clone()).collect()
     }
 
     /// Everything found in `text`, in order, without overlaps.

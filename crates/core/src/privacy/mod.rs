@@ -1,15 +1,111 @@
-//! Secrets and personal data in what a recording holds as text: [`detect`] finds them, and
-//! [`scan`] runs it over a trajectory's typed text, reasoning (notes and transcripts), window
-//! titles and marker labels, for the privacy check at stop (`apprentice privacy ID`) — what it
-//! found and where, never the value itself. Not its job: capture-time suppression (the capture
-//! crate's privacy gate) or frames.
+//! Secrets and personal data in what a recording holds: [`detect`] finds them in text; [`scan`]
+//! runs it over a trajectory's typed text, reasoning (notes and transcripts), window titles and
+//! marker labels, for the privacy check at stop (`apprentice privacy ID`) — what it found and
+//! where, never the value itself; [`Masker`] replaces what it finds with placeholders, one per
+//! value; [`frames`] finds and fills it in screen images, read by [`ocr`]; [`Report`] is what an
+//! export's redaction manifest says. Not its job: capture-time suppression (the capture crate's
+//! privacy gate), or walking an export's contents (`export::redact`).
 
 pub mod detect;
+pub mod frames;
+pub mod ocr;
+
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
 use crate::model::*;
 use detect::{Detectors, Kind, Placeholders};
+
+/// Masks text with placeholders: one value gets one placeholder in every text of a trajectory
+/// (make one masker per trajectory), and every value masked is counted by kind.
+pub struct Masker<'a> {
+    detectors: &'a Detectors,
+    placeholders: Placeholders,
+    /// Values masked (each occurrence), per kind.
+    pub counts: BTreeMap<Kind, u64>,
+}
+
+impl<'a> Masker<'a> {
+    pub fn new(detectors: &'a Detectors) -> Masker<'a> {
+        Masker { detectors, placeholders: Placeholders::default(), counts: BTreeMap::new() }
+    }
+
+    /// Masks `text` in place; returns the values it masked (empty when there were none).
+    pub fn mask(&mut self, text: &mut String) -> Vec<(Kind, String)> {
+        let found = self.detectors.find(text);
+        if found.is_empty() {
+            return vec![];
+        }
+        let values = found.iter().map(|f| (f.kind, text[f.start..f.end].to_string())).collect();
+        for f in &found {
+            *self.counts.entry(f.kind).or_default() += 1;
+        }
+        *text = self.placeholders.mask(text, &found);
+        values
+    }
+
+    /// Masks an optional text in place.
+    pub fn mask_opt(&mut self, text: &mut Option<String>) -> Vec<(Kind, String)> {
+        text.as_mut().map(|t| self.mask(t)).unwrap_or_default()
+    }
+
+    /// The placeholder `value` got (or gets).
+    pub fn placeholder(&mut self, kind: Kind, value: &str) -> String {
+        self.placeholders.of(kind, value)
+    }
+}
+
+/// An export's redaction, as its manifest says it: the rules it ran, what it masked and where —
+/// counts and boxes, never the removed content. Signed with the manifest.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Report {
+    /// False when the owner exported with `--no-redact`: nothing below was applied.
+    pub redacted: bool,
+    /// `privacy::detect::VERSION`, and the rules by name (built-in, then the vendor's).
+    pub detectors_version: u32,
+    pub rules: Vec<String>,
+    /// The OCR engine frames were read with (`tesseract 5.3.0`); None when no frame was written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ocr: Option<String>,
+    /// Values masked in text (typed text, notes, transcripts, titles, labels), per kind.
+    pub text: BTreeMap<Kind, u64>,
+    /// Boxes filled in frames, per kind.
+    pub frames: BTreeMap<Kind, u64>,
+    /// Every frame with a box filled, by recording and frame number.
+    pub boxes: Vec<FrameBoxes>,
+    /// What reading the frames cost.
+    pub cost: frames::Cost,
+}
+
+impl Report {
+    /// "masked 3 values in text (2 email, 1 card number) and 4 boxes in 2 frames": for a person.
+    pub fn summary(&self) -> String {
+        if !self.redacted {
+            return "not redacted (--no-redact)".into();
+        }
+        let list = |by: &BTreeMap<Kind, u64>| by.iter().map(|(k, n)| format!("{n} {}", k.as_str().replace('_', " "))).collect::<Vec<_>>().join(", ");
+        let (text, boxes): (u64, u64) = (self.text.values().sum(), self.frames.values().sum());
+        let mut out = format!("masked {text} value{} in text", if text == 1 { "" } else { "s" });
+        if text > 0 {
+            out += &format!(" ({})", list(&self.text));
+        }
+        if self.cost.frames > 0 {
+            out += &format!(" and {boxes} box{} in {} of {} frames", if boxes == 1 { "" } else { "es" }, self.boxes.len(), self.cost.frames);
+            if boxes > 0 {
+                out += &format!(" ({})", list(&self.frames));
+            }
+        }
+        out
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FrameBoxes {
+    pub recording: String,
+    pub frame: u64,
+    pub boxes: Vec<frames::Box>,
+}
 
 /// Where in a trajectory a finding is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]

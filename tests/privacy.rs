@@ -368,3 +368,98 @@ fn exported_frames_show_no_planted_secret_and_the_rest_stays_readable() {
     assert_eq!(plain_manifest["redaction"]["redacted"], false);
     ok(cli(&lib_dir, &["verify", redacted.to_str().unwrap()]));
 }
+
+#[test]
+fn a_password_typed_into_a_password_field_never_reaches_disk_and_clicks_know_their_element() {
+    let tmp = tempfile::tempdir().unwrap();
+    let lib_dir = tmp.path().join("library");
+    let mut x = XSession::start();
+    x.with_accessibility_bus();
+    let app = secrets_app(&mut x, "Customer Login");
+    let rec = RecorderProcess::start(&x, &lib_dir, &[]);
+    assert!(rec.status()["health"]["accessibility_message"].is_null(), "the recorder found the accessibility bus: {}", rec.status());
+    x.xdo(&["windowactivate", "--sync", &app]);
+    pause(300);
+    // Reference entry, password entry, Sign in (window-relative, as the app lays them out).
+    x.xdo(&["mousemove", "--window", &app, "190", "205", "click", "1"]);
+    pause(400);
+    x.xdo(&["type", "--delay", "60", "PO 7781 north"]);
+    pause(400);
+    x.xdo(&["mousemove", "--window", &app, "190", "247", "click", "1"]);
+    pause(500);
+    x.xdo(&["type", "--delay", "60", "Zq9hunter2Pw"]);
+    pause(400);
+    x.xdo(&["mousemove", "--window", &app, "320", "290", "click", "1"]);
+    pause(700);
+    let id = rec.stop();
+
+    let lib = Library::open(&lib_dir).unwrap();
+    let typed: String = lib.input_events(&id).unwrap().iter().filter(|e| e.kind == InputKind::KeyPress).filter_map(|e| e.text.clone()).collect();
+    assert_eq!(typed, "PO 7781 north", "the keys typed into the password field are dropped, the others kept");
+    // The password field's focus is in the accessibility stream; each click carries its element.
+    let a11y = lib.accessibility(&id).unwrap();
+    assert!(a11y.iter().any(|a| a.kind == A11yKind::Focus && a.element.role == "password text" && a.element.name == "Password"), "{a11y:?}");
+    let (wx, wy, _, _) = x.geometry(&app);
+    let steps = apprentice_core::segment::stored_or_new(&lib, &id).unwrap().steps;
+    let clicks: Vec<&Step> = steps.iter().filter(|s| s.action.kind == ActionKind::Click).collect();
+    assert_eq!(clicks.len(), 3, "{steps:#?}");
+    let expect = [("text", "Reference", (190, 205)), ("password text", "Password", (190, 247)), ("push button", "Sign in", (320, 290))];
+    for (step, (role, name, (cx, cy))) in clicks.iter().zip(expect) {
+        let target = step.action.target.as_ref().unwrap_or_else(|| panic!("the click at ({cx}, {cy}) has a target: {step:#?}"));
+        assert_eq!((target.role.as_str(), target.name.as_str()), (role, name), "{target:?}");
+        let b = target.bounds;
+        assert!(b.contains(wx + cx, wy + cy), "the element's bounds {b:?} hold the click at ({}, {})", wx + cx, wy + cy);
+        assert!(b.width >= 30 && b.height >= 20 && b.width < 700, "plausible bounds for a {role}: {b:?}");
+        assert_eq!(target.ancestors.last().map(|a| (a.role.as_str(), a.name.as_str())), Some(("frame", "Customer Login")), "{target:?}");
+    }
+    // Not a byte of the password anywhere in the library (database, WAL, media) or an export.
+    let out = tmp.path().join("export");
+    ok(cli(&lib_dir, &["export", &id, "--out", out.to_str().unwrap()]));
+    let canonical: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("trajectory.json")).unwrap()).unwrap();
+    assert_eq!(canonical["steps"][0]["action"]["target"]["role"], "text", "exports carry the target");
+    for path in all_files(&lib_dir).into_iter().chain(all_files(&out)) {
+        let bytes = std::fs::read(&path).unwrap();
+        for needle in [&b"hunter2"[..], b"Zq9h"] {
+            assert!(!bytes.windows(needle.len()).any(|w| w == needle), "{} contains {}", path.display(), String::from_utf8_lossy(needle));
+        }
+    }
+    // While the password field had focus its rectangle was masked in every frame stored (once
+    // masked, typing changes nothing stored: frames from its focus to the click on Sign in).
+    let field = a11y.iter().find(|a| a.element.role == "password text").map(|a| (a.t, a.element.bounds)).unwrap();
+    let sign_in = clicks[2].action.t_start;
+    let frames = lib.frames(&id).unwrap();
+    let masked: Vec<&Frame> = frames.iter().filter(|f| f.t > field.0 && f.t < sign_in).collect();
+    assert!(!masked.is_empty(), "a frame was stored while the password field had focus: {frames:?}");
+    for f in masked {
+        let img = lib.frame_image(&id, f.seq).unwrap();
+        let b = field.1;
+        let pixels: Vec<[u8; 3]> = (b.y..b.y + b.height as i32).flat_map(|y| (b.x..b.x + b.width as i32).map(move |x| (x, y))).map(|(x, y)| img.get_pixel(x as u32, y as u32).0).collect();
+        let grey = pixels.iter().filter(|p| **p == [0x40, 0x40, 0x40]).count();
+        // All of it but the pointer, which is drawn over frames.
+        assert!(grey * 10 >= pixels.len() * 9, "frame {} masks the password field ({grey} of {} pixels)", f.seq, pixels.len());
+    }
+}
+
+#[test]
+fn without_an_accessibility_bus_the_recording_goes_on_and_says_why() {
+    let tmp = tempfile::tempdir().unwrap();
+    let lib_dir = tmp.path().join("library");
+    let mut x = XSession::start();
+    let app = x.testapp("Ordinary App", "ordinary-app", "400x300+760+80", &tmp.path().join("app.jsonl"));
+    // No session bus at all: the address points nowhere.
+    let env = vec![("DBUS_SESSION_BUS_ADDRESS".to_string(), format!("unix:path={}", tmp.path().join("no-bus").display()))];
+    let rec = RecorderProcess::start_with_env(&x, &lib_dir, &[], &env);
+    let said = rec.status()["health"]["accessibility_message"].as_str().unwrap_or_default().to_string();
+    assert!(said.starts_with("no accessibility bus") && said.contains("password fields"), "{said}");
+    x.xdo(&["windowactivate", "--sync", &app]);
+    x.xdo(&["mousemove", "--window", &app, "50", "50", "click", "1"]);
+    pause(300);
+    x.xdo(&["type", "--delay", "60", "still here"]);
+    pause(500);
+    let id = rec.stop();
+    let lib = Library::open(&lib_dir).unwrap();
+    let typed: String = lib.input_events(&id).unwrap().iter().filter(|e| e.kind == InputKind::KeyPress).filter_map(|e| e.text.clone()).collect();
+    assert_eq!(typed, "still here");
+    assert!(lib.accessibility(&id).unwrap().is_empty());
+    assert_eq!(lib.recording(&id).unwrap().status, RecordingStatus::Finished);
+}

@@ -31,6 +31,8 @@ pub struct XSession {
     xvfb: Child,
     wm: Option<Child>,
     apps: Vec<Child>,
+    /// Set for every program the session starts (a D-Bus session bus's address…).
+    env: Vec<(String, String)>,
 }
 
 impl XSession {
@@ -56,7 +58,7 @@ impl XSession {
         BufReader::new(xvfb.stdout.take().expect("stdout")).read_line(&mut line).expect("Xvfb prints its display number");
         let display = format!(":{}", line.trim());
         assert!(line.trim().parse::<u32>().is_ok(), "Xvfb did not start: {line:?}");
-        let mut s = XSession { display, xvfb, wm: None, apps: vec![] };
+        let mut s = XSession { display, xvfb, wm: None, apps: vec![], env: vec![] };
         if with_wm {
             s.wm = Some(s.start_openbox());
         }
@@ -93,8 +95,20 @@ impl XSession {
 
     pub fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
         let mut c = Command::new(program);
-        c.env("DISPLAY", &self.display);
+        c.env("DISPLAY", &self.display).envs(self.env.iter().map(|(k, v)| (k, v)));
         c
+    }
+
+    /// A private D-Bus session bus for everything this session starts from now on, on which the
+    /// accessibility bus (at-spi-bus-launcher) starts when an application or the recorder asks
+    /// for it: GTK applications then expose their widgets, as on a desktop.
+    pub fn with_accessibility_bus(&mut self) {
+        let mut bus = self.command("dbus-daemon").args(["--session", "--nofork", "--print-address=1"]).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().expect("dbus-daemon (package dbus)");
+        let mut line = String::new();
+        BufReader::new(bus.stdout.take().expect("stdout")).read_line(&mut line).expect("dbus-daemon prints its address");
+        assert!(line.starts_with("unix:"), "dbus-daemon did not start: {line:?}");
+        self.env.push(("DBUS_SESSION_BUS_ADDRESS".into(), line.trim().to_string()));
+        self.apps.push(bus);
     }
 
     /// Runs xdotool and checks it succeeded.

@@ -233,7 +233,7 @@ impl CaptureLoop {
     }
 
     fn capture_all(&mut self, reason: FrameReason, pending: &mut VecDeque<Pending>) -> Result<(), CaptureError> {
-        let masks = self.gate.masks.get();
+        let masks = self.gate.all_masks();
         for index in 0..self.source.displays().len() {
             let display = self.source.displays()[index].clone();
             let t0 = self.clock.now();
@@ -262,7 +262,7 @@ impl CaptureLoop {
             }
             // Masked again with what the watcher knows now: a window that appeared just before
             // the capture may only now be known.
-            apply_masks(&mut p.pixels, p.layout, &self.source.displays()[p.display], &self.gate.masks.get());
+            apply_masks(&mut p.pixels, p.layout, &self.source.displays()[p.display], &self.gate.all_masks());
             let reference = &mut refs[p.display];
             let pixels_ref = view(&p.pixels, p.layout);
             let delta = match reference {

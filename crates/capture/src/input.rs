@@ -234,7 +234,8 @@ pub fn route(sub: &InputSubscription, clock: RecordingClock, gate: &PrivacyGate,
                 break;
             }
             let Some(mut ev) = held.pop_front() else { break };
-            if gate.allows(ev.t, ev.t) {
+            let is_key = matches!(ev.kind, InputKind::KeyPress | InputKind::KeyRelease);
+            if if is_key { gate.allows_key(ev.t) } else { gate.allows(ev.t, ev.t) } {
                 ev.origin = sub.origins.origin_of(&ev, &clock);
                 counters.kept.fetch_add(1, Ordering::Relaxed);
                 if ev.origin == InputOrigin::Injected {

@@ -7,6 +7,7 @@
 //! watcher), window watcher, writer, and the control socket.
 //! Each talks to the next through a bounded queue; nothing slow runs on the capture or input path.
 
+pub mod accessibility;
 pub mod audio;
 pub mod control;
 pub mod exclusion;

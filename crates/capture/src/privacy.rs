@@ -96,13 +96,30 @@ pub struct PrivacyGate {
     /// An excluded window (or the recorder's own) has focus.
     pub excluded_focus: Timeline,
     pub paused: Timeline,
+    /// Visible excluded windows (the window watcher's).
     pub masks: Masks,
+    /// A password field has the keyboard focus (the accessibility watch's).
+    pub secret_field: Timeline,
+    /// The focused password field's rectangle (the accessibility watch's).
+    pub field_masks: Masks,
 }
 
 impl PrivacyGate {
     /// May an item captured during `[t0, t1]` be kept?
     pub fn allows(&self, t0: Micros, t1: Micros) -> bool {
         !self.paused.any_in(t0, t1) && !self.excluded_focus.any_in(t0, t1 + PRIVACY_HOLD_US)
+    }
+
+    /// May a key event at `t` be kept? Not while a password field had focus around it.
+    pub fn allows_key(&self, t: Micros) -> bool {
+        self.allows(t, t) && !self.secret_field.any_in(t, t + PRIVACY_HOLD_US)
+    }
+
+    /// Every rectangle frames must hide now.
+    pub fn all_masks(&self) -> Vec<Rect> {
+        let mut m = self.masks.get();
+        m.extend(self.field_masks.get());
+        m
     }
 }
 
@@ -132,5 +149,20 @@ mod tests {
         g.paused.set(2_000_000, true);
         g.excluded_focus.set(1_500_000, false);
         assert!(!g.allows(2_100_000, 2_100_000));
+    }
+
+    #[test]
+    fn keys_are_dropped_while_a_password_field_has_focus_and_just_before() {
+        let g = PrivacyGate::default();
+        g.secret_field.set(1_000_000, true);
+        g.secret_field.set(3_000_000, false);
+        assert!(g.allows_key(500_000));
+        assert!(!g.allows_key(900_000), "typed just before the focus event arrived");
+        assert!(!g.allows_key(2_000_000));
+        assert!(g.allows_key(3_000_001));
+        assert!(g.allows(2_000_000, 2_000_000), "clicks and frames are not keys");
+        g.field_masks.set(vec![Rect { x: 1, y: 2, width: 3, height: 4 }]);
+        g.masks.set(vec![Rect { x: 5, y: 6, width: 7, height: 8 }]);
+        assert_eq!(g.all_masks().len(), 2);
     }
 }

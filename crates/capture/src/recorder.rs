@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use crossbeam_channel::{bounded, unbounded, Sender};
 
+use super::accessibility;
 use super::audio::{AudioCapture, AudioCounters, AudioSettings};
 use super::exclusion::ExclusionRule;
 use super::frames::{encode_loop, CaptureLoop, CaptureTrigger, FrameCounters, FrameSettings};
@@ -71,6 +72,8 @@ struct Shared {
     input_dropped: Box<dyn Fn() -> u64 + Send + Sync>,
     /// Why input cannot be told human or injected here, if it cannot.
     input_origin_unknown: Option<String>,
+    /// Why there is no accessibility context, if there is none.
+    accessibility_missing: Option<String>,
     audio: Option<Arc<AudioCounters>>,
     /// The push-to-talk key is up (true) or held, over time.
     key_up: Arc<Timeline>,
@@ -129,6 +132,12 @@ impl Recorder {
         let (writer, writer_join) = Writer::spawn_sealed(library.db_path(), id.clone(), library.signer().cloned())?;
 
         let gate = Arc::new(PrivacyGate::default());
+        // The accessibility bus: elements under presses and password fields; without it the
+        // recording goes on, and its health says why.
+        let a11y = accessibility::connect();
+        if let Err(e) = &a11y {
+            tracing::warn!("{e}");
+        }
         let frame_counters = Arc::new(FrameCounters::default());
         let input_counters = Arc::new(InputCounters::default());
         let stop = Arc::new(AtomicBool::new(false));
@@ -148,6 +157,7 @@ impl Recorder {
             frame_counters: frame_counters.clone(),
             input_counters: input_counters.clone(),
             input_origin_unknown: sub.origins.unavailable(),
+            accessibility_missing: a11y.as_ref().err().map(|e| e.to_string()),
             input_dropped: Box::new(move || sub_for_health.dropped()),
             audio: audio_counters.clone(),
             key_up: key_up.clone(),
@@ -214,6 +224,14 @@ impl Recorder {
                 }),
             )?);
         }
+        let presses = match a11y {
+            Ok(conn) => {
+                let watch = accessibility::start(conn, clock, gate.clone(), writer.clone(), stop.clone()).map_err(RecordError::Thread)?;
+                threads.extend(watch.threads.into_iter().map(|t| ("accessibility", t)));
+                Some(watch.presses)
+            }
+            Err(_) => None,
+        };
         {
             let (gate, stop, counters, writer, triggers) = (gate.clone(), stop.clone(), input_counters.clone(), writer.clone(), trigger_tx.clone());
             threads.push(spawn(
@@ -228,6 +246,10 @@ impl Recorder {
                         |ev| {
                             let press = !matches!(ev.kind, InputKind::Move | InputKind::KeyRelease | InputKind::ButtonRelease);
                             let _ = triggers.send(CaptureTrigger::Input { press });
+                            // Asked at once, while the screen still shows what was pressed.
+                            if let (InputKind::ButtonPress, Some(p)) = (ev.kind, &presses) {
+                                let _ = p.try_send(accessibility::Press { t: ev.t, x: ev.x, y: ev.y });
+                            }
                         },
                         |ev| {
                             writer.send(WriteOp::Input(ev));
@@ -366,6 +388,7 @@ impl RecorderControl {
             input_excluded: self.0.input_counters.excluded.load(Ordering::Relaxed),
             input_injected: self.0.input_counters.injected.load(Ordering::Relaxed),
             input_origin_message: self.0.input_origin_unknown.clone(),
+            accessibility_message: self.0.accessibility_missing.clone(),
             encode_queue: f.encode_queue.load(Ordering::Relaxed),
             write_queue: self.0.writer.queue_len() as u64,
             last_frame_age_ms: (last > 0).then(|| now.saturating_sub(last) / 1000),

@@ -84,6 +84,7 @@ enum StreamEvent<'a> {
     Note(&'a Note),
     Marker(&'a Marker),
     Utterance(&'a Utterance),
+    Accessibility(&'a A11yEvent),
     Frame {
         #[serde(flatten)]
         frame: &'a Frame,
@@ -105,6 +106,7 @@ impl StreamEvent<'_> {
             StreamEvent::Window(e) => e.t,
             StreamEvent::Note(e) => e.t,
             StreamEvent::Marker(e) => e.t,
+            StreamEvent::Accessibility(e) => e.t,
             StreamEvent::Utterance(u) => u.t0,
             StreamEvent::Frame { frame, .. } => frame.t,
             StreamEvent::PauseStart { t } | StreamEvent::PauseEnd { t } => *t,
@@ -208,6 +210,7 @@ pub fn export(lib: &Library, source: &ExportSource, dir: &Path, with_frames: boo
     events.extend(source.streams.windows.iter().map(StreamEvent::Window));
     events.extend(source.streams.notes.iter().map(StreamEvent::Note));
     events.extend(source.streams.markers.iter().map(StreamEvent::Marker));
+    events.extend(source.streams.accessibility.iter().map(StreamEvent::Accessibility));
     events.extend(source.streams.utterances.iter().map(StreamEvent::Utterance));
     events.extend(source.streams.frames.iter().map(|f| StreamEvent::Frame { frame: f, image: files.get(&f.seq).map(|ff| ff.path.as_str()) }));
     for p in &source.recording.pauses {

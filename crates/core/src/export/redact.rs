@@ -1,7 +1,7 @@
 //! An export's redaction, on by default in every format: each loaded recording's texts are
 //! masked in place before any format sees them ([`Redaction::mask_source`]: the task, typed text
 //! and the raw key events it was typed with, notes, transcripts and their words, window titles,
-//! markers, review comments — one placeholder per value across them all), and every frame is
+//! accessible names, markers, review comments — one placeholder per value across them all), and every frame is
 //! filled where it shows what the detectors find ([`Redaction::frame`], called by
 //! [`super::render_frames`], the one way formats get frames). What it did becomes the redaction
 //! section of the export's signed manifest. Not its job: finding (`privacy::detect`, `ocr`,
@@ -56,6 +56,9 @@ impl Redaction {
             if let Some(w) = &mut step.window {
                 m.mask(&mut w.title);
             }
+            if let Some(e) = &mut step.action.target {
+                mask_element(&mut m, e);
+            }
             for marker in &mut step.markers {
                 m.mask_opt(&mut marker.label);
             }
@@ -81,6 +84,9 @@ impl Redaction {
         }
         for marker in &mut streams.markers {
             m.mask_opt(&mut marker.label);
+        }
+        for a in &mut streams.accessibility {
+            mask_element(&mut m, &mut a.element);
         }
         if let Some(review) = &mut source.review {
             m.mask_opt(&mut review.comment);
@@ -127,6 +133,14 @@ impl Redaction {
         if let Some(r) = &mut self.frames {
             r.forget(recording);
         }
+    }
+}
+
+/// An accessible element's name and its ancestors' names.
+fn mask_element(m: &mut Masker<'_>, e: &mut Element) {
+    m.mask(&mut e.name);
+    for a in &mut e.ancestors {
+        m.mask(&mut a.name);
     }
 }
 

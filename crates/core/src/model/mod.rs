@@ -462,6 +462,10 @@ pub struct Health {
     /// Why the origin of input cannot be told here, when it cannot.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input_origin_message: Option<String>,
+    /// Why there is no accessibility context (elements under clicks, password fields), when
+    /// there is none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accessibility_message: Option<String>,
     pub encode_queue: u64,
     pub write_queue: u64,
     pub last_frame_age_ms: Option<u64>,
@@ -544,6 +548,71 @@ pub struct Word {
     pub text: String,
 }
 
+/// An element of an application's accessibility tree (AT-SPI on Linux): what had focus, or what
+/// was under a press. Bounds are in X screen pixels, as every coordinate of a recording.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, specta::Type)]
+pub struct Element {
+    /// AT-SPI's role name: `push button`, `entry`, `password text`, `menu item`…
+    pub role: String,
+    pub name: String,
+    /// States as AT-SPI names them (`focused`, `editable`, `checked`…).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub states: Vec<String>,
+    pub bounds: Rect,
+    /// The element's ancestors, nearest first, up to its window (targets of presses only).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ancestors: Vec<ElementRef>,
+}
+
+/// An ancestor of an [`Element`]: its role and name.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+pub struct ElementRef {
+    pub role: String,
+    pub name: String,
+}
+
+impl Element {
+    /// A password field: AT-SPI's `password text` role, or (where a toolkit misreports) an
+    /// editable text whose name says it is one.
+    pub fn is_secret_field(&self) -> bool {
+        let role = self.role.as_str();
+        let named = || {
+            let n = self.name.to_lowercase();
+            ["password", "passphrase", "passwort", "kennwort", "contraseña", "mot de passe", "pin code", "passcode"].iter().any(|w| n.contains(w))
+        };
+        role == "password text" || (matches!(role, "entry" | "text" | "editbar") && named())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum A11yKind {
+    /// The element that took the keyboard focus.
+    Focus,
+    /// The element under a button press (`t` is the press's).
+    Target,
+}
+
+impl A11yKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Focus => "focus",
+            Self::Target => "target",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Focus, Self::Target].into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// One row of the accessibility stream.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
+pub struct A11yEvent {
+    pub t: Micros,
+    pub kind: A11yKind,
+    pub element: Element,
+}
+
 /// A recording's raw streams, each in time order: everything segmentation, review and export
 /// read besides the recording itself. `Library::streams` loads them.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -555,6 +624,8 @@ pub struct Streams {
     /// What transcription heard in the think-aloud audio.
     pub utterances: Vec<Utterance>,
     pub markers: Vec<Marker>,
+    /// Focus changes and press targets from the accessibility bus (empty without one).
+    pub accessibility: Vec<A11yEvent>,
 }
 
 /// A recording's steps and quality figures as segmented from its raw streams by one version of
@@ -652,6 +723,10 @@ pub struct Action {
     /// Whether a person's device or software produced the events the action was made from.
     #[serde(default)]
     pub origin: InputOrigin,
+    /// The accessible element under the action's press (clicks, drags), from the accessibility
+    /// bus: role, name, bounds and ancestors — grounding data.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<Element>,
 }
 
 /// A frame a step refers to. `t` is when its capture completed.

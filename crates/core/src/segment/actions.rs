@@ -275,6 +275,7 @@ pub fn action(kind: ActionKind, t_start: Micros, t_end: Micros, raw: (usize, usi
         scroll_dy: 0,
         backspaces: 0,
         raw,
+        target: None,
         origin: InputOrigin::Unknown,
     }
 }

@@ -48,12 +48,20 @@ fn last_frame_before(frames: &[Frame], display: u32, t: Micros) -> Option<Observ
     frames[..end].iter().rev().find(|f| f.display == display).map(|f| Observation { frame_seq: f.seq, t: f.t, display })
 }
 
+/// The element under the action's press, for actions that start with one: the accessibility
+/// stream's target event at the press's time.
+fn target_of(action: &Action, s: &Streams) -> Option<Element> {
+    let press = s.input.get(action.raw.0).filter(|e| e.kind == InputKind::ButtonPress)?;
+    s.accessibility.iter().find(|a| a.kind == A11yKind::Target && a.t == press.t).map(|a| a.element.clone())
+}
+
 /// Steps from `actions` (sorted by start), with what `s` holds of the recording.
 pub fn build_steps(actions: Vec<Action>, recording: &Recording, s: &Streams) -> Vec<Step> {
     let (displays, duration) = (&recording.environment.displays, recording.duration_us);
     let mut steps: Vec<Step> = Vec::with_capacity(actions.len());
     let starts: Vec<Micros> = actions.iter().map(|a| a.t_start).collect();
-    for (i, action) in actions.into_iter().enumerate() {
+    for (i, mut action) in actions.into_iter().enumerate() {
+        action.target = target_of(&action, s);
         let wi = s.windows.partition_point(|w| w.t <= action.t_start);
         let window = wi.checked_sub(1).map(|i| &s.windows[i]).map(|w| WindowContext { app: w.app.clone(), title: w.title.clone(), window_id: w.window_id, bounds: w.bounds });
         let display = display_of(&action, window.as_ref(), displays);

@@ -43,6 +43,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0009_hub.sql"),
     include_str!("migrations/0010_rubrics.sql"),
     include_str!("migrations/0011_comparisons.sql"),
+    include_str!("migrations/0012_accessibility.sql"),
 ];
 
 const DB_FILE: &str = "library.sqlite";
@@ -476,7 +477,24 @@ impl Library {
             notes: self.notes(&id)?,
             utterances: self.utterances(&id)?,
             markers: self.markers(&id)?,
+            accessibility: self.accessibility(&id)?,
         })
+    }
+
+    /// The recording's accessibility context: focus changes and the elements under presses.
+    pub fn accessibility(&self, id: &str) -> Result<Vec<A11yEvent>, StoreError> {
+        let id = self.resolve_id(id)?;
+        let mut stmt = self.conn.prepare("SELECT t_us, kind, element FROM a11y_events WHERE recording_id = ?1 ORDER BY t_us, rowid").map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([&id], |r| {
+                let t = r.get::<_, i64>(0)? as u64;
+                let what = || format!("the accessibility event at {t} µs of recording {id}");
+                let kind = parse_column(r, 1, A11yKind::parse, what)?;
+                let element = parse_column(r, 2, |s| serde_json::from_str::<Element>(s).ok(), what)?;
+                Ok(A11yEvent { t, kind, element })
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
     }
 
     pub fn frames(&self, id: &str) -> Result<Vec<Frame>, StoreError> {

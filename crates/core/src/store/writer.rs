@@ -30,6 +30,8 @@ pub enum WriteOp {
     Window(WindowEvent),
     Note(Note),
     Marker(Marker),
+    /// A focus change or a press target from the accessibility bus.
+    Accessibility(A11yEvent),
     Frame(Frame),
     Audio(AudioChunk),
     PauseStart(Micros),
@@ -238,6 +240,11 @@ fn commit(conn: &Connection, id: &str, batch: &[WriteOp], chain: &mut Chain, key
                         NoteSource::Spoken => "spoken",
                     };
                     tx.execute("INSERT INTO notes (recording_id, t_us, text, source) VALUES (?1,?2,?3,?4)", params![id, n.t as i64, n.text, source])?;
+                }
+                WriteOp::Accessibility(a) => {
+                    latest = latest.max(a.t);
+                    let element = serde_json::to_string(&a.element).unwrap_or_default();
+                    tx.prepare_cached("INSERT INTO a11y_events (recording_id, t_us, kind, element) VALUES (?1,?2,?3,?4)")?.execute(params![id, a.t as i64, a.kind.as_str(), element])?;
                 }
                 WriteOp::Marker(m) => {
                     latest = latest.max(m.t);

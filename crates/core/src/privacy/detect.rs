@@ -103,6 +103,24 @@ const BUILT_IN: &[(&str, Kind, &str, usize)] = &[
     ("phone", Kind::Phone, r"(?:\+[1-9][0-9]{0,2}[ .-]?)?(?:\([0-9]{2,4}\)[ .-]?[0-9]{2,4}(?:[ .-][0-9]{2,4}){1,3}|\b[0-9]{2,4}(?:[ .-][0-9]{2,4}){2,4})\b|\+[1-9][0-9]{7,14}\b", 0),
 ];
 
+/// Rules for text read off a screen by OCR, which misreads a character here and there (O for 0,
+/// a space inside a long key, é for 6): the shapes of the common identifiers without their
+/// check digits, spaces allowed inside keys, and a value after a label that names what it is.
+const SCREEN: &[(&str, Kind, &str, usize)] = &[
+    ("ocr_aws_access_key", Kind::Credential, r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA)(?:[0-9A-Z] ?){14,20}[0-9A-Z]\b", 0),
+    ("ocr_github_token", Kind::Credential, r"\bgh[pousr]_(?:[\w] ?){30,}[\w]", 0),
+    ("ocr_card", Kind::CardNumber, r"\b[0-9OolIS]{4}[ -][0-9OolIS]{4}[ -][0-9OolIS]{4}[ -][0-9OolIS]{1,7}\b", 0),
+    ("ocr_iban", Kind::Iban, r"\b[A-Z]{2}[0-9O]{2}(?: ?[A-Z0-9]{4}){3,7}(?: ?[A-Z0-9]{1,4})?\b", 0),
+    ("ocr_email", Kind::Email, r"[\w.%+-]+ ?[@©®] ?[\w-]+(?: ?\. ?[\w-]+)*? ?\. ?[A-Za-z]{2,}\b", 0),
+    ("ocr_ssn", Kind::NationalId, r"\b[0-9]{2,3}[-–—][0-9]{2}[-–—][0-9]{4}\b", 0),
+    (
+        "ocr_labelled_value",
+        Kind::Custom,
+        r"(?i)\b(?:e-?mail|card(?: number| no\.?)?|credit card|iban|ssn|social security(?: number)?|phone|tel|mobile|api key|access key|secret(?: key)?|key|token|password|passwd|passcode|pin)\s*[:=;]\s*(\S.*)$",
+        1,
+    ),
+];
+
 fn checker(name: &str) -> Option<fn(&str) -> bool> {
     match name {
         "luhn_card" => Some(luhn),
@@ -126,6 +144,18 @@ impl Detectors {
                 }
             })
             .collect();
+        Detectors { rules }
+    }
+
+    /// The built-in rules and, after them, the rules for text read by OCR ([`SCREEN`]).
+    pub fn screen(&self) -> Detectors {
+        let mut rules: Vec<Rule> = self.rules.iter().map(|r| Rule { name: r.name.clone(), kind: r.kind, regex: r.regex.clone(), group: r.group, check: r.check }).collect();
+        for (name, kind, re, group) in SCREEN {
+            match Regex::new(re) {
+                Ok(regex) => rules.push(Rule { name: name.to_string(), kind: *kind, regex, group: *group, check: None }),
+                Err(e) => tracing::error!(rule = name, "a screen detector does not compile: {e}"),
+            }
+        }
         Detectors { rules }
     }
 

@@ -111,7 +111,8 @@ fn main() {
     }
 
     // 2. Changed bands against whole frames, on the same typing sequence.
-    let frames: Vec<image::RgbImage> = truth["sequence"].as_array().expect("sequence").iter().map(|f| image::open(dir.path().join("sequence").join(f.as_str().unwrap_or_default())).expect("frame").to_rgb8()).collect();
+    let frames: Vec<image::RgbImage> =
+        truth["sequence"].as_array().expect("sequence").iter().map(|f| image::open(dir.path().join("sequence").join(f.as_str().unwrap_or_default())).expect("frame").to_rgb8()).collect();
     let cost = |full: bool| {
         let mut r = FrameRedactor::new(ocr.clone(), detectors.clone());
         r.full_frames = full;

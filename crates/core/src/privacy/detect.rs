@@ -374,6 +374,19 @@ mod tests {
     }
 
     #[test]
+    fn screen_rules_forgive_what_ocr_gets_wrong_and_text_rules_stay_strict() {
+        let screen = Detectors::builtin().screen();
+        let on_screen = |text: &str| screen.find(text).into_iter().map(|f| (f.kind, text[f.start..f.end].to_string())).collect::<Vec<_>>();
+        assert_eq!(on_screen("Key: AKIAECS 7R4E7 SUXAC4GR"), [(Kind::Credential, "AKIAECS 7R4E7 SUXAC4GR".to_string())]);
+        assert_eq!(on_screen("mail a.smithé6@example.com now"), [(Kind::Email, "a.smithé6@example.com".to_string())]);
+        assert_eq!(on_screen("Card 4111 1111 1111 1112").len(), 1, "a card's shape is enough on a screen");
+        assert_eq!(on_screen("SSN: 90-18-6832"), [(Kind::NationalId, "90-18-6832".to_string())], "a digit dropped by OCR");
+        assert_eq!(on_screen("Token: 7dmx lgihn"), [(Kind::Custom, "7dmx lgihn".to_string())], "a label names what follows it");
+        assert_eq!(kinds("Card 4111 1111 1111 1112"), Vec::<Kind>::new(), "typed text still needs the check digit");
+        assert!(on_screen("Saved report at 10:42:17, version 1.2.3").is_empty());
+    }
+
+    #[test]
     fn a_vendor_adds_patterns_and_words_and_one_value_keeps_one_placeholder() {
         let d = Detectors::builtin().with_pattern("ticket", r"\bACME-[0-9]{5}\b").unwrap().with_words("customers", &["Globex Corporation".into(), "Initech".into()]).unwrap();
         let text = "Mail ann@example.com about ACME-12345 for initech; cc ANN@example.com, bob@example.com";

@@ -23,6 +23,9 @@ const BAND_MARGIN: u32 = 24;
 const BAND_JOIN: u32 = 32;
 /// Blank rows between the bands stacked into the one image Tesseract reads per frame.
 const BAND_GAP: u32 = 16;
+/// What the stacked bands are scaled by before Tesseract reads them (in halves): it reads small
+/// screen text much better a little larger (measured on the recall benchmark).
+const READ_SCALE_HALVES: u32 = 3;
 /// Pixels added around a found value's box when it is filled.
 const FILL_PAD: i32 = 2;
 
@@ -125,9 +128,14 @@ impl FrameRedactor {
         }
         self.cost.frames_read += 1;
         self.cost.pixels_read += u64::from(width) * u64::from(height);
+        let scaled = scale(&atlas, READ_SCALE_HALVES)?;
         let mut out = vec![];
         let mut lines: HashMap<u64, u64> = HashMap::new();
-        for mut w in self.ocr.words(&atlas)? {
+        for mut w in self.ocr.words(&scaled)? {
+            let back = |v: i64| (v * 2 / i64::from(READ_SCALE_HALVES)) as i32;
+            let (x1, y1) = (back(i64::from(w.rect.x) + i64::from(w.rect.width) + 1), back(i64::from(w.rect.y) + i64::from(w.rect.height) + 1));
+            let (x0, y0) = (back(i64::from(w.rect.x)), back(i64::from(w.rect.y)));
+            w.rect = Rect { x: x0, y: y0, width: (x1 - x0).max(1) as u32, height: (y1 - y0).max(1) as u32 };
             let mid = w.rect.y + w.rect.height as i32 / 2;
             let Some(&(a0, _, i0)) = offsets.iter().find(|(a0, a1, _)| mid >= *a0 as i32 && mid < *a1 as i32) else { continue };
             w.rect.y = w.rect.y - a0 as i32 + i0 as i32;
@@ -140,6 +148,17 @@ impl FrameRedactor {
         }
         Ok(out)
     }
+}
+
+/// `image` scaled by `halves`/2 (bilinear).
+fn scale(image: &RgbImage, halves: u32) -> Result<RgbImage, OcrError> {
+    use fast_image_resize::{FilterType, ResizeAlg, ResizeOptions, Resizer};
+    if halves == 2 {
+        return Ok(image.clone());
+    }
+    let mut out = RgbImage::new(image.width() * halves / 2, image.height() * halves / 2);
+    Resizer::new().resize(image, &mut out, &ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Bilinear))).map_err(|e| OcrError::Failed(format!("scaling a frame: {e}")))?;
+    Ok(out)
 }
 
 fn overlaps(r: Rect, y0: u32, y1: u32) -> bool {
@@ -304,6 +323,13 @@ mod tests {
         // 21 characters over 168 px: "Email:" is the first 6 (48 px), less half a character.
         assert_eq!(boxes.len(), 1);
         assert_eq!(boxes[0].rect, Rect { x: 10 + 44 - FILL_PAD, y: 8, width: 168 - 44 + 2 * FILL_PAD as u32, height: 16 });
+    }
+
+    #[test]
+    fn look_alike_letters_are_read_as_digits_only_in_numbers() {
+        assert_eq!(ocr_digits("Card: 4O11 1111 l111 1111 DEO7 Oslo"), "Card: 4011 1111 1111 1111 DEO7 Oslo", "DEO7 is mostly letters: the IBAN rule takes O for 0 itself");
+        let words = [word("Card:", 10, 10, 1), word("4O11", 60, 10, 1), word("1111", 100, 10, 1), word("l111", 140, 10, 1), word("1111", 180, 10, 1)];
+        assert_eq!(boxes_of(&Detectors::builtin().screen(), &words).iter().map(|b| b.kind).collect::<Vec<_>>(), [Kind::CardNumber]);
     }
 
     #[test]

@@ -122,6 +122,11 @@ export type Action_Deserialize = {
 	raw: [number, number],
 	/**  Whether a person's device or software produced the events the action was made from. */
 	origin?: InputOrigin,
+	/**
+	 *  The accessible element under the action's press (clicks, drags), from the accessibility
+	 *  bus: role, name, bounds and ancestors — grounding data.
+	 */
+	target?: Element_Deserialize | null,
 };
 
 /**
@@ -151,6 +156,11 @@ export type Action_Serialize = {
 	raw: [number, number],
 	/**  Whether a person's device or software produced the events the action was made from. */
 	origin: InputOrigin,
+	/**
+	 *  The accessible element under the action's press (clicks, drags), from the accessibility
+	 *  bus: role, name, bounds and ancestors — grounding data.
+	 */
+	target?: Element_Serialize,
 };
 
 /**
@@ -465,6 +475,48 @@ export type DisplayInfo = {
 	primary: boolean,
 };
 
+/**
+ *  An element of an application's accessibility tree (AT-SPI on Linux): what had focus, or what
+ *  was under a press. Bounds are in X screen pixels, as every coordinate of a recording.
+ */
+export type Element = Element_Serialize | Element_Deserialize;
+
+/**  An ancestor of an [`Element`]: its role and name. */
+export type ElementRef = {
+	role: string,
+	name: string,
+};
+
+/**
+ *  An element of an application's accessibility tree (AT-SPI on Linux): what had focus, or what
+ *  was under a press. Bounds are in X screen pixels, as every coordinate of a recording.
+ */
+export type Element_Deserialize = {
+	/**  AT-SPI's role name: `push button`, `entry`, `password text`, `menu item`… */
+	role: string,
+	name: string,
+	/**  States as AT-SPI names them (`focused`, `editable`, `checked`…). */
+	states?: string[],
+	bounds: Rect,
+	/**  The element's ancestors, nearest first, up to its window (targets of presses only). */
+	ancestors?: ElementRef[],
+};
+
+/**
+ *  An element of an application's accessibility tree (AT-SPI on Linux): what had focus, or what
+ *  was under a press. Bounds are in X screen pixels, as every coordinate of a recording.
+ */
+export type Element_Serialize = {
+	/**  AT-SPI's role name: `push button`, `entry`, `password text`, `menu item`… */
+	role: string,
+	name: string,
+	/**  States as AT-SPI names them (`focused`, `editable`, `checked`…). */
+	states?: string[],
+	bounds: Rect,
+	/**  The element's ancestors, nearest first, up to its window (targets of presses only). */
+	ancestors?: ElementRef[],
+};
+
 /**  How the environment responded to the action. */
 export type EnvResponse = "success" | "partial" | "failure";
 
@@ -531,6 +583,11 @@ export type Health_Deserialize = {
 	input_injected?: number,
 	/**  Why the origin of input cannot be told here, when it cannot. */
 	input_origin_message?: string | null,
+	/**
+	 *  Why there is no accessibility context (elements under clicks, password fields), when
+	 *  there is none.
+	 */
+	accessibility_message?: string | null,
 	encode_queue?: number,
 	write_queue?: number,
 	last_frame_age_ms?: number | null,
@@ -560,6 +617,11 @@ export type Health_Serialize = {
 	input_injected: number,
 	/**  Why the origin of input cannot be told here, when it cannot. */
 	input_origin_message?: string,
+	/**
+	 *  Why there is no accessibility context (elements under clicks, password fields), when
+	 *  there is none.
+	 */
+	accessibility_message?: string,
 	encode_queue: number,
 	write_queue: number,
 	last_frame_age_ms: number | null,

@@ -111,7 +111,7 @@ fn two_stations_record_assigned_tasks_and_push_them_to_the_hub_verified() {
     std::fs::write(&tasks, "{\"id\": \"t1\", \"instruction\": \"Type the report's title\"}\n{\"id\": \"t2\", \"instruction\": \"Type the invoice number\"}\n").expect("tasks");
     let consent = tmp.path().join("consent.txt");
     std::fs::write(&consent, "I agree that my screen, input and voice are recorded for training data.\n").expect("consent");
-    hub_json(&["campaign", "create", "c1", "--tasks", tasks.to_str().expect("path"), "--consent", consent.to_str().expect("path"), "--exclude", "title:Hub Secret*"]);
+    hub_json(&["campaign", "create", "c1", "--tasks", tasks.to_str().expect("path"), "--consent", consent.to_str().expect("path"), "--exclude", "title:Hub Secret*", "--privacy", "drop"]);
     hub_json(&["assign", "c1", "--expert", "ann", "--task", "t1"]);
     hub_json(&["assign", "c1", "--expert", "bob", "--task", "t2"]);
 
@@ -125,6 +125,7 @@ fn two_stations_record_assigned_tasks_and_push_them_to_the_hub_verified() {
     }
     let ann_tasks = ann.json(&["tasks", "--json"]);
     assert_eq!(ann_tasks[0]["exclusions"], serde_json::json!(["title:Hub Secret*"]), "the campaign's exclusions come with its tasks: {ann_tasks}");
+    assert_eq!(ann_tasks[0]["privacy_policy"], "drop", "and its privacy policy: {ann_tasks}");
     assert_eq!(ann_tasks.as_array().map(|a| a.iter().map(|t| t["task"]["id"].as_str().unwrap_or_default().to_string()).collect::<Vec<_>>()), Some(vec!["t1".to_string()]), "{ann_tasks}");
     let text = ann.ok(&["consent", "c1"]);
     assert!(text.contains("I agree that my screen") && text.contains("none yet"), "{text}");

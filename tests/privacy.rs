@@ -463,3 +463,117 @@ fn without_an_accessibility_bus_the_recording_goes_on_and_says_why() {
     assert!(lib.accessibility(&id).unwrap().is_empty());
     assert_eq!(lib.recording(&id).unwrap().status, RecordingStatus::Finished);
 }
+
+#[test]
+fn an_accessible_app_that_crashes_mid_recording_costs_only_its_context() {
+    let tmp = tempfile::tempdir().unwrap();
+    let lib_dir = tmp.path().join("library");
+    let mut x = XSession::start();
+    x.with_accessibility_bus();
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/apps/secrets_app.py");
+    x.spawn("/usr/bin/python3", &[script.to_str().unwrap(), "Short Lived"]);
+    let app = x.window(&["--name", "Short Lived"]);
+    let other = x.testapp("Ordinary App", "ordinary-app", "400x300+760+80", &tmp.path().join("app.jsonl"));
+    let rec = RecorderProcess::start(&x, &lib_dir, &[]);
+    x.xdo(&["windowactivate", "--sync", &app]);
+    x.xdo(&["mousemove", "--window", &app, "190", "205", "click", "1"]);
+    pause(300);
+    x.xdo(&["type", "--delay", "60", "before"]);
+    // The app dies mid-recording, as a crash does: no goodbye on the accessibility bus.
+    let killed = std::process::Command::new("pkill").args(["-KILL", "-f", "secrets_app.py Short Lived"]).output_within("pkill");
+    assert!(killed.status.success(), "the GTK app was killed");
+    x.wait_until("the GTK app to exit", || x.xdo_try(&["search", "--name", "Short Lived"]).map(|o| o.trim().is_empty()).unwrap_or(true));
+    x.xdo(&["windowactivate", "--sync", &other]);
+    x.xdo(&["mousemove", "--window", &other, "60", "60", "click", "1"]);
+    pause(300);
+    x.xdo(&["type", "--delay", "60", "after"]);
+    pause(500);
+    assert!(rec.status()["health"]["accessibility_message"].is_null(), "{}", rec.status());
+    let id = rec.stop();
+    let lib = Library::open(&lib_dir).unwrap();
+    let typed: String = lib.input_events(&id).unwrap().iter().filter(|e| e.kind == InputKind::KeyPress).filter_map(|e| e.text.clone()).collect();
+    assert_eq!(typed, "beforeafter", "nothing lost when the accessible app went away");
+    let steps = apprentice_core::segment::stored_or_new(&lib, &id).unwrap().steps;
+    let clicks: Vec<&Step> = steps.iter().filter(|s| s.action.kind == ActionKind::Click).collect();
+    assert_eq!(clicks.len(), 2, "{steps:#?}");
+    assert_eq!(clicks[0].action.target.as_ref().map(|t| t.name.as_str()), Some("Reference"), "the click before the crash knows its element");
+    assert!(clicks[1].action.target.is_none(), "the test app (not accessible) has none: {:?}", clicks[1].action.target);
+    assert_eq!(lib.recording(&id).unwrap().status, RecordingStatus::Finished);
+    let events = ok(cli(&lib_dir, &["events", &id, "--stream", "accessibility"]));
+    assert!(events.lines().any(|l| l.contains("\"kind\":\"target\"") && l.contains("Reference")), "{events}");
+}
+
+#[test]
+fn an_ocr_engine_that_fails_on_a_frame_stops_the_export_with_a_clear_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let lib_dir = tmp.path().join("library");
+    {
+        let lib = Library::open(&lib_dir).unwrap();
+        synthetic_recording(&lib, "rec-ocr", RecordingStatus::Finished, true);
+    }
+    // Answers its version, then fails on every image, as a broken install would.
+    let fake = tmp.path().join("tesseract");
+    std::fs::write(&fake, "#!/bin/sh\n[ \"$1\" = --version ] && { echo 'tesseract 5.3.0'; exit 0; }\necho 'Error in pixReadStream: Unknown format' >&2\nexit 1\n").unwrap();
+    std::fs::set_permissions(&fake, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let out_dir = tmp.path().join("out");
+    let out = std::process::Command::new(apprentice_bin())
+        .args(["--library", lib_dir.to_str().unwrap(), "export", "rec-ocr", "--out", out_dir.to_str().unwrap()])
+        .env("APPRENTICE_TESSERACT", &fake)
+        .output_within("apprentice export with a failing OCR engine");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "the export fails: {err}");
+    assert!(err.contains("Tesseract could not read a frame") && err.contains("Unknown format") && err.contains("rather than write it unredacted"), "{err}");
+    assert!(!out_dir.join("manifest.json").exists(), "no manifest: the export is not passed off as complete");
+    // With no OCR engine at all, the message says how to install one.
+    let out = std::process::Command::new(apprentice_bin())
+        .args(["--library", lib_dir.to_str().unwrap(), "export", "rec-ocr", "--out", tmp.path().join("out2").to_str().unwrap()])
+        .env("APPRENTICE_TESSERACT", tmp.path().join("missing"))
+        .output_within("apprentice export without an OCR engine");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("apt install tesseract-ocr") && err.contains("--no-redact"), "{err}");
+    // The library is untouched: the owner's export without redaction still works.
+    ok(cli(&lib_dir, &["export", "rec-ocr", "--no-redact", "--out", tmp.path().join("out3").to_str().unwrap()]));
+}
+
+#[test]
+fn the_drop_policy_never_writes_a_secret_typed_or_noted_and_flag_exports_it_listed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let lib_dir = tmp.path().join("library");
+    let mut x = XSession::start();
+    let app = x.testapp("Ordinary App", "ordinary-app", "400x300+760+80", &tmp.path().join("app.jsonl"));
+    let session = |policy: &str, x: &XSession| {
+        let rec = RecorderProcess::start(x, &lib_dir, &["--privacy", policy]);
+        x.xdo(&["windowactivate", "--sync", &app]);
+        pause(300);
+        x.xdo(&["type", "--delay", "60", "to ann.lee@example.com ok"]);
+        pause(300);
+        x.xdo(&["key", "Return"]);
+        x.xdo(&["type", "--delay", "60", "next"]);
+        ok(rec.cli(&["note", "card", "4111", "1111", "1111", "1111", "is", "on", "file"]));
+        pause(1500);
+        rec.stop()
+    };
+    let dropped = session("drop", &x);
+    let lib = Library::open(&lib_dir).unwrap();
+    let typed: String = lib.input_events(&dropped).unwrap().iter().filter(|e| e.kind == InputKind::KeyPress).filter_map(|e| e.text.clone()).collect();
+    assert_eq!(typed, "to  oknext", "the keys of the email are left out, the rest kept");
+    assert_eq!(lib.notes(&dropped).unwrap()[0].text, "card [CARD_NUMBER_1] is on file");
+    for path in all_files(&lib_dir) {
+        let bytes = std::fs::read(&path).unwrap();
+        for needle in [&b"ann.lee@example"[..], b"4111 1111"] {
+            assert!(!bytes.windows(needle.len()).any(|w| w == needle), "{} contains {}", path.display(), String::from_utf8_lossy(needle));
+        }
+    }
+    assert_eq!(lib.privacy_policy(&dropped).unwrap(), PrivacyPolicy::Drop);
+
+    // Flag: kept and exported as recorded; the manifest lists what was found.
+    let flagged = session("flag", &x);
+    let out = tmp.path().join("flagged");
+    let said = ok(cli(&lib_dir, &["export", &flagged, "--format", "agentnet", "--out", out.to_str().unwrap()]));
+    assert!(said.contains("flagged"), "{said}");
+    let manifest: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+    let r = &manifest["redaction"];
+    assert_eq!((r["policies"]["flag"].as_u64(), r["flagged"]["email"].as_u64()), (Some(1), Some(1)), "{r}");
+    let exported: String = all_files(&out).iter().filter(|p| p.extension().is_some_and(|e| e == "jsonl")).map(|p| std::fs::read_to_string(p).unwrap()).collect();
+    assert!(exported.contains("ann.lee@example.com"), "flag leaves the text as recorded");
+}

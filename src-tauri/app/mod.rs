@@ -101,7 +101,9 @@ async fn start_recording(app: AppHandle, request: RecordingRequest) -> CmdResult
     rules.push(own_window_rule());
     let lib = Library::open(&state.library_dir)?;
     bound.keep_rubric(&lib)?;
-    let config = RecorderConfig { task: Some(bound.task), exclusions: rules, audio: AudioSettings { enabled: audio, device: None, push_to_talk }, ..Default::default() };
+    // A hub task's campaign also says what happens to secrets in the recording's text.
+    let config =
+        RecorderConfig { task: Some(bound.task), exclusions: rules, audio: AudioSettings { enabled: audio, device: None, push_to_talk }, privacy_policy: bound.privacy_policy, ..Default::default() };
     let started = RecordingSession::start(&lib, config)?;
     let status = started.control().status();
     let stop_rx = started.stop_requests().clone();

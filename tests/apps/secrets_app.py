@@ -1,14 +1,13 @@
 #!/usr/bin/env python3
 """A GTK 3 window with a customer's record on it, for the privacy tests: labels showing an email,
 a card number and a cloud key among ordinary text, a password entry, an ordinary entry and a
-button. Accessible (GTK exposes it on the AT-SPI bus when one runs). Usage:
-secrets_app.py TITLE [--crash-after SECONDS]"""
+button. Accessible (GTK exposes it on the AT-SPI bus when one runs). Usage: secrets_app.py TITLE"""
 import sys
 
 import gi
 
 gi.require_version("Gtk", "3.0")
-from gi.repository import GLib, Gtk  # noqa: E402
+from gi.repository import Gtk  # noqa: E402
 
 ORDINARY = [
     "Quarterly invoice review for the northern region",
@@ -52,9 +51,6 @@ def main() -> None:
     box.pack_start(sign_in, False, False, 0)
     win.add(box)
     win.show_all()
-    if "--crash-after" in sys.argv:
-        seconds = float(sys.argv[sys.argv.index("--crash-after") + 1])
-        GLib.timeout_add(int(seconds * 1000), lambda: sys.exit(3))
     Gtk.main()
 
 

@@ -248,7 +248,8 @@ async fn element_at(conn: &AccessibilityConnection, x: i32, y: i32) -> AtspiResu
             if !states.contains(State::Showing) {
                 continue;
             }
-            let Ok(component) = w.proxies().await?.component().await else { continue };
+            let Ok(proxies) = w.proxies().await else { continue };
+            let Ok(component) = proxies.component().await else { continue };
             if component.contains(x, y, CoordType::Screen).await.unwrap_or(false) {
                 windows.push((states.contains(State::Active), win.clone()));
             }

@@ -18,6 +18,7 @@ use x11rb::connection::RequestConnection as _;
 use super::input_origin::OriginWatch;
 use super::keys;
 use super::privacy::{PrivacyGate, PRIVACY_HOLD};
+use super::typed_secrets::TypedRuns;
 use super::x11::connect_display;
 use super::CaptureError;
 use apprentice_core::clock::RecordingClock;
@@ -223,11 +224,39 @@ pub struct InputCounters {
 
 /// The per-recording router loop: decode, hold for the privacy gate, emit. Calls `activity` for
 /// every event as it arrives (so capture can take a frame) and `emit` for each event kept.
-pub fn route(sub: &InputSubscription, clock: RecordingClock, gate: &PrivacyGate, counters: &InputCounters, stop: &AtomicBool, activity: impl Fn(&InputEvent), mut emit: impl FnMut(InputEvent)) {
+///
+/// With `typed` (the `drop` privacy policy) kept events pass through it, which leaves out the
+/// keys of secrets typed.
+#[allow(clippy::too_many_arguments)]
+pub fn route(
+    sub: &InputSubscription,
+    clock: RecordingClock,
+    gate: &PrivacyGate,
+    counters: &InputCounters,
+    stop: &AtomicBool,
+    mut typed: Option<TypedRuns>,
+    activity: impl Fn(&InputEvent),
+    mut emit: impl FnMut(InputEvent),
+) {
+    let mut ready: Vec<InputEvent> = vec![];
+    let mut pass = |ev: Option<InputEvent>, now: Option<Micros>, typed: &mut Option<TypedRuns>| {
+        match (typed.as_mut(), ev) {
+            (Some(t), Some(ev)) => t.push(ev, &mut ready),
+            (Some(t), None) => match now {
+                Some(now) => t.tick(now, &mut ready),
+                None => t.flush(&mut ready),
+            },
+            (None, Some(ev)) => ready.push(ev),
+            (None, None) => {}
+        }
+        for e in ready.drain(..) {
+            emit(e);
+        }
+    };
     let mut decoder = InputDecoder::default();
     let mut held: VecDeque<InputEvent> = VecDeque::new();
     let mut decoded = Vec::new();
-    let mut release = |held: &mut VecDeque<InputEvent>, all: bool| {
+    let release = |held: &mut VecDeque<InputEvent>, all: bool, kept: &mut Vec<InputEvent>| {
         let now = clock.now();
         while let Some(front) = held.front() {
             if !all && front.t + PRIVACY_HOLD.as_micros() as Micros > now {
@@ -241,7 +270,7 @@ pub fn route(sub: &InputSubscription, clock: RecordingClock, gate: &PrivacyGate,
                 if ev.origin == InputOrigin::Injected {
                     counters.injected.fetch_add(1, Ordering::Relaxed);
                 }
-                emit(ev);
+                kept.push(ev);
             } else {
                 counters.excluded.fetch_add(1, Ordering::Relaxed);
             }
@@ -263,7 +292,12 @@ pub fn route(sub: &InputSubscription, clock: RecordingClock, gate: &PrivacyGate,
             Err(crossbeam_channel::RecvTimeoutError::Timeout) => {}
             Err(crossbeam_channel::RecvTimeoutError::Disconnected) => break,
         }
-        release(&mut held, false);
+        let mut kept = vec![];
+        release(&mut held, false, &mut kept);
+        for ev in kept {
+            pass(Some(ev), None, &mut typed);
+        }
+        pass(None, Some(clock.now()), &mut typed);
         if stop.load(Ordering::Relaxed) {
             break;
         }
@@ -272,7 +306,12 @@ pub fn route(sub: &InputSubscription, clock: RecordingClock, gate: &PrivacyGate,
     held.extend(decoded.drain(..));
     // Wait out the hold so the last events get a safe decision too.
     std::thread::sleep(PRIVACY_HOLD);
-    release(&mut held, true);
+    let mut kept = vec![];
+    release(&mut held, true, &mut kept);
+    for ev in kept {
+        pass(Some(ev), None, &mut typed);
+    }
+    pass(None, None, &mut typed);
 }
 
 #[cfg(test)]

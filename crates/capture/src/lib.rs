@@ -21,6 +21,7 @@ pub mod pulse;
 pub mod recorder;
 pub mod screen;
 pub mod session;
+pub mod typed_secrets;
 pub mod window;
 pub mod x11;
 #[cfg(feature = "xcap")]

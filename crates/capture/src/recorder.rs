@@ -18,10 +18,12 @@ use super::frames::{encode_loop, CaptureLoop, CaptureTrigger, FrameCounters, Fra
 use super::input::{self, InputCounters};
 use super::privacy::{PrivacyGate, Timeline};
 use super::screen::{open_screen, ScreenBackend};
+use super::typed_secrets::TypedRuns;
 use super::window::{self, WindowContext};
 use super::CaptureError;
 use apprentice_core::clock::RecordingClock;
 use apprentice_core::model::*;
+use apprentice_core::privacy::{detect::Detectors, Masker};
 use apprentice_core::store::writer::{WriteOp, Writer, WriterHandle};
 use apprentice_core::store::{Library, RecorderLock, StoreError};
 
@@ -49,6 +51,8 @@ pub struct RecorderConfig {
     pub backend: ScreenBackend,
     pub frames: FrameSettings,
     pub audio: AudioSettings,
+    /// What to do with secrets found in the recording's text (`drop`: never written).
+    pub privacy_policy: PrivacyPolicy,
 }
 
 /// What a running recorder reports.
@@ -74,12 +78,20 @@ struct Shared {
     input_origin_unknown: Option<String>,
     /// Why there is no accessibility context, if there is none.
     accessibility_missing: Option<String>,
+    /// With the `drop` policy: masks what the recorder writes itself (notes, marker labels,
+    /// window titles), one placeholder per value.
+    masker: Option<Arc<Mutex<Masker>>>,
     audio: Option<Arc<AudioCounters>>,
     /// The push-to-talk key is up (true) or held, over time.
     key_up: Arc<Timeline>,
     state: Mutex<RecordingStatus>,
     /// Set when a thread failed in a way that ends the recording (disk full, display gone).
     fatal: Mutex<Option<String>>,
+}
+
+/// The `drop` policy's masker, even if a thread panicked holding it (each change to it is whole).
+fn masking(m: &Mutex<Masker>) -> std::sync::MutexGuard<'_, Masker> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// A cheap handle for pausing, notes, markers and status from any thread.
@@ -128,6 +140,10 @@ impl Recorder {
             error: None,
         };
         library.create_recording(&recording)?;
+        library.set_privacy_policy(&id, config.privacy_policy)?;
+        let detectors = Arc::new(Detectors::builtin());
+        let masker = (config.privacy_policy == PrivacyPolicy::Drop).then(|| Arc::new(Mutex::new(Masker::new(detectors.clone()))));
+        let typed = (config.privacy_policy == PrivacyPolicy::Drop).then(|| TypedRuns::new(detectors.clone()));
         // Sealed at stop by this user's station key; without one the recording goes on unsealed.
         let (writer, writer_join) = Writer::spawn_sealed(library.db_path(), id.clone(), library.signer().cloned())?;
 
@@ -158,6 +174,7 @@ impl Recorder {
             input_counters: input_counters.clone(),
             input_origin_unknown: sub.origins.unavailable(),
             accessibility_missing: a11y.as_ref().err().map(|e| e.to_string()),
+            masker: masker.clone(),
             input_dropped: Box::new(move || sub_for_health.dropped()),
             audio: audio_counters.clone(),
             key_up: key_up.clone(),
@@ -191,11 +208,14 @@ impl Recorder {
             )?);
         }
         {
-            let writer = writer.clone();
+            let (writer, masker) = (writer.clone(), masker.clone());
             threads.push(spawn(
                 "window-writer",
                 Box::new(move || {
-                    for e in window_rx {
+                    for mut e in window_rx {
+                        if let Some(m) = &masker {
+                            masking(m).mask(&mut e.title);
+                        }
                         writer.send(WriteOp::Window(e));
                     }
                 }),
@@ -243,6 +263,7 @@ impl Recorder {
                         &gate,
                         &counters,
                         &stop,
+                        typed,
                         |ev| {
                             let press = !matches!(ev.kind, InputKind::Move | InputKind::KeyRelease | InputKind::ButtonRelease);
                             let _ = triggers.send(CaptureTrigger::Input { press });
@@ -358,7 +379,11 @@ impl RecorderControl {
 
     pub fn note(&self, text: &str, source: NoteSource) -> Micros {
         let t = self.0.clock.now();
-        self.0.writer.send(WriteOp::Note(Note { t, text: text.to_string(), source }));
+        let mut text = text.to_string();
+        if let Some(m) = &self.0.masker {
+            masking(m).mask(&mut text);
+        }
+        self.0.writer.send(WriteOp::Note(Note { t, text, source }));
         t
     }
 
@@ -369,6 +394,10 @@ impl RecorderControl {
 
     pub fn mark(&self, kind: MarkerKind, label: Option<String>) -> Micros {
         let t = self.0.clock.now();
+        let mut label = label;
+        if let Some(m) = &self.0.masker {
+            masking(m).mask_opt(&mut label);
+        }
         self.0.writer.send(WriteOp::Marker(Marker { t, kind, label }));
         t
     }

@@ -29,7 +29,7 @@ use apprentice_capture::frames::FrameSettings;
 use apprentice_capture::recorder::RecorderConfig;
 use apprentice_capture::screen::ScreenBackend;
 use apprentice_capture::session::{RecordingSession, Stopped};
-use apprentice_core::model::{AudioState, Outcome, RecordingStatus, Task, Verdict};
+use apprentice_core::model::{AudioState, Outcome, PrivacyPolicy, RecordingStatus, Task, Verdict};
 use apprentice_core::store::Library;
 use apprentice_core::{export, segment};
 
@@ -63,6 +63,11 @@ pub enum Command {
         /// Never capture these windows: class:NAME, title:PATTERN or PATTERN (repeatable; `*` wildcards).
         #[arg(long = "exclude", value_name = "RULE")]
         exclude: Vec<ExclusionRule>,
+        /// Secrets and personal data found in the text (typed, notes, titles, transcripts):
+        /// mask (kept here, masked in every export: the default), flag (listed, exported as
+        /// recorded) or drop (never written). A hub task's campaign sets it unless given.
+        #[arg(long = "privacy", value_parser = parse_policy)]
+        privacy_policy: Option<PrivacyPolicy>,
         /// Screen capture backend.
         #[arg(long, value_enum, default_value_t = ScreenBackend::Auto)]
         backend: ScreenBackend,
@@ -282,6 +287,12 @@ pub enum Stream {
     Notes,
     Markers,
     Frames,
+    /// Focus changes and the element under each press (the accessibility bus).
+    Accessibility,
+}
+
+fn parse_policy(s: &str) -> Result<PrivacyPolicy, String> {
+    PrivacyPolicy::parse(s).ok_or_else(|| format!("{s:?} is not a privacy policy: mask, flag or drop"))
 }
 
 /// `--format`'s values and their help, from the export registry.
@@ -318,7 +329,7 @@ pub fn run(cli: Cli) -> Result<()> {
     let Some(command) = cli.command else { bail!("no command given; see `apprentice --help`") };
     let mut out = std::io::stdout().lock();
     match command {
-        Command::Record { task, task_id, campaign, expert, exclude, backend, idle_fps, active_fps, audio, mic, push_to_talk, transcribe } => {
+        Command::Record { task, task_id, campaign, expert, exclude, privacy_policy, backend, idle_fps, active_fps, audio, mic, push_to_talk, transcribe } => {
             if !(idle_fps > 0.0 && active_fps > 0.0) {
                 bail!("--idle-fps and --active-fps must be positive");
             }
@@ -329,8 +340,10 @@ pub fn run(cli: Cli) -> Result<()> {
                 None => None,
             };
             let mut exclude = exclude;
+            let mut policy = privacy_policy.unwrap_or_default();
             let (hub, task) = match (hub_task, task) {
                 (Some((cfg, t)), _) => {
+                    policy = privacy_policy.unwrap_or(t.privacy_policy);
                     // The campaign's exclusions join the expert's own.
                     for rule in &t.exclusions {
                         exclude.push(rule.parse().with_context(|| format!("the campaign's exclusion rule {rule:?}"))?);
@@ -348,6 +361,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 backend,
                 frames: FrameSettings { idle_interval: Duration::from_secs_f64(1.0 / idle_fps), active_interval: Duration::from_secs_f64(1.0 / active_fps), ..Default::default() },
                 audio: AudioSettings { enabled: audio, device: mic, push_to_talk },
+                privacy_policy: policy,
             };
             let id = record(&lib, config)?;
             writeln!(out, "{id}")?;
@@ -444,6 +458,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 Stream::Notes => lib.notes(&id)?.iter().map(serde_json::to_string).collect::<Result<_, _>>()?,
                 Stream::Markers => lib.markers(&id)?.iter().map(serde_json::to_string).collect::<Result<_, _>>()?,
                 Stream::Frames => lib.frames(&id)?.iter().map(serde_json::to_string).collect::<Result<_, _>>()?,
+                Stream::Accessibility => lib.accessibility(&id)?.iter().map(serde_json::to_string).collect::<Result<_, _>>()?,
             };
             for l in lines {
                 writeln!(out, "{l}")?;

@@ -169,6 +169,10 @@ pub struct NewCampaign {
     /// `title:GLOB` or `GLOB`), on top of each station's own.
     #[serde(default)]
     pub exclusions: Vec<String>,
+    /// What stations do with secrets found in the recordings' text: `mask` at export (the
+    /// default), `flag` only, or `drop` at capture.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub privacy_policy: Option<String>,
     /// The campaign's own review questions (`{"questions": [{"id", "text", "scope": step |
     /// trajectory, "kind": yes_no | choice | scale | text, "options"}]}`), asked beside the
     /// built-in labels.
@@ -241,11 +245,18 @@ pub struct AssignedTask {
     /// The campaign's exclusion rules, which the station adds to its own when recording it.
     #[serde(default)]
     pub exclusions: Vec<String>,
+    /// The campaign's privacy policy for the recording's text: `mask`, `flag` or `drop`.
+    #[serde(default = "mask")]
+    pub privacy_policy: String,
     /// The campaign's own review questions, kept with the recording so the station's review
     /// asks them too.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Object>)]
     pub rubric: Option<apprentice_core::model::Rubric>,
+}
+
+fn mask() -> String {
+    "mask".into()
 }
 
 /// One task's progress.

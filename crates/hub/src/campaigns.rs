@@ -46,14 +46,18 @@ pub async fn create(client: &mut deadpool_postgres::Client, by: &Caller, new: Ne
         return Err(ApiError::bad_request("exclusions: at most 200 rules, each 1 to 256 characters (class:GLOB, title:GLOB or GLOB)"));
     }
     let exclusions = serde_json::to_value(&new.exclusions).map_err(|e| ApiError::internal(e.to_string()))?;
+    let privacy_policy = new.privacy_policy.clone().unwrap_or_else(|| "mask".into());
+    if apprentice_core::model::PrivacyPolicy::parse(&privacy_policy).is_none() {
+        return Err(ApiError::bad_request(format!("privacy_policy is mask, flag or drop, not {privacy_policy}")));
+    }
     let rubric = rubric_json(&new.rubric.clone().unwrap_or_default())?;
     let consent = new.consent.filter(|c| !c.trim().is_empty());
     let consent_sha = consent.as_ref().map(|c| hex(&Sha256::digest(c.as_bytes())));
     let tx = client.transaction().await.map_err(ApiError::db)?;
     let row = tx
         .query_opt(
-            "INSERT INTO campaigns (name, reviews, consent_text, consent_version, consent_sha256, created_by, exclusions, lease_seconds, min_agreement, on_disagreement, rubric, comparisons)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (name) DO NOTHING RETURNING id",
+            "INSERT INTO campaigns (name, reviews, consent_text, consent_version, consent_sha256, created_by, exclusions, lease_seconds, min_agreement, on_disagreement, rubric, comparisons, privacy_policy)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT (name) DO NOTHING RETURNING id",
             &[
                 &new.name,
                 &(reviews as i32),
@@ -67,6 +71,7 @@ pub async fn create(client: &mut deadpool_postgres::Client, by: &Caller, new: Ne
                 &on_disagreement,
                 &rubric,
                 &(comparisons as i32),
+                &privacy_policy,
             ],
         )
         .await
@@ -232,7 +237,7 @@ pub async fn set_rubric(client: &impl deadpool_postgres::GenericClient, name: &s
 pub async fn assigned_to(client: &deadpool_postgres::Client, expert_id: i64) -> Result<Vec<AssignedTask>, ApiError> {
     let rows = client
         .query(
-            "SELECT c.name, t.version, t.spec, c.exclusions, c.rubric FROM assignments a JOIN tasks t ON t.campaign_id = a.campaign_id AND t.id = a.task_id JOIN campaigns c ON c.id = a.campaign_id WHERE a.expert_id = $1 ORDER BY c.name, t.id",
+            "SELECT c.name, t.version, t.spec, c.exclusions, c.rubric, c.privacy_policy FROM assignments a JOIN tasks t ON t.campaign_id = a.campaign_id AND t.id = a.task_id JOIN campaigns c ON c.id = a.campaign_id WHERE a.expert_id = $1 ORDER BY c.name, t.id",
             &[&expert_id],
         )
         .await
@@ -247,6 +252,7 @@ pub async fn assigned_to(client: &deadpool_postgres::Client, expert_id: i64) -> 
                 task: serde_json::from_value(spec).map_err(|e| ApiError::internal(format!("a stored task: {e}")))?,
                 exclusions: serde_json::from_value(exclusions).unwrap_or_default(),
                 rubric: stored_rubric(r.get(4))?.filter(|r| !r.questions.is_empty()),
+                privacy_policy: r.get(5),
             })
         })
         .collect()

@@ -18,6 +18,7 @@ const MIGRATIONS: &[(i32, &str)] = &[
     (8, include_str!("../migrations/0008_rubric.sql")),
     (9, include_str!("../migrations/0009_comparisons.sql")),
     (10, include_str!("../migrations/0010_review_signatures.sql")),
+    (11, include_str!("../migrations/0011_privacy_policy.sql")),
 ];
 
 /// An arbitrary constant naming the hub's migration lock.

@@ -245,6 +245,10 @@ enum CampaignCommand {
         /// title:GLOB or GLOB (repeatable).
         #[arg(long = "exclude", value_name = "RULE")]
         exclusions: Vec<String>,
+        /// What stations do with secrets found in the recordings' text: mask (at export, the
+        /// default), flag (listed, left as recorded) or drop (never written, at capture).
+        #[arg(long = "privacy", value_parser = ["mask", "flag", "drop"])]
+        privacy_policy: Option<String>,
         /// The campaign's own review questions, a JSON file: {"questions": [{"id", "text",
         /// "scope": step|trajectory, "kind": yes_no|choice|scale|text, "options": [...]}]}.
         #[arg(long)]
@@ -486,13 +490,13 @@ fn run(cli: Cli) -> Result<()> {
             })?;
         }
         Command::Campaign { command } => match command {
-            CampaignCommand::Create { name, tasks, consent, reviews, lease_seconds, min_agreement, on_disagreement, exclusions, rubric, comparisons, remote } => {
+            CampaignCommand::Create { name, tasks, consent, reviews, lease_seconds, min_agreement, on_disagreement, exclusions, privacy_policy, rubric, comparisons, remote } => {
                 let rubric = rubric.map(|f| read_rubric(&f)).transpose()?;
                 let bytes = std::fs::read(&tasks).with_context(|| format!("cannot read the task file {}", tasks.display()))?;
                 let file_name = tasks.file_name().and_then(|n| n.to_str()).unwrap_or_default();
                 let specs = apprentice_hub::tasks::parse(file_name, &bytes).with_context(|| format!("{}", tasks.display()))?;
                 let consent = consent.map(|c| std::fs::read_to_string(&c).with_context(|| format!("cannot read the consent text {}", c.display()))).transpose()?;
-                let body = json!({ "name": name, "tasks": specs, "consent": consent, "reviews": reviews, "lease_seconds": lease_seconds, "min_agreement": min_agreement, "on_disagreement": on_disagreement, "exclusions": exclusions, "rubric": rubric, "comparisons": comparisons });
+                let body = json!({ "name": name, "tasks": specs, "consent": consent, "reviews": reviews, "lease_seconds": lease_seconds, "min_agreement": min_agreement, "on_disagreement": on_disagreement, "exclusions": exclusions, "privacy_policy": privacy_policy, "rubric": rubric, "comparisons": comparisons });
                 let created: CampaignSummary = HubClient::new(&remote.hub, &remote.token).post("/api/campaigns", &body, "campaign create")?;
                 show(out, remote.json, &created, |out, created| {
                     writeln!(

@@ -209,9 +209,14 @@ pub fn transcribe_recording(lib: &Library, id: &str, transcriber: &Transcriber, 
     let stretches: Vec<(Micros, &[i16])> = runs.iter().flat_map(|run| speech_in(run.t0, &run.samples)).collect();
     let total_us: Micros = stretches.iter().map(|(_, s)| samples_to_us(s.len())).sum();
     progress(Progress { done_us: 0, total_us, utterances: 0 });
-    let utterances = transcribe_stretches(transcriber, &stretches, &mut |done_us, utterances| progress(Progress { done_us, total_us, utterances }))?;
+    let mut utterances = transcribe_stretches(transcriber, &stretches, &mut |done_us, utterances| progress(Progress { done_us, total_us, utterances }))?;
     let elapsed_ms = started.elapsed().as_millis() as u64;
     let info = TranscriptionInfo { model: transcriber.model_name().to_string(), finished_at: now_rfc3339(), audio_us, speech_us: total_us, elapsed_ms };
+    // A recording whose policy drops secrets at capture never stores one in a transcript.
+    if lib.privacy_policy(&recording.id)? == apprentice_core::model::PrivacyPolicy::Drop {
+        let mut m = apprentice_core::privacy::Masker::new(std::sync::Arc::new(apprentice_core::privacy::detect::Detectors::builtin()));
+        utterances.iter_mut().for_each(|u| m.mask_utterance(u));
+    }
     lib.save_transcription(&recording.id, &utterances, &info)?;
     apprentice_core::segment::segment_recording(lib, &recording.id)?;
     tracing::info!(recording = %recording.id, utterances = utterances.len(), speech_s = total_us as f64 / 1e6, elapsed_ms, "transcribed");

@@ -76,6 +76,8 @@ pub fn tasks(cfg: &StationConfig) -> Result<Vec<AssignedTask>> {
 pub struct HubTask {
     pub task: Task,
     pub exclusions: Vec<String>,
+    /// The campaign's privacy policy for the recording's text.
+    pub privacy_policy: apprentice_core::model::PrivacyPolicy,
     /// The campaign's own review questions.
     pub rubric: Option<Rubric>,
 }
@@ -106,6 +108,7 @@ pub fn find_task(cfg: &StationConfig, id: &str, campaign: Option<&str>) -> Resul
         [t] => Ok(HubTask {
             task: Task { id: Some(t.task.id.clone()), instruction: t.task.instruction.clone(), campaign: Some(t.campaign.clone()) },
             exclusions: t.exclusions.clone(),
+            privacy_policy: apprentice_core::model::PrivacyPolicy::parse(&t.privacy_policy).unwrap_or_default(),
             rubric: t.rubric.clone(),
         }),
         [] => Err(StationError::Task(format!("no task {id} is assigned to {}{} (see `apprentice tasks`)", cfg.user, campaign.map(|c| format!(" in campaign {c}")).unwrap_or_default()))),

@@ -78,6 +78,8 @@ pub struct ExportSource {
     /// The export's redaction, which [`render_frames`] applies to every frame; None only when
     /// the owner asked for none (`--no-redact`) or outside an export.
     pub redaction: Option<std::sync::Arc<std::sync::Mutex<redact::Redaction>>>,
+    /// What the recording does with secrets in its text (`flag`: exported as recorded).
+    pub privacy_policy: PrivacyPolicy,
 }
 
 /// Counters an export advances as it renders frames, for a progress bar on another thread.
@@ -116,6 +118,7 @@ impl ExportSource {
             provenance,
             review_log: lib.signed_review_log(&id)?,
             redaction: None,
+            privacy_policy: lib.privacy_policy(&id)?,
             recording,
             segmentation,
         };
@@ -308,6 +311,18 @@ pub(crate) mod tests {
         let quality = segment::quality::measure(&steps, recording.duration_us, &recording.pauses);
         let mut segmentation = Segmentation { rules_version: segment::RULES_VERSION, steps, quality };
         segmentation.steps[0].label = Some(StepLabel { correctness: Some(Correctness::Correct), reviewer: "rita".into(), ..Default::default() });
-        ExportSource { recording, segmentation, streams, review: None, rubric: None, comparisons: vec![], progress: Progress::default(), provenance: None, review_log: vec![], redaction: None }
+        ExportSource {
+            recording,
+            segmentation,
+            streams,
+            review: None,
+            rubric: None,
+            comparisons: vec![],
+            progress: Progress::default(),
+            provenance: None,
+            review_log: vec![],
+            redaction: None,
+            privacy_policy: PrivacyPolicy::Mask,
+        }
     }
 }

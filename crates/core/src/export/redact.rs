@@ -13,7 +13,7 @@ use image::RgbImage;
 
 use super::{ExportError, ExportSource};
 use crate::model::*;
-use crate::privacy::detect::{Detectors, Kind};
+use crate::privacy::detect::Detectors;
 use crate::privacy::frames::{self, FrameRedactor};
 use crate::privacy::ocr::Tesseract;
 use crate::privacy::{FrameBoxes, Masker, Report};
@@ -40,9 +40,25 @@ impl Redaction {
         Report { redacted: false, detectors_version: crate::privacy::detect::VERSION, ..Default::default() }
     }
 
-    /// Masks every text of `source` in place, one placeholder per value across the trajectory.
+    /// Masks every text of `source` in place, one placeholder per value across the trajectory;
+    /// a recording whose policy is `flag` is left as it is and what it holds is counted.
     pub fn mask_source(&mut self, source: &mut ExportSource) {
-        let mut m = Masker::new(&self.detectors);
+        *self.report.policies.entry(source.privacy_policy.as_str().to_string()).or_default() += 1;
+        if source.privacy_policy == PrivacyPolicy::Flag {
+            let mut m = Masker::new(self.detectors.clone());
+            let seg = &source.segmentation;
+            for s in &seg.steps {
+                let texts = s.action.text.iter().chain(s.reasoning.iter().map(|r| &r.text)).chain(s.window.iter().map(|w| &w.title));
+                for t in texts {
+                    m.count(t);
+                }
+            }
+            for (kind, n) in m.counts {
+                *self.report.flagged.entry(kind).or_default() += n;
+            }
+            return;
+        }
+        let mut m = Masker::new(self.detectors.clone());
         let r = &mut source.recording;
         m.mask(&mut r.task.instruction);
         m.mask_opt(&mut r.outcome_note);
@@ -75,9 +91,7 @@ impl Redaction {
             m.mask(&mut n.text);
         }
         for u in &mut streams.utterances {
-            let mut values = m.mask(&mut u.text);
-            values.extend(m.mask_opt(&mut u.corrected));
-            mask_words(&mut m, &mut u.words, &values);
+            m.mask_utterance(u);
         }
         for w in &mut streams.windows {
             m.mask(&mut w.title);
@@ -137,7 +151,7 @@ impl Redaction {
 }
 
 /// An accessible element's name and its ancestors' names.
-fn mask_element(m: &mut Masker<'_>, e: &mut Element) {
+fn mask_element(m: &mut Masker, e: &mut Element) {
     m.mask(&mut e.name);
     for a in &mut e.ancestors {
         m.mask(&mut a.name);
@@ -155,30 +169,11 @@ fn scrub_keys(input: &mut [InputEvent], (first, last): (usize, usize)) {
     }
 }
 
-/// Word timings of a masked transcript: a word that is (part of) a masked value becomes the
-/// value's placeholder. Not counted again: the words repeat the transcript.
-fn mask_words(m: &mut Masker<'_>, words: &mut [Word], values: &[(Kind, String)]) {
-    let counted = m.counts.clone();
-    for w in words.iter_mut() {
-        let core = w.text.trim().trim_matches(|c: char| !c.is_alphanumeric() && c != '@' && c != '+').to_string();
-        if core.is_empty() {
-            continue;
-        }
-        if !m.mask(&mut w.text).is_empty() {
-            continue;
-        }
-        if let Some((kind, value)) = values.iter().find(|(_, v)| v.contains(core.as_str())) {
-            let lead = if w.text.starts_with(' ') { " " } else { "" };
-            w.text = format!("{lead}{}", m.placeholder(*kind, value));
-        }
-    }
-    m.counts = counted;
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::export::tests::fixture;
+    use crate::privacy::detect::Kind;
 
     #[test]
     fn one_value_gets_one_placeholder_in_every_text_and_its_keys_are_scrubbed() {

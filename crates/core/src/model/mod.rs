@@ -548,6 +548,35 @@ pub struct Word {
     pub text: String,
 }
 
+/// What a recording does with the secrets and personal data its text holds (typed text, notes,
+/// transcripts, window titles, accessible names), per campaign or recording. Frames are
+/// redacted at export whatever the policy.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum PrivacyPolicy {
+    /// Kept on the station; every export masks it (one placeholder per value).
+    #[default]
+    Mask,
+    /// Kept and exported as is; the privacy check and the export's manifest list it.
+    Flag,
+    /// Never written: found while recording and left out (typed keys of a value, the value in
+    /// notes, marker labels and window titles, transcripts when they are made).
+    Drop,
+}
+
+impl PrivacyPolicy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Mask => "mask",
+            Self::Flag => "flag",
+            Self::Drop => "drop",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Mask, Self::Flag, Self::Drop].into_iter().find(|p| p.as_str() == s)
+    }
+}
+
 /// An element of an application's accessibility tree (AT-SPI on Linux): what had focus, or what
 /// was under a press. Bounds are in X screen pixels, as every coordinate of a recording.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, specta::Type)]

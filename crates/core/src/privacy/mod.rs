@@ -19,16 +19,25 @@ use detect::{Detectors, Kind, Placeholders};
 
 /// Masks text with placeholders: one value gets one placeholder in every text of a trajectory
 /// (make one masker per trajectory), and every value masked is counted by kind.
-pub struct Masker<'a> {
-    detectors: &'a Detectors,
+pub struct Masker {
+    detectors: std::sync::Arc<Detectors>,
     placeholders: Placeholders,
     /// Values masked (each occurrence), per kind.
     pub counts: BTreeMap<Kind, u64>,
 }
 
-impl<'a> Masker<'a> {
-    pub fn new(detectors: &'a Detectors) -> Masker<'a> {
+impl Masker {
+    pub fn new(detectors: std::sync::Arc<Detectors>) -> Masker {
         Masker { detectors, placeholders: Placeholders::default(), counts: BTreeMap::new() }
+    }
+
+    /// What `text` holds, without changing it (each occurrence counted).
+    pub fn count(&mut self, text: &str) -> usize {
+        let found = self.detectors.find(text);
+        for f in &found {
+            *self.counts.entry(f.kind).or_default() += 1;
+        }
+        found.len()
     }
 
     /// Masks `text` in place; returns the values it masked (empty when there were none).
@@ -50,9 +59,24 @@ impl<'a> Masker<'a> {
         text.as_mut().map(|t| self.mask(t)).unwrap_or_default()
     }
 
-    /// The placeholder `value` got (or gets).
-    pub fn placeholder(&mut self, kind: Kind, value: &str) -> String {
-        self.placeholders.of(kind, value)
+    /// Masks an utterance: its transcript, its correction, and its word timings (a word that is,
+    /// or is part of, a masked value becomes the value's placeholder; not counted again, the
+    /// words repeat the transcript).
+    pub fn mask_utterance(&mut self, u: &mut Utterance) {
+        let mut values = self.mask(&mut u.text);
+        values.extend(self.mask_opt(&mut u.corrected));
+        let counted = self.counts.clone();
+        for w in u.words.iter_mut() {
+            let core = w.text.trim().trim_matches(|c: char| !c.is_alphanumeric() && c != '@' && c != '+').to_string();
+            if core.is_empty() || !self.mask(&mut w.text).is_empty() {
+                continue;
+            }
+            if let Some((kind, value)) = values.iter().find(|(_, v)| v.contains(core.as_str())) {
+                let lead = if w.text.starts_with(' ') { " " } else { "" };
+                w.text = format!("{lead}{}", self.placeholders.of(*kind, value));
+            }
+        }
+        self.counts = counted;
     }
 }
 
@@ -70,6 +94,12 @@ pub struct Report {
     pub ocr: Option<String>,
     /// Values masked in text (typed text, notes, transcripts, titles, labels), per kind.
     pub text: BTreeMap<Kind, u64>,
+    /// Values found in the text of recordings whose policy is `flag`, left as they are, per kind.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub flagged: BTreeMap<Kind, u64>,
+    /// Recordings exported, per privacy policy.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub policies: BTreeMap<String, u64>,
     /// Boxes filled in frames, per kind.
     pub frames: BTreeMap<Kind, u64>,
     /// Every frame with a box filled, by recording and frame number.
@@ -89,6 +119,10 @@ impl Report {
         let mut out = format!("masked {text} value{} in text", if text == 1 { "" } else { "s" });
         if text > 0 {
             out += &format!(" ({})", list(&self.text));
+        }
+        let flagged: u64 = self.flagged.values().sum();
+        if flagged > 0 {
+            out += &format!(", flagged {flagged} left as recorded ({}; policy flag)", list(&self.flagged));
         }
         if self.cost.frames > 0 {
             out += &format!(" and {boxes} box{} in {} of {} frames", if boxes == 1 { "" } else { "es" }, self.boxes.len(), self.cost.frames);

@@ -44,6 +44,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0010_rubrics.sql"),
     include_str!("migrations/0011_comparisons.sql"),
     include_str!("migrations/0012_accessibility.sql"),
+    include_str!("migrations/0013_privacy_policy.sql"),
 ];
 
 const DB_FILE: &str = "library.sqlite";
@@ -303,6 +304,19 @@ impl Library {
     pub fn set_outcome(&self, id: &str, outcome: Outcome, note: Option<&str>) -> Result<(), StoreError> {
         let id = self.resolve_id(id)?;
         self.conn.execute("UPDATE recordings SET outcome = ?2, outcome_note = ?3 WHERE id = ?1", params![id, outcome.as_str(), note]).map_err(|e| self.err(e))?;
+        Ok(())
+    }
+
+    /// What the recording does with secrets found in its text (set when it starts).
+    pub fn privacy_policy(&self, id: &str) -> Result<PrivacyPolicy, StoreError> {
+        let id = self.resolve_id(id)?;
+        let value: String = self.conn.query_row("SELECT privacy_policy FROM recordings WHERE id = ?1", [&id], |r| r.get(0)).map_err(|e| self.err(e))?;
+        PrivacyPolicy::parse(&value).ok_or_else(|| StoreError::Corrupt { path: self.db_path(), reason: format!("the privacy policy of recording {id} is {value:?}") })
+    }
+
+    pub fn set_privacy_policy(&self, id: &str, policy: PrivacyPolicy) -> Result<(), StoreError> {
+        let id = self.resolve_id(id)?;
+        self.conn.execute("UPDATE recordings SET privacy_policy = ?2 WHERE id = ?1", params![id, policy.as_str()]).map_err(|e| self.err(e))?;
         Ok(())
     }
 

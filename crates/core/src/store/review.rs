@@ -355,7 +355,7 @@ mod tests {
                  ALTER TABLE review_log DROP COLUMN id; ALTER TABLE review_log DROP COLUMN prev; ALTER TABLE review_log DROP COLUMN hash;
                  ALTER TABLE review_log DROP COLUMN signer; ALTER TABLE review_log DROP COLUMN signature; ALTER TABLE review_log DROP COLUMN undo;
                  ALTER TABLE input_events DROP COLUMN origin;
-                 DROP TABLE upload_queue; ALTER TABLE recordings DROP COLUMN campaign; DROP TABLE rubrics; DROP TABLE comparisons; DROP TABLE a11y_events;
+                 DROP TABLE upload_queue; ALTER TABLE recordings DROP COLUMN campaign; DROP TABLE rubrics; DROP TABLE comparisons; DROP TABLE a11y_events; ALTER TABLE recordings DROP COLUMN privacy_policy;
                  PRAGMA user_version = 4;",
             )
             .unwrap();

@@ -255,6 +255,11 @@ fn secrets_app(x: &mut XSession, title: &str) -> String {
     w
 }
 
+/// The text the recording's kept key presses typed.
+fn typed_text(lib: &Library, id: &str) -> String {
+    lib.input_events(id).unwrap().iter().filter(|e| e.kind == InputKind::KeyPress).filter_map(|e| e.text.clone()).collect()
+}
+
 /// Every word the tests' own OCR reads in each image of an export, as read.
 fn read_raw(dir: &std::path::Path) -> std::collections::BTreeMap<String, Vec<String>> {
     serde_json::from_str(&python("ocr_words.py", &[dir])).expect("ocr_words.py prints JSON")
@@ -394,7 +399,7 @@ fn a_password_typed_into_a_password_field_never_reaches_disk_and_clicks_know_the
     let id = rec.stop();
 
     let lib = Library::open(&lib_dir).unwrap();
-    let typed: String = lib.input_events(&id).unwrap().iter().filter(|e| e.kind == InputKind::KeyPress).filter_map(|e| e.text.clone()).collect();
+    let typed = typed_text(&lib, &id);
     assert_eq!(typed, "PO 7781 north", "the keys typed into the password field are dropped, the others kept");
     // The password field's focus is in the accessibility stream; each click carries its element.
     let a11y = lib.accessibility(&id).unwrap();
@@ -458,7 +463,7 @@ fn without_an_accessibility_bus_the_recording_goes_on_and_says_why() {
     pause(500);
     let id = rec.stop();
     let lib = Library::open(&lib_dir).unwrap();
-    let typed: String = lib.input_events(&id).unwrap().iter().filter(|e| e.kind == InputKind::KeyPress).filter_map(|e| e.text.clone()).collect();
+    let typed = typed_text(&lib, &id);
     assert_eq!(typed, "still here");
     assert!(lib.accessibility(&id).unwrap().is_empty());
     assert_eq!(lib.recording(&id).unwrap().status, RecordingStatus::Finished);
@@ -491,7 +496,7 @@ fn an_accessible_app_that_crashes_mid_recording_costs_only_its_context() {
     assert!(rec.status()["health"]["accessibility_message"].is_null(), "{}", rec.status());
     let id = rec.stop();
     let lib = Library::open(&lib_dir).unwrap();
-    let typed: String = lib.input_events(&id).unwrap().iter().filter(|e| e.kind == InputKind::KeyPress).filter_map(|e| e.text.clone()).collect();
+    let typed = typed_text(&lib, &id);
     assert_eq!(typed, "beforeafter", "nothing lost when the accessible app went away");
     let steps = apprentice_core::segment::stored_or_new(&lib, &id).unwrap().steps;
     let clicks: Vec<&Step> = steps.iter().filter(|s| s.action.kind == ActionKind::Click).collect();
@@ -555,7 +560,7 @@ fn the_drop_policy_never_writes_a_secret_typed_or_noted_and_flag_exports_it_list
     };
     let dropped = session("drop", &x);
     let lib = Library::open(&lib_dir).unwrap();
-    let typed: String = lib.input_events(&dropped).unwrap().iter().filter(|e| e.kind == InputKind::KeyPress).filter_map(|e| e.text.clone()).collect();
+    let typed = typed_text(&lib, &dropped);
     assert_eq!(typed, "to  oknext", "the keys of the email are left out, the rest kept");
     assert_eq!(lib.notes(&dropped).unwrap()[0].text, "card [CARD_NUMBER_1] is on file");
     for path in all_files(&lib_dir) {

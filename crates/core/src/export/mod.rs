@@ -183,7 +183,7 @@ pub fn render_frames(lib: &Library, source: &ExportSource, wanted: &BTreeSet<u64
 
 /// The redaction, even if a format thread panicked while holding it (its state is still whole:
 /// every change to it is one assignment).
-fn lock(r: &std::sync::Mutex<redact::Redaction>) -> std::sync::MutexGuard<'_, redact::Redaction> {
+pub(crate) fn lock(r: &std::sync::Mutex<redact::Redaction>) -> std::sync::MutexGuard<'_, redact::Redaction> {
     r.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 

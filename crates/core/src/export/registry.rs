@@ -120,7 +120,7 @@ pub fn run(lib: &Library, format: &Format, selection: &Selection, dir: &Path, op
                 steps += s.segmentation.steps.len();
                 s.progress = options.progress.clone();
                 if let Some(r) = &redaction {
-                    r.lock().unwrap_or_else(|p| p.into_inner()).mask_source(&mut s);
+                    super::lock(r).mask_source(&mut s);
                     s.redaction = Some(r.clone());
                 }
                 Some(Ok(s))

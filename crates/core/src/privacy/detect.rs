@@ -57,7 +57,7 @@ pub struct Finding {
     pub end: usize,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct Rule {
     name: String,
     kind: Kind,
@@ -149,7 +149,7 @@ impl Detectors {
 
     /// The built-in rules and, after them, the rules for text read by OCR ([`SCREEN`]).
     pub fn screen(&self) -> Detectors {
-        let mut rules: Vec<Rule> = self.rules.iter().map(|r| Rule { name: r.name.clone(), kind: r.kind, regex: r.regex.clone(), group: r.group, check: r.check }).collect();
+        let mut rules = self.rules.clone();
         for (name, kind, re, group) in SCREEN {
             match Regex::new(re) {
                 Ok(regex) => rules.push(Rule { name: name.to_string(), kind: *kind, regex, group: *group, check: None }),
